@@ -1,0 +1,95 @@
+/**
+ * Looks up Autotask entities in the generated catalog: which root and child routes an entity
+ * has, and its fields. The one place the product asks "where do I send this verb?".
+ *
+ * @module
+ */
+
+import { CATALOG } from "./catalog_data.ts";
+import type { CatalogEntry, ChildRoute, ChildVerb, RootVerb } from "./catalog_data.ts";
+
+export { CATALOG, SPECIAL_ROUTES } from "./catalog_data.ts";
+export type {
+  CatalogEntry,
+  ChildRoute,
+  ChildVerb,
+  FieldType,
+  RootVerb,
+  SpecialRoute,
+} from "./catalog_data.ts";
+
+// Autotask treats entity names case-insensitively, so callers (and models) may too.
+const BY_NAME: ReadonlyMap<string, CatalogEntry> = new Map(
+  CATALOG.map((entry) => [entry.name.toLowerCase(), entry]),
+);
+
+/** Finds an entity by name, ignoring case (`tickets`, `Tickets`). */
+export function findEntity(name: string): CatalogEntry | undefined {
+  return BY_NAME.get(name.toLowerCase());
+}
+
+/**
+ * Finds an entity by name, ignoring case, or throws an error that names the closest entities so
+ * a caller who wrote `Ticket` learns to write `Tickets`.
+ */
+export function requireEntity(name: string): CatalogEntry {
+  const entry = findEntity(name);
+  if (entry) return entry;
+  const hints = suggestions(name);
+  const hint = hints.length > 0 ? `; did you mean ${hints.join(", ")}?` : "";
+  throw new Error(`Unknown Autotask entity "${name}"${hint}`);
+}
+
+/** The first parent route through which `entity` supports `verb`, if any. */
+export function childRoute(entity: CatalogEntry, verb: ChildVerb): ChildRoute | undefined {
+  return entity.children.find((route) => route.verbs.includes(verb));
+}
+
+/** Whether `entity`'s root path `/V1.0/{Name}` supports `verb`. */
+export function supportsRoot(entity: CatalogEntry, verb: RootVerb): boolean {
+  return entity.root.includes(verb);
+}
+
+/** Every entity name, in catalog (alphabetical) order. */
+export function entityNames(): string[] {
+  return CATALOG.map((entry) => entry.name);
+}
+
+const MAX_SUGGESTIONS = 3;
+
+/** Names that start with `name` (e.g. `Ticket`), then the ones within a few typos of it. */
+function suggestions(name: string): string[] {
+  const wanted = name.toLowerCase();
+  if (wanted === "") return [];
+  const budget = Math.max(2, Math.floor(wanted.length / 4));
+  const scored: { name: string; score: number }[] = [];
+  for (const entry of CATALOG) {
+    const candidate = entry.name.toLowerCase();
+    if (candidate.startsWith(wanted) || wanted.startsWith(candidate)) {
+      scored.push({ name: entry.name, score: Math.abs(candidate.length - wanted.length) - 100 });
+      continue;
+    }
+    const distance = editDistance(wanted, candidate, budget);
+    if (distance <= budget) scored.push({ name: entry.name, score: distance });
+  }
+  scored.sort((a, b) => a.score - b.score || a.name.localeCompare(b.name));
+  return scored.slice(0, MAX_SUGGESTIONS).map((s) => s.name);
+}
+
+/** Levenshtein distance, giving up (returning budget + 1) once it must exceed `budget`. */
+function editDistance(a: string, b: string, budget: number): number {
+  if (Math.abs(a.length - b.length) > budget) return budget + 1;
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    let rowMin = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost);
+      rowMin = Math.min(rowMin, current[j]);
+    }
+    if (rowMin > budget) return budget + 1;
+    previous = current;
+  }
+  return previous[b.length];
+}

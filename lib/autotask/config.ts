@@ -1,0 +1,223 @@
+/** Reads Autotask connection settings from the environment and validates them. */
+
+/**
+ * Every environment variable the product reads. The permission set
+ * (`--allow-env=...` in deno.json) is checked against this list in the tests,
+ * so reading a variable that is not here fails loudly instead of widening access.
+ */
+export const ENV_VARS = [
+  "AUTOTASK_API_USERNAME",
+  "AUTOTASK_API_SECRET",
+  "AUTOTASK_API_INTEGRATION_CODE",
+  "AUTOTASK_USERNAME",
+  "AUTOTASK_SECRET",
+  "AUTOTASK_INTEGRATION_CODE",
+  "AUTOTASK_ZONE",
+  "AUTOTASK_API_URL",
+  "AUTOTASK_IMPERSONATION_RESOURCE_ID",
+  "AUTOTASK_TIMEOUT_MS",
+  "AUTOTASK_SANDBOX",
+  "TRANSPORT",
+  "HOST",
+  "PORT",
+] as const;
+
+/** Name of one variable the product reads. */
+export type EnvVar = typeof ENV_VARS[number];
+
+/** Reads one variable; `undefined` when unset. */
+export type EnvReader = (name: EnvVar) => string | undefined;
+
+/** Credentials sent on every Autotask call (never logged, never echoed). */
+export interface Credentials {
+  username: string;
+  secret: string;
+  integrationCode: string;
+}
+
+/** Validated connection settings for {@linkcode AutotaskClient}. */
+export interface AutotaskConfig {
+  credentials: Credentials;
+  /** REST base ending in `V1.0/`; absent means "discover the zone by username". */
+  baseUrl?: string;
+  impersonationResourceId?: number;
+  /** Per-request timeout in milliseconds. */
+  timeoutMs: number;
+}
+
+/** A configuration problem: the message names the variable and never holds a value. */
+export class ConfigError extends Error {
+  /** The variables involved. */
+  readonly variables: string[];
+  constructor(message: string, variables: string[]) {
+    super(message);
+    this.name = "ConfigError";
+    this.variables = variables;
+  }
+}
+
+/** REST hosts Autotask runs today (`webservicesN.autotask.net`). */
+export const KNOWN_ZONE_NUMBERS: readonly number[] = [
+  1,
+  2,
+  3,
+  4,
+  5,
+  6,
+  11,
+  12,
+  14,
+  15,
+  16,
+  17,
+  18,
+  19,
+  22,
+  24,
+  25,
+  26,
+  28,
+  29,
+];
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+/** Reads the process environment; only names in {@linkcode ENV_VARS} are ever asked for. */
+export function processEnv(name: EnvVar): string | undefined {
+  const value = Deno.env.get(name);
+  return value === undefined || value.trim() === "" ? undefined : value.trim();
+}
+
+function firstSet(env: EnvReader, names: EnvVar[]): string | undefined {
+  for (const name of names) {
+    const value = env(name);
+    if (value !== undefined && value.trim() !== "") return value.trim();
+  }
+  return undefined;
+}
+
+/** Names of the credential variables, preferred name first, for messages. */
+export const CREDENTIAL_VARS = {
+  username: ["AUTOTASK_API_USERNAME", "AUTOTASK_USERNAME"],
+  secret: ["AUTOTASK_API_SECRET", "AUTOTASK_SECRET"],
+  integrationCode: ["AUTOTASK_API_INTEGRATION_CODE", "AUTOTASK_INTEGRATION_CODE"],
+} as const satisfies Record<keyof Credentials, EnvVar[]>;
+
+/**
+ * Builds the client configuration from the environment.
+ * Throws {@linkcode ConfigError} naming every missing or invalid variable.
+ */
+export function loadConfig(env: EnvReader = processEnv): AutotaskConfig {
+  const username = firstSet(env, [...CREDENTIAL_VARS.username]);
+  const secret = firstSet(env, [...CREDENTIAL_VARS.secret]);
+  const integrationCode = firstSet(env, [...CREDENTIAL_VARS.integrationCode]);
+  const missing: string[] = [];
+  if (!username) missing.push(CREDENTIAL_VARS.username[0]);
+  if (!secret) missing.push(CREDENTIAL_VARS.secret[0]);
+  if (!integrationCode) missing.push(CREDENTIAL_VARS.integrationCode[0]);
+  if (missing.length > 0) {
+    throw new ConfigError(
+      `Missing Autotask credentials: set ${missing.join(", ")} ` +
+        `(the API user's username, secret and the integration code from Autotask's API user setup)`,
+      missing,
+    );
+  }
+  const zone = env("AUTOTASK_ZONE");
+  const apiUrl = env("AUTOTASK_API_URL");
+  let baseUrl: string | undefined;
+  if (apiUrl !== undefined) baseUrl = normalizeApiUrl(apiUrl);
+  else if (zone !== undefined) baseUrl = zoneBaseUrl(zone);
+
+  const impersonation = env("AUTOTASK_IMPERSONATION_RESOURCE_ID");
+  let impersonationResourceId: number | undefined;
+  if (impersonation !== undefined) {
+    impersonationResourceId = Number(impersonation);
+    if (!Number.isSafeInteger(impersonationResourceId) || impersonationResourceId <= 0) {
+      throw new ConfigError(
+        "AUTOTASK_IMPERSONATION_RESOURCE_ID must be a positive resource id (a number), or unset",
+        ["AUTOTASK_IMPERSONATION_RESOURCE_ID"],
+      );
+    }
+  }
+  const timeout = env("AUTOTASK_TIMEOUT_MS");
+  let timeoutMs = DEFAULT_TIMEOUT_MS;
+  if (timeout !== undefined) {
+    timeoutMs = Number(timeout);
+    if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1000 || timeoutMs > 300_000) {
+      throw new ConfigError(
+        "AUTOTASK_TIMEOUT_MS must be a whole number of milliseconds between 1000 and 300000",
+        ["AUTOTASK_TIMEOUT_MS"],
+      );
+    }
+  }
+  return {
+    credentials: {
+      username: username!,
+      secret: secret!,
+      integrationCode: integrationCode!,
+    },
+    baseUrl,
+    impersonationResourceId,
+    timeoutMs,
+  };
+}
+
+/**
+ * Turns `AUTOTASK_ZONE` (`ww6`, `6`, `webservices6`, `webservices6.autotask.net`)
+ * into the REST base `https://webservices6.autotask.net/ATServicesRest/V1.0/`.
+ */
+export function zoneBaseUrl(zone: string): string {
+  const text = zone.trim().toLowerCase().replace(/^https?:\/\//, "").replace(/\/.*$/, "");
+  const match = /^(?:ww|webservices)?(\d{1,2})(?:\.autotask\.net)?$/.exec(text);
+  if (match) {
+    const n = Number(match[1]);
+    if (KNOWN_ZONE_NUMBERS.includes(n)) {
+      return `https://webservices${n}.autotask.net/ATServicesRest/V1.0/`;
+    }
+  }
+  if (text === "prde" || text === "pres" || /^(prde|pres)\.autotask\.net$/.test(text)) {
+    return `https://${text.replace(/\.autotask\.net$/, "")}.autotask.net/ATServicesRest/V1.0/`;
+  }
+  throw new ConfigError(
+    `AUTOTASK_ZONE is not a known Autotask zone: use the number from your Autotask web address ` +
+      `(ww6.autotask.net -> 6; known: ${KNOWN_ZONE_NUMBERS.join(", ")}), ` +
+      `leave it unset to discover the zone from the username, or set AUTOTASK_API_URL`,
+    ["AUTOTASK_ZONE"],
+  );
+}
+
+const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
+
+/**
+ * Normalizes `AUTOTASK_API_URL` (e.g. the zone discovery `url`, with or
+ * without `V1.0/`) to a REST base ending in `V1.0/`. Plain http is accepted
+ * only on loopback (a local proxy or the simulated tenant).
+ */
+export function normalizeApiUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    throw new ConfigError(
+      "AUTOTASK_API_URL is not a valid URL: expected e.g. https://webservices6.autotask.net/ATServicesRest/",
+      ["AUTOTASK_API_URL"],
+    );
+  }
+  if (url.username || url.password || url.search || url.hash) {
+    throw new ConfigError(
+      "AUTOTASK_API_URL must not contain credentials, a query or a fragment",
+      ["AUTOTASK_API_URL"],
+    );
+  }
+  const secure = url.protocol === "https:";
+  const localHttp = url.protocol === "http:" && LOOPBACK_HOSTS.has(url.hostname);
+  if (!secure && !localHttp) {
+    throw new ConfigError(
+      "AUTOTASK_API_URL must use https (plain http is allowed only for 127.0.0.1 or localhost)",
+      ["AUTOTASK_API_URL"],
+    );
+  }
+  let path = url.pathname.replace(/\/+$/, "");
+  if (!/\/v1\.0$/i.test(path)) path += "/V1.0";
+  return `${url.origin}${path}/`;
+}

@@ -1,0 +1,180 @@
+/** The one error type the Autotask client throws, and how HTTP outcomes map onto it. */
+
+/** What kind of failure, so callers can decide what to tell the user. */
+export type ErrorCategory =
+  | "configuration"
+  | "authentication"
+  | "not_found"
+  | "validation"
+  | "rate_limited"
+  | "unavailable"
+  | "unknown_outcome"
+  | "cancelled";
+
+/** The operation the client was performing. */
+export type Operation =
+  | "zone"
+  | "query"
+  | "count"
+  | "get"
+  | "create"
+  | "update"
+  | "delete"
+  | "metadata"
+  | "threshold";
+
+/** True for operations that change data: these are never retried automatically. */
+export function isWrite(operation: Operation): boolean {
+  return operation === "create" || operation === "update" || operation === "delete";
+}
+
+/** Fields of an {@linkcode AutotaskError}. */
+export interface AutotaskErrorInit {
+  category: ErrorCategory;
+  operation: Operation;
+  entity?: string;
+  status?: number;
+  /** Autotask's own `errors[]` text, verbatim. */
+  errors?: string[];
+  /** Seconds Autotask asked us to wait (Retry-After). */
+  retryAfterSeconds?: number;
+  cause?: unknown;
+}
+
+/**
+ * A failed Autotask call. `message` is written for the person or agent who
+ * must act on it; it never contains a credential.
+ */
+export class AutotaskError extends Error {
+  readonly category: ErrorCategory;
+  readonly operation: Operation;
+  readonly entity?: string;
+  readonly status?: number;
+  readonly errors: string[];
+  readonly retryAfterSeconds?: number;
+
+  constructor(message: string, init: AutotaskErrorInit) {
+    super(message, init.cause === undefined ? undefined : { cause: init.cause });
+    this.name = "AutotaskError";
+    this.category = init.category;
+    this.operation = init.operation;
+    this.entity = init.entity;
+    this.status = init.status;
+    this.errors = init.errors ?? [];
+    this.retryAfterSeconds = init.retryAfterSeconds;
+  }
+}
+
+/** Pulls `errors[]` out of an Autotask error body (`{"errors":[...]}`), tolerating other shapes. */
+export function extractErrors(body: unknown): string[] {
+  if (body && typeof body === "object") {
+    const record = body as Record<string, unknown>;
+    const list = record.errors ?? record.Errors;
+    if (Array.isArray(list)) {
+      return list.map((e) => typeof e === "string" ? e : JSON.stringify(e)).filter((e) => e);
+    }
+    if (typeof record.message === "string") return [record.message];
+    if (typeof record.Message === "string") return [record.Message];
+  }
+  if (typeof body === "string" && body.trim()) return [body.trim().slice(0, 500)];
+  return [];
+}
+
+function what(operation: Operation, entity?: string): string {
+  return entity ? `${operation} ${entity}` : operation;
+}
+
+/** Parses `Retry-After` (seconds or an HTTP date) into seconds. */
+export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds;
+  const date = Date.parse(value);
+  if (Number.isFinite(date)) return Math.max(0, Math.ceil((date - now) / 1000));
+  return undefined;
+}
+
+/**
+ * Maps an HTTP error response to an {@linkcode AutotaskError}. Autotask reports
+ * most validation failures as HTTP 500 with `errors[]`; those messages are the
+ * most useful thing it says, so they are kept verbatim.
+ */
+export function errorFromResponse(
+  status: number,
+  body: unknown,
+  context: { operation: Operation; entity?: string; retryAfter?: string | null },
+): AutotaskError {
+  const errors = extractErrors(body);
+  const joined = errors.join(" ");
+  const base = { operation: context.operation, entity: context.entity, status, errors };
+  const said = errors.length > 0 ? ` Autotask said: ${errors.join(" | ")}` : "";
+
+  if (status === 401) {
+    return new AutotaskError(
+      "Autotask rejected the credentials (HTTP 401): check AUTOTASK_API_SECRET (and that the API user is active)",
+      { ...base, category: "authentication" },
+    );
+  }
+  if (/IntegrationCode is invalid/i.test(joined)) {
+    return new AutotaskError(
+      "Autotask rejected the integration code: check AUTOTASK_API_INTEGRATION_CODE (the tracking identifier of the API user)",
+      { ...base, category: "authentication" },
+    );
+  }
+  if (/Zone information could not be determined/i.test(joined)) {
+    return new AutotaskError(
+      "Autotask does not know this API username: check AUTOTASK_API_USERNAME (the API user's full username, e.g. name@yourdomain.com)",
+      { ...base, category: "authentication" },
+    );
+  }
+  if (status === 403) {
+    return new AutotaskError(
+      `Autotask refused ${
+        what(context.operation, context.entity)
+      } (HTTP 403): the API user's security level does not allow it.${said}`,
+      { ...base, category: "authentication" },
+    );
+  }
+  if (status === 404) {
+    return new AutotaskError(
+      `Not found: ${what(context.operation, context.entity)} (HTTP 404).${said}`,
+      { ...base, category: "not_found" },
+    );
+  }
+  if (status === 429) {
+    const retryAfterSeconds = parseRetryAfter(context.retryAfter ?? null);
+    const wait = retryAfterSeconds === undefined ? "" : ` Retry after ${retryAfterSeconds} s.`;
+    return new AutotaskError(
+      `Autotask is rate limiting requests (HTTP 429).${wait}${said}`,
+      { ...base, category: "rate_limited", retryAfterSeconds },
+    );
+  }
+  if (status === 502 || status === 503 || status === 504) {
+    return new AutotaskError(
+      `Autotask is unavailable (HTTP ${status}); try again shortly.${said}`,
+      {
+        ...base,
+        category: "unavailable",
+        retryAfterSeconds: parseRetryAfter(context.retryAfter ?? null),
+      },
+    );
+  }
+  if (errors.length > 0 && /no matching records/i.test(joined)) {
+    return new AutotaskError(`Not found: ${what(context.operation, context.entity)}.${said}`, {
+      ...base,
+      category: "not_found",
+    });
+  }
+  if (errors.length > 0 && status >= 400 && status < 600) {
+    return new AutotaskError(
+      `Autotask rejected ${what(context.operation, context.entity)}.${said}`,
+      { ...base, category: "validation" },
+    );
+  }
+  return new AutotaskError(
+    `Autotask answered HTTP ${status} to ${
+      what(context.operation, context.entity)
+    } without an explanation`,
+    { ...base, category: status >= 500 ? "unavailable" : "validation" },
+  );
+}
