@@ -1,0 +1,431 @@
+/** The query engine: query model parsing, filter compilation, keyset pages, counts and projection. */
+
+import type { EntityDef, FieldDef, UdfDef } from "./metadata.ts";
+import { fail } from "./respond.ts";
+import type { Table } from "./store.ts";
+import type { Rec, UdfValue } from "./types.ts";
+
+/** Page size bounds and default (`MaxRecords`). */
+export const MAX_PAGE_SIZE = 500;
+/** At most this many conditions inside `or` groups. */
+export const MAX_OR_CONDITIONS = 500;
+
+const OPERATORS = new Set([
+  "eq",
+  "noteq",
+  "gt",
+  "gte",
+  "lt",
+  "lte",
+  "beginsWith",
+  "endsWith",
+  "contains",
+  "exist",
+  "notExist",
+  "in",
+  "notIn",
+]);
+
+/** A filter condition as received. */
+export type Condition =
+  | { kind: "leaf"; op: string; field: string; value: unknown; udf: boolean }
+  | { kind: "group"; op: "and" | "or"; items: Condition[] };
+
+/** A parsed query model. */
+export interface QueryModel {
+  filter: Condition[];
+  /** Canonical field names to return (id always comes back), or null for all. */
+  includeFields: string[] | null;
+  maxRecords: number;
+}
+
+/** A filter ready to run: a predicate plus the id range the top-level conditions allow. */
+export interface CompiledFilter {
+  predicate: (rec: Rec) => boolean;
+  minId: number;
+  maxId: number;
+}
+
+/** Reads a key of a JSON object ignoring case, as Autotask's deserializer does. */
+export function getKey(obj: Record<string, unknown>, key: string): unknown {
+  if (key in obj) return obj[key];
+  const lower = key.toLowerCase();
+  for (const k of Object.keys(obj)) if (k.toLowerCase() === lower) return obj[k];
+  return undefined;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function parseCondition(raw: unknown): Condition {
+  if (!isObject(raw)) throw fail("Each filter item must be an object with op, field and value.");
+  const op = getKey(raw, "op");
+  if (typeof op !== "string") throw fail("Filter item is missing its op.");
+  if (op === "and" || op === "or") {
+    const items = getKey(raw, "items");
+    if (!Array.isArray(items)) throw fail(`The ${op} operator requires an items array.`);
+    return { kind: "group", op, items: items.map(parseCondition) };
+  }
+  if (!OPERATORS.has(op)) {
+    throw fail(
+      `Invalid operator ${op}. Use one of: eq, noteq, gt, gte, lt, lte, beginsWith, endsWith, contains, exist, notExist, in, notIn, and, or.`,
+    );
+  }
+  const field = getKey(raw, "field");
+  if (typeof field !== "string" || field === "") {
+    throw fail(`Filter item with op ${op} is missing its field.`);
+  }
+  const udf = getKey(raw, "udf") === true;
+  return { kind: "leaf", op, field, value: getKey(raw, "value"), udf };
+}
+
+/** Parses a query model object (keys in any case). Failures are Autotask-style 500s. */
+export function parseQueryModel(raw: unknown, def: EntityDef): QueryModel {
+  if (!isObject(raw)) throw fail("The query is not a valid query model object.");
+  const filterRaw = getKey(raw, "filter");
+  if (filterRaw !== undefined && filterRaw !== null && !Array.isArray(filterRaw)) {
+    throw fail("filter must be an array of conditions.");
+  }
+  const filter = (filterRaw ?? []).map(parseCondition);
+  if (filter.length === 0) {
+    throw fail(
+      'A query requires at least one filter condition; to read every row use {"op":"gte","field":"id","value":0}.',
+    );
+  }
+  const maxRaw = getKey(raw, "maxRecords");
+  let maxRecords = MAX_PAGE_SIZE;
+  if (maxRaw !== undefined && maxRaw !== null) {
+    const n = typeof maxRaw === "string" && /^\s*-?\d+\s*$/.test(maxRaw) ? Number(maxRaw) : maxRaw;
+    if (typeof n !== "number" || !Number.isInteger(n) || n < 1 || n > MAX_PAGE_SIZE) {
+      throw fail("maxCountOfRecordsToReturn must be between 1 and 500");
+    }
+    maxRecords = n;
+  }
+  const includeRaw = getKey(raw, "includeFields");
+  let includeFields: string[] | null = null;
+  if (Array.isArray(includeRaw) && includeRaw.length > 0) {
+    includeFields = includeRaw.map((name) => {
+      if (typeof name !== "string") throw fail("IncludeFields must be an array of field names.");
+      if (name.toLowerCase() === "userdefinedfields" && def.carriesUdfs) return "userDefinedFields";
+      const field = def.byLower.get(name.toLowerCase());
+      if (!field) throw fail(`Unable to find ${name} in the ${def.name} Entity.`);
+      return field.name;
+    });
+  }
+  return { filter, includeFields, maxRecords };
+}
+
+// A comparison value that can never match (a string compared with a number field, ...).
+const NEVER = Symbol("never");
+type Scalar = number | string | boolean | null;
+type Kind = "number" | "string" | "datetime" | "boolean";
+
+function kindOf(dataType: string): Kind {
+  switch (dataType) {
+    case "integer":
+    case "long":
+    case "double":
+    case "decimal":
+      return "number";
+    case "datetime":
+      return "datetime";
+    case "boolean":
+      return "boolean";
+    default:
+      return "string";
+  }
+}
+
+const NUMERIC_TEXT = /^\s*-?\d+(\.\d+)?\s*$/;
+
+/** Converts a filter value to the field's comparable form. */
+function convert(kind: Kind, value: unknown, field: string): Scalar | typeof NEVER {
+  if (value === null || value === undefined) return null;
+  switch (kind) {
+    case "number":
+      if (typeof value === "number") return value;
+      if (typeof value === "string" && NUMERIC_TEXT.test(value)) return Number(value);
+      return NEVER;
+    case "string":
+      if (typeof value === "string") return value.toLowerCase();
+      if (typeof value === "number" || typeof value === "boolean") {
+        return String(value).toLowerCase();
+      }
+      return NEVER;
+    case "boolean":
+      return typeof value === "boolean" ? value : NEVER;
+    case "datetime": {
+      if (typeof value !== "string") return NEVER;
+      const ms = Date.parse(value);
+      if (Number.isNaN(ms)) {
+        throw fail(`Unable to convert ${value} to a datetime for field ${field}.`);
+      }
+      return ms;
+    }
+  }
+}
+
+/** A stored value in comparable form (strings lower-cased, datetimes as epoch ms). */
+function normalize(kind: Kind, value: unknown): Scalar {
+  if (value === null || value === undefined) return null;
+  switch (kind) {
+    case "string":
+      return String(value).toLowerCase();
+    case "datetime":
+      return typeof value === "string" ? Date.parse(value) : null;
+    case "number":
+      if (typeof value === "number") return value;
+      if (typeof value === "string" && NUMERIC_TEXT.test(value)) return Number(value);
+      return null;
+    default:
+      return value as Scalar;
+  }
+}
+
+interface CompileContext {
+  def: EntityDef;
+  udfConditions: number;
+  orConditions: number;
+}
+
+function udfGetter(udf: UdfDef): (rec: Rec) => unknown {
+  return (rec) => {
+    const list = rec.userDefinedFields as UdfValue[] | undefined;
+    return list?.find((u) => u.name === udf.name)?.value ?? null;
+  };
+}
+
+function compileLeaf(
+  leaf: Extract<Condition, { kind: "leaf" }>,
+  ctx: CompileContext,
+): (rec: Rec) => boolean {
+  let get: (rec: Rec) => unknown;
+  let kind: Kind;
+  let name: string;
+  if (leaf.udf) {
+    ctx.udfConditions++;
+    if (ctx.udfConditions > 1) {
+      throw fail("Only one user-defined field condition is allowed per query.");
+    }
+    const udf = ctx.def.udfByLower.get(leaf.field.toLowerCase());
+    if (!udf) {
+      throw fail(`Unable to find ${leaf.field} in the ${ctx.def.name} Entity user-defined fields.`);
+    }
+    get = udfGetter(udf);
+    kind = kindOf(udf.dataType);
+    name = udf.name;
+  } else {
+    const field: FieldDef | undefined = ctx.def.byLower.get(leaf.field.toLowerCase());
+    if (!field) throw fail(`Unable to find ${leaf.field} in the ${ctx.def.name} Entity.`);
+    if (!field.isQueryable) throw fail(`The field ${field.name} is not queryable.`);
+    const key = field.name;
+    get = (rec) => rec[key];
+    kind = kindOf(field.dataType);
+    name = field.name;
+  }
+  const op = leaf.op;
+  if (op === "exist") {
+    return (rec) => {
+      const v = get(rec);
+      return v !== null && v !== undefined && v !== "";
+    };
+  }
+  if (op === "notExist") {
+    return (rec) => {
+      const v = get(rec);
+      return v === null || v === undefined || v === "";
+    };
+  }
+  if (op === "in" || op === "notIn") {
+    if (!Array.isArray(leaf.value)) {
+      throw fail(`The ${op} operator requires an array value for ${name}.`);
+    }
+    const set = new Set<Scalar>();
+    for (const item of leaf.value) {
+      const c = convert(kind, item, name);
+      if (c !== NEVER && c !== null) set.add(c);
+    }
+    const negate = op === "notIn";
+    return (rec) => {
+      const v = normalize(kind, get(rec));
+      if (v === null) return false;
+      return set.has(v) !== negate;
+    };
+  }
+  if (leaf.value === undefined) throw fail(`The ${op} operator requires a value for ${name}.`);
+  if (Array.isArray(leaf.value) || isObject(leaf.value)) {
+    throw fail(`The ${op} operator requires a single value for ${name}.`);
+  }
+  const target = convert(kind, leaf.value, name);
+  if (target === NEVER) return () => false;
+  if (op === "eq") {
+    if (target === null) return (rec) => normalize(kind, get(rec)) === null;
+    return (rec) => normalize(kind, get(rec)) === target;
+  }
+  if (op === "noteq") {
+    if (target === null) return (rec) => normalize(kind, get(rec)) !== null;
+    return (rec) => {
+      const v = normalize(kind, get(rec));
+      return v !== null && v !== target;
+    };
+  }
+  if (target === null) return () => false;
+  if (op === "beginsWith" || op === "endsWith" || op === "contains") {
+    if (kind !== "string") return () => false;
+    const text = target as string;
+    return (rec) => {
+      const v = normalize(kind, get(rec));
+      if (typeof v !== "string") return false;
+      return op === "beginsWith"
+        ? v.startsWith(text)
+        : op === "endsWith"
+        ? v.endsWith(text)
+        : v.includes(text);
+    };
+  }
+  if (kind === "boolean") return () => false;
+  return (rec) => {
+    const v = normalize(kind, get(rec));
+    if (v === null) return false;
+    switch (op) {
+      case "gt":
+        return v > target;
+      case "gte":
+        return v >= target;
+      case "lt":
+        return v < target;
+      default:
+        return v <= target;
+    }
+  };
+}
+
+function compileCondition(
+  cond: Condition,
+  ctx: CompileContext,
+  insideOr: boolean,
+): (rec: Rec) => boolean {
+  if (cond.kind === "leaf") {
+    if (insideOr) {
+      ctx.orConditions++;
+      if (ctx.orConditions > MAX_OR_CONDITIONS) {
+        throw fail(`A query can have at most ${MAX_OR_CONDITIONS} conditions in or groups.`);
+      }
+    }
+    return compileLeaf(cond, ctx);
+  }
+  const parts = cond.items.map((c) => compileCondition(c, ctx, insideOr || cond.op === "or"));
+  if (cond.op === "and") return (rec) => parts.every((p) => p(rec));
+  return (rec) => parts.some((p) => p(rec));
+}
+
+/** Narrows the scanned id range from top-level id conditions, so `id eq N` is a lookup. */
+function idRange(filter: Condition[]): { minId: number; maxId: number } {
+  let minId = -Infinity;
+  let maxId = Infinity;
+  for (const cond of filter) {
+    if (cond.kind !== "leaf" || cond.udf || cond.field.toLowerCase() !== "id") continue;
+    const values = cond.op === "in" && Array.isArray(cond.value) ? cond.value : [cond.value];
+    const nums = values.map((v) => typeof v === "string" && NUMERIC_TEXT.test(v) ? Number(v) : v)
+      .filter((v): v is number => typeof v === "number");
+    if (nums.length === 0 || nums.length !== values.length) continue;
+    const lo = Math.min(...nums);
+    const hi = Math.max(...nums);
+    switch (cond.op) {
+      case "eq":
+      case "in":
+        minId = Math.max(minId, Math.ceil(lo));
+        maxId = Math.min(maxId, Math.floor(hi));
+        break;
+      case "gt":
+        minId = Math.max(minId, Math.floor(lo) + 1);
+        break;
+      case "gte":
+        minId = Math.max(minId, Math.ceil(lo));
+        break;
+      case "lt":
+        maxId = Math.min(maxId, Math.ceil(hi) - 1);
+        break;
+      case "lte":
+        maxId = Math.min(maxId, Math.floor(hi));
+        break;
+    }
+  }
+  return { minId, maxId };
+}
+
+/** Compiles a filter (all top-level items ANDed). */
+export function compileFilter(def: EntityDef, filter: Condition[]): CompiledFilter {
+  const ctx: CompileContext = { def, udfConditions: 0, orConditions: 0 };
+  const parts = filter.map((c) => compileCondition(c, ctx, false));
+  const predicate = parts.length === 1 ? parts[0] : (rec: Rec) => parts.every((p) => p(rec));
+  return { predicate, ...idRange(filter) };
+}
+
+/** One page of matching rows and where the next page starts (null when this is the last). */
+export interface PageScan {
+  rows: Rec[];
+  nextStartId: number | null;
+}
+
+/**
+ * Collects up to `pageSize` matches with id >= `startId`, then looks ahead to
+ * the next match only: a page costs what it scans, never a copy of the table.
+ */
+export function scanPage(
+  table: Table,
+  filter: CompiledFilter,
+  startId: number,
+  pageSize: number,
+): PageScan {
+  const rows = table.rows;
+  const out: Rec[] = [];
+  for (let i = table.lowerBound(Math.max(startId, filter.minId)); i < rows.length; i++) {
+    const row = rows[i];
+    if (row.id > filter.maxId) break;
+    if (!filter.predicate(row)) continue;
+    if (out.length === pageSize) return { rows: out, nextStartId: row.id };
+    out.push(row);
+  }
+  return { rows: out, nextStartId: null };
+}
+
+/** Counts matches without building any output. */
+export function countMatches(table: Table, filter: CompiledFilter): number {
+  const rows = table.rows;
+  let n = 0;
+  for (let i = table.lowerBound(filter.minId); i < rows.length; i++) {
+    const row = rows[i];
+    if (row.id > filter.maxId) break;
+    if (filter.predicate(row)) n++;
+  }
+  return n;
+}
+
+/** The `userDefinedFields` array of a record: every defined UDF, null when unset. */
+export function udfArray(def: EntityDef, rec: Rec): UdfValue[] {
+  const stored = (rec.userDefinedFields as UdfValue[] | undefined) ?? [];
+  return def.udfs.map((u) => ({
+    name: u.name,
+    value: stored.find((s) => s.name === u.name)?.value ?? null,
+  }));
+}
+
+/** The wire form of a record: every field (null when unset), or only `include` plus id. */
+export function project(
+  def: EntityDef,
+  rec: Rec,
+  options: { include?: ReadonlySet<string> | null; omitHeavy?: boolean } = {},
+): Record<string, unknown> {
+  const include = options.include ?? null;
+  const out: Record<string, unknown> = {};
+  for (const f of def.fields) {
+    if (include && f.name !== "id" && !include.has(f.name)) continue;
+    out[f.name] = options.omitHeavy && def.queryOmit.has(f.name) ? null : rec[f.name] ?? null;
+  }
+  if (def.carriesUdfs && (!include || include.has("userDefinedFields"))) {
+    out.userDefinedFields = udfArray(def, rec);
+  }
+  return out;
+}
