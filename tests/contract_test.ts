@@ -122,3 +122,9 @@ Deno.test("the parent id field of every child route is a field of the child enti
     assert.ok(!wrong.some((w) => w.startsWith(`${name} `)), name);
   }
 });
+
+Deno.test("writes go through the parent route when the parent is known, even where a root route exists", () => {
+  assert.equal(resolveRoute("TaskNotes", "create", { parentId: 8 }).path, "Tasks/8/Notes");
+  assert.equal(resolveRoute("TaskNotes", "create", {}).path, "TaskNotes");
+  assert.equal(resolveRoute("Tickets", "create", {}).path, "Tickets");
+});

@@ -389,7 +389,6 @@ export class AutotaskClient {
     record: AutotaskRecord,
   ): number | undefined {
     const entry = requireEntity(entity);
-    if (supportsRoot(entry, action)) return undefined;
     const child = childRoute(entry, action);
     if (!child) return undefined;
     const value = record[parentIdField(child.parent)];

@@ -118,8 +118,8 @@ function viaChild(
 
 /**
  * Resolves an action on an entity (any case, e.g. `ticketnotes`) to its route.
- * Root routes win; parent-only entities go through their parent's route and
- * need `parentId`. Throws {@linkcode AutotaskError} (validation) when the API
+ * Reads use root routes; writes use the parent's route when `parentId` is given
+ * (and must, for parent-only entities). Throws {@linkcode AutotaskError} (validation) when the API
  * has no such route.
  */
 export function resolveRoute(entityName: string, action: Action, ids: RouteIds = {}): Route {
@@ -169,10 +169,18 @@ export function resolveRoute(entityName: string, action: Action, ids: RouteIds =
         return route("GET", "/{id}", `/${positive(ids.id, "id", entry, action)}`);
       }
       return viaChild(entry, action, ids);
+    // Writes under a parent use the parent's route when the parent is known: it is the
+    // route autotask-api.md documents (TaskNotes has both; the tenant honours the child one).
     case "create":
+      if (ids.parentId !== undefined && childRoute(entry, action)) {
+        return viaChild(entry, action, ids);
+      }
       if (supportsRoot(entry, "create")) return route("POST", "", "");
       return viaChild(entry, action, ids);
     case "update":
+      if (ids.parentId !== undefined && childRoute(entry, action)) {
+        return viaChild(entry, action, ids);
+      }
       if (supportsRoot(entry, "update")) return route("PATCH", "", "");
       return viaChild(entry, action, ids);
     case "delete":
