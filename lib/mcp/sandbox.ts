@@ -1,0 +1,15 @@
+/** Wires the Autotask client to the in-process simulated tenant (demo mode: no network, no credentials). */
+
+import { AutotaskClient } from "../autotask/client.ts";
+import { Sandbox, SANDBOX_CREDENTIALS } from "../sandbox/mod.ts";
+
+/** The REST base the in-process tenant answers on; never resolved over the network. */
+export const SANDBOX_BASE_URL = "https://sandbox.autotask.invalid/ATServicesRest/V1.0/";
+
+/** A client whose requests are answered by a fresh in-process sandbox. */
+export function createSandboxClient(sandbox: Sandbox = new Sandbox()): AutotaskClient {
+  return new AutotaskClient(
+    { credentials: SANDBOX_CREDENTIALS, baseUrl: SANDBOX_BASE_URL, timeoutMs: 30_000 },
+    { fetch: (request) => sandbox.handle(request) },
+  );
+}

@@ -1,0 +1,154 @@
+/** The one helper every tool is defined and registered through: annotations, results, errors. */
+
+import type { McpServer, ServerContext } from "@modelcontextprotocol/server";
+import * as z from "zod";
+import type { AutotaskClient } from "../autotask/client.ts";
+import { AutotaskError } from "../autotask/errors.ts";
+import type { Picklists } from "../autotask/picklists.ts";
+
+/** What a tool does to Autotask; everything but "read" writes. */
+export type ToolKind = "read" | "create" | "update" | "delete";
+
+/** What a handler gets besides its arguments. */
+export interface ToolContext {
+  client: AutotaskClient;
+  picklists: Picklists;
+  /** Aborted when the MCP client cancels the call. */
+  signal: AbortSignal;
+  /** Reports progress when the caller asked for it (no-op otherwise). */
+  progress(done: number, total?: number, message?: string): Promise<void>;
+}
+
+/** A JSON object result (becomes `structuredContent` and the text block). */
+export type ToolOutput = Record<string, unknown>;
+
+/** A tool: its definition, schema and handler in one place. */
+export interface ToolDef<Input extends z.ZodObject = z.ZodObject> {
+  /** `verb_entity`, snake_case, stable. */
+  name: string;
+  title: string;
+  description: string;
+  /** Writes are every kind but "read"; read-only mode removes them. */
+  kind: ToolKind;
+  /** Group the tool is enabled with (tickets, crm, projects, ...). */
+  toolset: string;
+  /** True when results carry text that came from outside (customers' emails, notes). */
+  openWorld: boolean;
+  input: Input;
+  output: z.ZodObject;
+  handler(args: z.infer<Input>, ctx: ToolContext): Promise<ToolOutput>;
+}
+
+/** Identity function that keeps the handler's argument type tied to its schema. */
+export function defineTool<Input extends z.ZodObject>(def: ToolDef<Input>): ToolDef<Input> {
+  return def;
+}
+
+/** True when the tool changes data in Autotask. */
+export function isWriteTool(def: Pick<ToolDef, "kind">): boolean {
+  return def.kind !== "read";
+}
+
+/** An argument problem found by a handler: becomes an `isError` result. */
+export class InputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "InputError";
+  }
+}
+
+/** MCP annotations derived from the kind, so no tool can forget them. */
+export function annotationsFor(def: ToolDef): Record<string, boolean | string> {
+  return {
+    title: def.title,
+    readOnlyHint: def.kind === "read",
+    destructiveHint: def.kind === "update" || def.kind === "delete",
+    idempotentHint: def.kind !== "create",
+    openWorldHint: def.openWorld,
+  };
+}
+
+/** Shared server-side dependencies of every tool. */
+export interface ToolDeps {
+  client: AutotaskClient;
+  picklists: Picklists;
+  /** Removes secret values from any text leaving the server. */
+  redact(text: string): string;
+  log(line: string): void;
+}
+
+/** A successful result: the same JSON as structured content and as text. */
+export function okResult(output: ToolOutput, redact: (text: string) => string) {
+  const text = redact(JSON.stringify(output));
+  return {
+    content: [{ type: "text" as const, text }],
+    structuredContent: JSON.parse(text) as ToolOutput,
+  };
+}
+
+/** An `isError` result whose text tells the agent what to change. */
+export function errorResult(message: string, redact: (text: string) => string) {
+  return { content: [{ type: "text" as const, text: redact(message) }], isError: true };
+}
+
+/** Turns anything a handler threw into an actionable message (no stack traces). */
+export function describeError(error: unknown): string {
+  if (error instanceof InputError) return error.message;
+  if (error instanceof AutotaskError) {
+    if (error.category === "not_found") return error.message;
+    return error.message;
+  }
+  if (error instanceof z.ZodError) {
+    return `Invalid arguments: ${
+      error.issues.map((i) => `${i.path.join(".") || "input"}: ${i.message}`).join("; ")
+    }`;
+  }
+  return "Internal error in autotask-mcp while handling this call; the server logged the details";
+}
+
+/** Registers `defs` on `server` with the shared conventions. */
+export function registerTools(server: McpServer, defs: ToolDef[], deps: ToolDeps): void {
+  for (const def of defs) {
+    server.registerTool(
+      def.name,
+      {
+        title: def.title,
+        description: def.description,
+        inputSchema: def.input,
+        outputSchema: def.output,
+        annotations: annotationsFor(def),
+      },
+      async (args: unknown, ctx: ServerContext) => {
+        const started = performance.now();
+        const progressToken = ctx.mcpReq._meta?.progressToken;
+        const toolCtx: ToolContext = {
+          client: deps.client,
+          picklists: deps.picklists,
+          signal: ctx.mcpReq.signal,
+          async progress(done, total, message) {
+            if (progressToken === undefined) return;
+            await ctx.mcpReq.notify({
+              method: "notifications/progress",
+              params: { progressToken, progress: done, total, message },
+            }).catch(() => {});
+          },
+        };
+        try {
+          const output = await def.handler(args as z.infer<typeof def.input>, toolCtx);
+          deps.log(`tool ${def.name} ok ${Math.round(performance.now() - started)}ms`);
+          return okResult(output, deps.redact);
+        } catch (error) {
+          const message = describeError(error);
+          const kind = error instanceof AutotaskError ? error.category : (error as Error)?.name;
+          deps.log(`tool ${def.name} error (${kind}) ${Math.round(performance.now() - started)}ms`);
+          if (!(error instanceof InputError) && !(error instanceof AutotaskError)) {
+            deps.log(
+              deps.redact(`unexpected error in ${def.name}: ${(error as Error)?.stack ?? error}`),
+            );
+          }
+          return errorResult(message, deps.redact);
+        }
+      },
+    );
+  }
+}

@@ -1,0 +1,106 @@
+/** Configuration item (asset) tools: get, search and create the devices a company owns. */
+
+import * as z from "zod";
+import {
+  createAndReport,
+  dateTimeSchema,
+  defined,
+  getTool,
+  idSchema,
+  picklistSchema,
+  resolvePicklists,
+  searchTool,
+  writeOutput,
+} from "../lib/mcp/common.ts";
+import { defineTool, type ToolDef } from "../lib/mcp/tool.ts";
+
+const SEARCH_FIELDS = [
+  "id",
+  "referenceTitle",
+  "serialNumber",
+  "configurationItemType",
+  "productID",
+  "companyID",
+  "contactID",
+  "isActive",
+  "installDate",
+  "warrantyExpirationDate",
+];
+
+/** The configuration item toolset. */
+export const configurationItemTools: ToolDef[] = [
+  getTool({
+    name: "get_configuration_item",
+    title: "Get configuration item",
+    description: "Read one configuration item (asset) by id, with all its fields.",
+    entity: "ConfigurationItems",
+    label: "Configuration item",
+    toolset: "assets",
+    openWorld: true,
+  }),
+  searchTool({
+    name: "search_configuration_items",
+    title: "Search configuration items",
+    description: "Find configuration items (assets) by name or serial text, company, product, " +
+      "type, exact serial number or active state.",
+    entity: "ConfigurationItems",
+    toolset: "assets",
+    openWorld: true,
+    textFields: ["referenceTitle", "serialNumber"],
+    fields: SEARCH_FIELDS,
+    filters: {
+      companyID: { field: "companyID", schema: idSchema.describe("Company id") },
+      productID: { field: "productID", schema: idSchema.describe("Product id") },
+      configurationItemType: {
+        field: "configurationItemType",
+        picklist: true,
+        schema: picklistSchema.describe("Configuration item type value or tenant label"),
+      },
+      isActive: { field: "isActive", schema: z.boolean().describe("true: active items only") },
+      serialNumber: {
+        field: "serialNumber",
+        schema: z.string().trim().min(1).max(100).describe("Exact serial number"),
+      },
+    },
+  }),
+  defineTool({
+    name: "create_configuration_item",
+    title: "Create configuration item",
+    description: "Create a configuration item (asset) for a company from a product " +
+      "(active unless isActive is false).",
+    kind: "create",
+    toolset: "assets",
+    openWorld: false,
+    input: z.object({
+      companyID: idSchema.describe("Company that owns the item"),
+      productID: idSchema.describe("Product the item is an instance of"),
+      isActive: z.boolean().default(true).describe("Active (default true)"),
+      referenceTitle: z.string().trim().min(1).max(200).optional().describe(
+        "Name shown for the item, e.g. a hostname",
+      ),
+      serialNumber: z.string().trim().min(1).max(100).optional().describe("Serial number"),
+      configurationItemType: picklistSchema.optional().describe(
+        "Configuration item type value or tenant label",
+      ),
+      installDate: dateTimeSchema.optional().describe("Install date, ISO-8601"),
+      warrantyExpirationDate: dateTimeSchema.optional().describe(
+        "Warranty expiration date, ISO-8601",
+      ),
+    }),
+    output: writeOutput,
+    handler: async (args, ctx) => {
+      const record = await resolvePicklists(ctx, "ConfigurationItems", defined({ ...args }));
+      return await createAndReport(ctx, "ConfigurationItems", record, {
+        readBack: [
+          "id",
+          "referenceTitle",
+          "serialNumber",
+          "configurationItemType",
+          "productID",
+          "companyID",
+          "isActive",
+        ],
+      });
+    },
+  }) as unknown as ToolDef,
+];

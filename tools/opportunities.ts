@@ -1,0 +1,190 @@
+/** Opportunity tools: get, search and create sales opportunities. */
+
+import * as z from "zod";
+import type { Filter } from "../lib/autotask/query.ts";
+import {
+  createAndReport,
+  dateTimeSchema,
+  defined,
+  getTool,
+  idSchema,
+  picklistSchema,
+  resolvePicklists,
+  searchTool,
+  writeOutput,
+} from "../lib/mcp/common.ts";
+import { defineTool, InputError, type ToolContext, type ToolDef } from "../lib/mcp/tool.ts";
+
+/** Fallback status when the tenant marks no default; Autotask's system value for Active. */
+const STATUS_ACTIVE = 1;
+/** Autotask's system statuses that end an opportunity: 2 Lost, 3 Closed, 4 Implemented. */
+const ENDING_STATUSES = [2, 3, 4];
+/** Largest money amount accepted (Autotask stores doubles; this only catches typos). */
+const MAX_AMOUNT = 1e12;
+
+const SEARCH_FIELDS = [
+  "id",
+  "title",
+  "status",
+  "stage",
+  "companyID",
+  "contactID",
+  "ownerResourceID",
+  "amount",
+  "probability",
+  "projectedCloseDate",
+  "closedDate",
+  "lostDate",
+];
+
+/** "1 (Active), 2 (Lost)": the tenant's active values, for error messages. */
+async function choices(ctx: ToolContext, field: string): Promise<string> {
+  const values = await ctx.picklists.values("Opportunities", field, { signal: ctx.signal });
+  return values.map((v) => `${v.value} (${v.label})`).join(", ");
+}
+
+/**
+ * What "open" means for this tenant. Opportunity status is a system picklist
+ * in Autotask (1 Active, 2 Lost, 3 Closed, 4 Implemented, 5 Not Ready To Buy):
+ * when the tenant's metadata marks 2, 3 and 4 as system values, open is
+ * "status not in 2, 3, 4". Otherwise the statuses cannot be trusted, and open
+ * falls back to the dates Autotask stamps on closing: no closedDate, no lostDate.
+ */
+async function openFilter(ctx: ToolContext): Promise<Filter> {
+  const info = await ctx.picklists.field("Opportunities", "status", ctx.signal);
+  const values = info.picklistValues ?? [];
+  const systemEnding = ENDING_STATUSES.every((status) =>
+    values.some((v) => v.value === String(status) && v.isSystem === true)
+  );
+  if (systemEnding) return { op: "notIn", field: "status", value: ENDING_STATUSES };
+  return {
+    op: "and",
+    items: [{ op: "notExist", field: "closedDate" }, { op: "notExist", field: "lostDate" }],
+  };
+}
+
+/** The opportunity toolset. */
+export const opportunityTools: ToolDef[] = [
+  getTool({
+    name: "get_opportunity",
+    title: "Get opportunity",
+    description: "Read one sales opportunity by id, with all its fields.",
+    entity: "Opportunities",
+    label: "Opportunity",
+    toolset: "sales",
+    openWorld: true,
+  }),
+  searchTool({
+    name: "search_opportunities",
+    title: "Search opportunities",
+    description: "Find sales opportunities by title, company, status, stage, owner or projected " +
+      "close date. openOnly drops Lost, Closed and Implemented ones.",
+    entity: "Opportunities",
+    toolset: "sales",
+    openWorld: true,
+    textFields: ["title"],
+    fields: SEARCH_FIELDS,
+    filters: {
+      companyID: { field: "companyID", schema: idSchema.describe("Company id") },
+      status: {
+        field: "status",
+        picklist: true,
+        schema: picklistSchema.describe("Status value or tenant label"),
+      },
+      stage: {
+        field: "stage",
+        picklist: true,
+        schema: picklistSchema.describe("Stage value or tenant label"),
+      },
+      ownerResourceID: { field: "ownerResourceID", schema: idSchema.describe("Owner resource id") },
+      openOnly: {
+        field: "status",
+        schema: z.boolean().describe("true: only opportunities not Lost, Closed or Implemented"),
+        toFilter: (value, ctx) => value === true ? openFilter(ctx) : undefined,
+      },
+      projectedCloseAfter: {
+        field: "projectedCloseDate",
+        op: "gte",
+        schema: dateTimeSchema.describe("Projected to close on or after"),
+      },
+      projectedCloseBefore: {
+        field: "projectedCloseDate",
+        op: "lt",
+        schema: dateTimeSchema.describe("Projected to close before"),
+      },
+    },
+  }),
+  defineTool({
+    name: "create_opportunity",
+    title: "Create opportunity",
+    description: "Create a sales opportunity for a company. status and stage default to the " +
+      "tenant's defaults; picklists accept values or tenant labels.",
+    kind: "create",
+    toolset: "sales",
+    openWorld: false,
+    input: z.object({
+      companyID: idSchema.describe("Company id"),
+      title: z.string().trim().min(1).max(128).describe("Title (max 128 characters)"),
+      amount: z.number().min(0).max(MAX_AMOUNT).describe("Expected revenue"),
+      cost: z.number().min(0).max(MAX_AMOUNT).describe("Expected cost"),
+      probability: z.number().int().min(0).max(100).describe("Chance of winning, 0-100 (%)"),
+      projectedCloseDate: dateTimeSchema.describe("Projected close date, ISO-8601"),
+      ownerResourceID: idSchema.describe("Resource who owns the opportunity"),
+      stage: picklistSchema.optional().describe(
+        "Stage value or tenant label (default: the tenant's default stage)",
+      ),
+      status: picklistSchema.optional().describe(
+        "Status value or tenant label (default: the tenant's default status)",
+      ),
+      useQuoteTotals: z.boolean().default(false).describe(
+        "true: amount and cost come from the primary quote (default false)",
+      ),
+      description: z.string().max(8000).optional().describe("Details (max 8000 characters)"),
+      contactID: idSchema.optional().describe("Contact at the company"),
+    }),
+    output: writeOutput,
+    handler: async (args, ctx) => {
+      const record = defined({ ...args });
+      if (record.status === undefined) {
+        let status = await ctx.picklists.defaultValue("Opportunities", "status", ctx.signal);
+        if (
+          status === undefined &&
+          await ctx.picklists.has("Opportunities", "status", STATUS_ACTIVE, ctx.signal)
+        ) {
+          status = STATUS_ACTIVE;
+        }
+        if (status === undefined) {
+          throw new InputError(
+            "This tenant has no default opportunity status: pass status, one of " +
+              await choices(ctx, "status"),
+          );
+        }
+        record.status = status;
+      }
+      if (record.stage === undefined) {
+        const stage = await ctx.picklists.defaultValue("Opportunities", "stage", ctx.signal);
+        if (stage === undefined) {
+          throw new InputError(
+            "This tenant has no default opportunity stage: pass stage, one of " +
+              await choices(ctx, "stage"),
+          );
+        }
+        record.stage = stage;
+      }
+      const resolved = await resolvePicklists(ctx, "Opportunities", record);
+      return await createAndReport(ctx, "Opportunities", resolved, {
+        readBack: [
+          "id",
+          "title",
+          "status",
+          "stage",
+          "companyID",
+          "ownerResourceID",
+          "amount",
+          "probability",
+          "projectedCloseDate",
+        ],
+      });
+    },
+  }) as unknown as ToolDef,
+];

@@ -1,0 +1,180 @@
+/** Project task tools: get, search and create tasks (created under their project). */
+
+import * as z from "zod";
+import { chooseRole } from "../lib/autotask/roles.ts";
+import {
+  createAndReport,
+  dateTimeSchema,
+  defined,
+  getRecord,
+  getTool,
+  idSchema,
+  picklistSchema,
+  resolvePicklists,
+  searchTool,
+  writeOutput,
+} from "../lib/mcp/common.ts";
+import { defineTool, InputError, type ToolContext, type ToolDef } from "../lib/mcp/tool.ts";
+
+/** Autotask's system taskType value for Fixed Work. */
+const TYPE_FIXED_WORK = 1;
+/** Autotask's usual value for a new task; used only when the tenant marks no default. */
+const STATUS_NEW = 1;
+
+const SEARCH_FIELDS = [
+  "id",
+  "taskNumber",
+  "title",
+  "status",
+  "taskType",
+  "projectID",
+  "phaseID",
+  "assignedResourceID",
+  "startDateTime",
+  "endDateTime",
+  "estimatedHours",
+  "remainingHours",
+];
+
+/** "1 (New), 5 (Complete)": the tenant's active values, for error messages. */
+async function choices(ctx: ToolContext, field: string): Promise<string> {
+  const values = await ctx.picklists.values("Tasks", field, { signal: ctx.signal });
+  return values.map((v) => `${v.value} (${v.label})`).join(", ");
+}
+
+/** The task toolset. */
+export const taskTools: ToolDef[] = [
+  getTool({
+    name: "get_task",
+    title: "Get task",
+    description: "Read one project task by id, with all its fields.",
+    entity: "Tasks",
+    label: "Task",
+    toolset: "projects",
+    openWorld: true,
+  }),
+  searchTool({
+    name: "search_tasks",
+    title: "Search tasks",
+    description: "Find project tasks by title text, project, phase, status or assignee.",
+    entity: "Tasks",
+    toolset: "projects",
+    openWorld: true,
+    textFields: ["title"],
+    fields: SEARCH_FIELDS,
+    filters: {
+      projectID: { field: "projectID", schema: idSchema.describe("Project id") },
+      status: {
+        field: "status",
+        picklist: true,
+        schema: picklistSchema.describe("Status value or tenant label"),
+      },
+      assignedResourceID: {
+        field: "assignedResourceID",
+        schema: idSchema.describe("Assigned resource id"),
+      },
+      phaseID: { field: "phaseID", schema: idSchema.describe("Phase id") },
+    },
+  }),
+  defineTool({
+    name: "create_task",
+    title: "Create task",
+    description: "Create a task in a project. Defaults: the tenant's default status, " +
+      "taskType Fixed Work; an assignee's role is chosen when assignedResourceRoleID is absent.",
+    kind: "create",
+    toolset: "projects",
+    openWorld: false,
+    input: z.object({
+      projectID: idSchema.describe("Project id"),
+      title: z.string().trim().min(1).max(255).describe("Title (max 255 characters)"),
+      status: picklistSchema.optional().describe("Status value or tenant label"),
+      taskType: picklistSchema.optional().describe(
+        "Task type value or tenant label (1 Fixed Work, 2 Fixed Duration)",
+      ),
+      description: z.string().max(8000).optional().describe("Details (max 8000 characters)"),
+      phaseID: idSchema.optional().describe("Phase of the project"),
+      assignedResourceID: idSchema.optional().describe("Resource to assign"),
+      assignedResourceRoleID: idSchema.optional().describe("Role of the assigned resource"),
+      estimatedHours: z.number().min(0).max(10_000).optional().describe("Estimated hours"),
+      startDateTime: dateTimeSchema.optional().describe("Start, ISO-8601 (UTC)"),
+      endDateTime: dateTimeSchema.optional().describe("End, ISO-8601 (UTC)"),
+    }),
+    output: writeOutput,
+    handler: async (args, ctx) => {
+      if (
+        args.startDateTime !== undefined && args.endDateTime !== undefined &&
+        Date.parse(args.endDateTime) < Date.parse(args.startDateTime)
+      ) {
+        throw new InputError(
+          `endDateTime ${args.endDateTime} is before startDateTime ${args.startDateTime}: ` +
+            "give an end on or after the start",
+        );
+      }
+      if (args.assignedResourceRoleID !== undefined && args.assignedResourceID === undefined) {
+        throw new InputError(
+          "assignedResourceRoleID needs assignedResourceID: give the resource too, or drop the role",
+        );
+      }
+      await getRecord(ctx, "Projects", args.projectID, "Project");
+      const notes: string[] = [];
+      const record = defined({ ...args });
+      if (record.status === undefined) {
+        // Task status is not one of the system values Autotask documents: the
+        // tenant's own default wins, 1 is only the fallback.
+        let status = await ctx.picklists.defaultValue("Tasks", "status", ctx.signal);
+        if (
+          status === undefined && await ctx.picklists.has("Tasks", "status", STATUS_NEW, ctx.signal)
+        ) {
+          status = STATUS_NEW;
+        }
+        if (status === undefined) {
+          throw new InputError(
+            "This tenant has no default task status: pass status, one of " +
+              await choices(ctx, "status"),
+          );
+        }
+        record.status = status;
+      }
+      if (record.taskType === undefined) {
+        const taskType = await ctx.picklists.has("Tasks", "taskType", TYPE_FIXED_WORK, ctx.signal)
+          ? TYPE_FIXED_WORK
+          : await ctx.picklists.defaultValue("Tasks", "taskType", ctx.signal);
+        if (taskType === undefined) {
+          throw new InputError(
+            "This tenant has no Fixed Work task type (1) and no default: pass taskType, one of " +
+              await choices(ctx, "taskType"),
+          );
+        }
+        record.taskType = taskType;
+      }
+      if (
+        typeof record.assignedResourceID === "number" && record.assignedResourceRoleID === undefined
+      ) {
+        const choice = await chooseRole(ctx.client, record.assignedResourceID, {
+          signal: ctx.signal,
+        });
+        record.assignedResourceRoleID = choice.roleID;
+        notes.push(
+          `assignedResourceRoleID ${choice.roleID} chosen from the resource's ${choice.source}`,
+        );
+      }
+      const resolved = await resolvePicklists(ctx, "Tasks", record);
+      const result = await createAndReport(ctx, "Tasks", resolved, {
+        parentId: args.projectID,
+        readBack: [
+          "id",
+          "taskNumber",
+          "title",
+          "status",
+          "taskType",
+          "projectID",
+          "phaseID",
+          "assignedResourceID",
+          "assignedResourceRoleID",
+        ],
+      });
+      if (notes.length > 0) result.note = [result.note, ...notes].filter(Boolean).join("; ");
+      return result;
+    },
+  }) as unknown as ToolDef,
+];
