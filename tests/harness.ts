@@ -1,7 +1,6 @@
 /** Test harness: the simulated tenant over HTTP and the server spawned with the users' permission flags. */
 
-import { Client } from "@modelcontextprotocol/client";
-import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
+import { Client, StdioClientTransport } from "./deps.ts";
 import {
   SANDBOX_CREDENTIALS,
   type SandboxOptions,

@@ -1,0 +1,7 @@
+/**
+ * Test-only packages, pinned here rather than in deno.json's import map: `deno compile`
+ * embeds every package of the import map, and the binary must not carry the MCP client.
+ */
+
+export { Client } from "npm:@modelcontextprotocol/client@~2.4.0";
+export { StdioClientTransport } from "npm:@modelcontextprotocol/client@~2.4.0/stdio";
