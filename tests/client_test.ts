@@ -162,9 +162,18 @@ Deno.test("a continuation is checked before it is followed", async () => {
       e: "Tickets",
       u: "https://evil.example.com/ATServicesRest/V1.0/Tickets/query/next",
       b: { filter: [] },
+      t: Date.now(),
     }));
     const outside = await rejects(client.queryNext("Tickets", forged));
-    assert.match(outside.message, /points outside this Autotask tenant/);
+    assert.match(outside.message, /cursor is not valid/, "a cursor never carries a host");
+    const old = btoa(
+      JSON.stringify({ v: 1, e: "Tickets", b: { filter: [] }, t: Date.now() - 25 * 3600_000 }),
+    );
+    assert.match((await rejects(client.queryNext("Tickets", old))).message, /expired/);
+    // A page cut short continues right after its last kept record.
+    const cut = client.cursorAfter("Tickets", page.query, page.items[2].id as number);
+    const rest = await client.queryNext("Tickets", cut);
+    assert.equal(rest.items[0].id, page.items[3].id);
   });
 });
 

@@ -5,3 +5,8 @@
 
 export { Client } from "npm:@modelcontextprotocol/client@~2.4.0";
 export { StdioClientTransport } from "npm:@modelcontextprotocol/client@~2.4.0/stdio";
+export { default as fc } from "npm:fast-check@^4.3.0";
+export {
+  SSEClientTransport,
+  StreamableHTTPClientTransport,
+} from "npm:@modelcontextprotocol/client@~2.4.0";

@@ -2,8 +2,20 @@
 
 import type { AutotaskConfig } from "./config.ts";
 import { normalizeApiUrl } from "./config.ts";
-import { AutotaskError, type Operation } from "./errors.ts";
-import { type FetchFn, sendRequest } from "./http.ts";
+import { type BudgetOptions, type BudgetSnapshot, RequestBudget } from "./budget.ts";
+import { AutotaskError, isWrite, type Operation } from "./errors.ts";
+import { ConcurrencyGate, QueueCancelled, QueueTimeout, type Release } from "./gate.ts";
+import { type FetchFn, type HttpResponse, sendRequest, unknownOutcome } from "./http.ts";
+import {
+  abortable,
+  DEFAULT_RETRY_POLICY,
+  isRetryable,
+  isThresholdExhausted,
+  retryDelay,
+  type RetryPolicy,
+  sleep,
+  TimerSet,
+} from "./retry.ts";
 import { allRows, type Filter, filterProblems, MAX_PAGE_SIZE, type QueryModel } from "./query.ts";
 import { parentIdField, resolveRoute, type Route, THRESHOLD_ROUTE } from "./routes.ts";
 import { childRoute, requireEntity, supportsRoot } from "./catalog.ts";
@@ -23,11 +35,60 @@ export interface ClientOptions {
   zoneDiscoveryUrl?: string;
   /** How long field metadata (picklists) stays cached; default one hour. */
   metadataTtlMs?: number;
+  /** Requests in flight per entity endpoint; default 3, Autotask's thread limit. */
+  maxConcurrentPerEntity?: number;
+  /** Bounds of the automatic retries of reads (default {@linkcode DEFAULT_RETRY_POLICY}). */
+  retry?: Partial<RetryPolicy>;
+  /** How often ThresholdInformation is re-read (the shares come from the config). */
+  budget?: Pick<BudgetOptions, "refreshIntervalMs" | "refreshEveryRequests" | "now">;
+  /** Source of the backoff jitter (tests pass a fixed one). */
+  random?: () => number;
 }
 
 /** Per-call options. */
 export interface CallOptions {
+  /** Aborts the call: a queued request leaves the queue, a request in flight is cancelled. */
   signal?: AbortSignal;
+  /**
+   * Work the answer can do without (display-name lookups, totals). Past the
+   * hard share of the hourly budget (`AUTOTASK_BUDGET_HARD`) such calls are
+   * refused with a `rate_limited` error before anything is sent, so the
+   * budget left goes to the work the user asked for.
+   */
+  optional?: boolean;
+}
+
+/** Counters for tests and health checks: all zero-ish at rest, none may grow without bound. */
+export interface ClientStats {
+  /** Requests holding one of the entity's slots, per entity (only non-zero ones). */
+  inFlight: Record<string, number>;
+  /** Requests waiting for a slot, per entity (only non-zero ones). */
+  queued: Record<string, number>;
+  /** Reads sleeping before a retry. */
+  retrySleeps: number;
+  /** Timers the client has pending (request timeouts, queue timeouts, retry sleeps). */
+  timers: number;
+  /** Requests sent to Autotask since start (attempts, retries included). */
+  requests: number;
+  /** Of those, automatic retries of reads. */
+  retries: number;
+  /** Calls refused before sending because of the hourly budget. */
+  refused: number;
+  /** The hourly request budget as last read and counted since. */
+  budget: BudgetSnapshot;
+}
+
+/** What {@linkcode AutotaskClient} sends besides method and URL. */
+interface SendMeta {
+  operation: Operation;
+  entity?: string;
+  body?: unknown;
+  signal?: AbortSignal;
+  optional?: boolean;
+  /** One attempt only (the budget's own reading). */
+  noRetry?: boolean;
+  /** Overrides the configured timeout (the budget's reading must not hold a call up for long). */
+  timeoutMs?: number;
 }
 
 /** A query: filters are ANDed; no filter means all rows. */
@@ -42,6 +103,8 @@ export interface QueryOptions extends CallOptions {
 export interface Page {
   items: AutotaskRecord[];
   next: string | null;
+  /** The query body this page answered (for {@linkcode AutotaskClient.cursorAfter}). */
+  query: QueryModel;
 }
 
 /** Options for routes that may go through a parent (`Tickets/{id}/Notes`). */
@@ -109,12 +172,24 @@ export interface ThresholdInfo {
   currentTimeframeRequestCount: number;
 }
 
+/**
+ * What a cursor holds: the query string of Autotask's `nextPageUrl` (`p`,
+ * the keyset `paging=...`) to re-POST `b` to, or, for a page the caller cut
+ * short, no paging and `b` narrowed to ids after the last record kept. `t` is
+ * when it was issued. The host and path are never taken from the cursor: they
+ * are rebuilt from the configured base, so a cursor cannot send credentials
+ * elsewhere.
+ */
 interface Continuation {
   v: 1;
   e: string;
-  u: string;
+  p?: string;
   b: QueryModel;
+  t: number;
 }
+
+/** How long a cursor stays valid: the data behind a keyset page drifts. */
+export const CURSOR_TTL_MS = 24 * 60 * 60 * 1000;
 
 interface CacheEntry<T> {
   expires: number;
@@ -122,6 +197,12 @@ interface CacheEntry<T> {
 }
 
 const DEFAULT_QUERY_ALL_CAP = 10_000;
+/** Autotask's limit of concurrent requests per integration code per entity endpoint. */
+const THREAD_LIMIT = 3;
+/** Gate key of `ThresholdInformation`, an endpoint of its own. */
+const THRESHOLD_KEY = "ThresholdInformation";
+/** The budget's reading waits at most this long: it must not hold a call up like a slow query. */
+const THRESHOLD_TIMEOUT_MS = 10_000;
 
 /**
  * Talks to one Autotask tenant. Every Autotask rule (routes, envelopes,
@@ -136,26 +217,76 @@ export class AutotaskClient {
   #baseUrl: Promise<string> | undefined;
   readonly #fieldCache = new Map<string, CacheEntry<FieldInfo[]>>();
   readonly #udfCache = new Map<string, CacheEntry<FieldInfo[]>>();
+  readonly #timers = new TimerSet();
+  readonly #gate: ConcurrencyGate;
+  readonly #budget: RequestBudget;
+  readonly #retry: RetryPolicy;
+  readonly #random: () => number;
+  #budgetSync: Promise<void> | undefined;
+  #retrySleeps = 0;
+  #requests = 0;
+  #retries = 0;
+  #refused = 0;
 
   constructor(config: AutotaskConfig, options: ClientOptions = {}) {
     this.#config = config;
     this.#fetch = options.fetch ?? ((request) => fetch(request));
     this.#zoneDiscoveryUrl = options.zoneDiscoveryUrl ?? ZONE_DISCOVERY_URL;
     this.#metadataTtlMs = options.metadataTtlMs ?? 60 * 60 * 1000;
+    this.#gate = new ConcurrencyGate(options.maxConcurrentPerEntity ?? THREAD_LIMIT, this.#timers);
+    this.#budget = new RequestBudget({
+      ...options.budget,
+      warnShare: config.budgetWarn,
+      hardShare: config.budgetHard,
+    });
+    this.#retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+    this.#random = options.random ?? Math.random;
     if (config.baseUrl) this.#baseUrl = Promise.resolve(config.baseUrl);
   }
 
   /** The REST base (ending in `V1.0/`), discovering the zone once when not configured. */
   baseUrl(options: CallOptions = {}): Promise<string> {
     if (!this.#baseUrl) {
-      const discovery = this.#discoverZone(options.signal);
+      // Shared by every caller, so no single caller's signal may cancel it.
+      const discovery = this.#discoverZone();
       this.#baseUrl = discovery;
       // A failed discovery is not cached: the next call tries again.
       discovery.catch(() => {
         if (this.#baseUrl === discovery) this.#baseUrl = undefined;
       });
     }
-    return this.#baseUrl;
+    return abortable(this.#baseUrl, options.signal).catch((error) => {
+      throw options.signal?.aborted
+        ? cancelledError("zone", undefined, "before it was sent")
+        : error;
+    });
+  }
+
+  /**
+   * Counters for tests and monitoring: slots in use and waiters per entity,
+   * pending retry sleeps and timers, requests sent, and the hourly budget.
+   */
+  stats(): ClientStats {
+    const gate = this.#gate.stats();
+    return {
+      inFlight: gate.inFlight,
+      queued: gate.queued,
+      retrySleeps: this.#retrySleeps,
+      timers: this.#timers.size,
+      requests: this.#requests,
+      retries: this.#retries,
+      refused: this.#refused,
+      budget: this.#budget.snapshot(),
+    };
+  }
+
+  /**
+   * A sentence to add to tool results once the hourly request budget passes
+   * `AUTOTASK_BUDGET_WARN` (and stronger ones past the hard share and at the
+   * limit); undefined while usage is low or not yet known.
+   */
+  usageNotice(): string | undefined {
+    return this.#budget.notice();
   }
 
   async #discoverZone(signal?: AbortSignal): Promise<string> {
@@ -202,44 +333,247 @@ export class AutotaskClient {
     return headers;
   }
 
-  /** The single place every authenticated request goes through. */
-  async #send(
-    method: string,
-    url: string,
-    meta: { operation: Operation; entity?: string; body?: unknown; signal?: AbortSignal },
-  ): Promise<unknown> {
-    const { body } = await sendRequest(this.#fetch, {
-      method,
-      url,
-      headers: this.#headers(),
-      body: meta.body,
+  /** The single place every authenticated request goes through; answers the parsed body. */
+  async #send(method: string, url: string, meta: SendMeta): Promise<unknown> {
+    return (await this.#exchange(method, url, meta)).body;
+  }
+
+  /**
+   * Budget check, then per attempt: a slot of the entity's gate, the request,
+   * the slot back; reads that failed transiently sleep (without a slot) and go
+   * again. One deadline (the configured timeout) covers the queue, every
+   * attempt and every sleep, so no call hangs longer than the timeout.
+   */
+  async #exchange(method: string, url: string, meta: SendMeta): Promise<HttpResponse> {
+    const threshold = meta.operation === "threshold";
+    if (!threshold) await this.#admit(meta);
+    const key = threshold ? THRESHOLD_KEY : meta.entity ?? "Autotask";
+    const timeoutMs = meta.timeoutMs ?? this.#config.timeoutMs;
+    const started = performance.now();
+    const deadline = started + timeoutMs;
+    const retryUntil = started + Math.min(this.#retry.maxTotalMs, timeoutMs);
+    // No attempt starts with less time than this left: it could not be answered.
+    const minAttemptMs = Math.min(1000, timeoutMs / 4);
+    let failure: unknown;
+    for (let attempt = 1;; attempt++) {
+      let release: Release;
+      try {
+        release = await this.#acquire(key, meta, deadline, minAttemptMs);
+      } catch (error) {
+        // A retry that found no slot in time: the read's own failure says more.
+        throw attempt > 1 && isNotSent(error) ? withAttempts(failure, attempt - 1) : error;
+      }
+      try {
+        if (!threshold) this.#budget.count();
+        this.#requests++;
+        return await sendRequest(this.#fetch, {
+          method,
+          url,
+          headers: this.#headers(),
+          body: meta.body,
+          operation: meta.operation,
+          entity: meta.entity,
+          timeoutMs: Math.max(1, deadline - performance.now()),
+          reportTimeoutMs: timeoutMs,
+          signal: meta.signal,
+          timers: this.#timers,
+        });
+      } catch (error) {
+        if (isThresholdExhausted(error)) this.#budget.markExhausted();
+        failure = error;
+      } finally {
+        release();
+      }
+      const delay = this.#retryDelay(failure, attempt, meta, retryUntil, deadline - minAttemptMs);
+      if (delay === undefined) throw withAttempts(failure, attempt);
+      this.#retries++;
+      await this.#sleepBeforeRetry(delay, meta);
+    }
+  }
+
+  /** Reads the hourly budget when due, then refuses the call if the budget says so. */
+  async #admit(meta: SendMeta): Promise<void> {
+    if (this.#budget.needsSync()) {
+      this.#budgetSync ??= this.#syncBudget().finally(() => {
+        this.#budgetSync = undefined;
+      });
+      try {
+        await abortable(this.#budgetSync, meta.signal);
+      } catch {
+        throw cancelledError(meta.operation, meta.entity, "before it was sent");
+      }
+    }
+    this.#checkBudget(meta);
+  }
+
+  #checkBudget(meta: Pick<SendMeta, "operation" | "entity" | "optional">): void {
+    const refusal = this.#budget.refusal(meta.optional === true);
+    if (refusal === undefined) return;
+    this.#refused++;
+    throw new AutotaskError(refusal, {
+      category: "rate_limited",
       operation: meta.operation,
       entity: meta.entity,
-      timeoutMs: this.#config.timeoutMs,
-      signal: meta.signal,
+      failure: "refused",
     });
-    return body;
+  }
+
+  /** One ThresholdInformation reading for the budget; never rejects (a failure just waits a minute). */
+  async #syncBudget(): Promise<void> {
+    try {
+      const base = await this.baseUrl();
+      const info = await this.#send(THRESHOLD_ROUTE.method, base + THRESHOLD_ROUTE.path, {
+        operation: "threshold",
+        noRetry: true,
+        timeoutMs: Math.min(this.#config.timeoutMs, THRESHOLD_TIMEOUT_MS),
+      });
+      this.#budget.observe(info as ThresholdInfo);
+    } catch {
+      this.#budget.syncFailed();
+    }
+  }
+
+  /**
+   * A slot of the entity's gate, in time to send: a waiter leaves the queue
+   * (not sent) once less than `minAttemptMs` would be left before `deadline`,
+   * rather than sending a request that has no time to be answered (for a
+   * write, that would turn a clean "not sent" into an unknown outcome).
+   */
+  async #acquire(
+    key: string,
+    meta: SendMeta,
+    deadline: number,
+    minAttemptMs: number,
+  ): Promise<Release> {
+    const started = performance.now();
+    let release: Release;
+    try {
+      release = await this.#gate.acquire(key, {
+        signal: meta.signal,
+        timeoutMs: Math.max(0, deadline - minAttemptMs - started),
+      });
+    } catch (error) {
+      if (error instanceof QueueCancelled) {
+        throw cancelledError(meta.operation, meta.entity, "while waiting for a free connection");
+      }
+      if (error instanceof QueueTimeout) throw this.#notSent(meta, error.waitedMs, error.inFlight);
+      throw error;
+    }
+    if (deadline - performance.now() < minAttemptMs) {
+      release();
+      throw this.#notSent(meta, performance.now() - started, this.#gate.inFlight(key));
+    }
+    return release;
+  }
+
+  #notSent(meta: SendMeta, waitedMs: number, inFlight: number): AutotaskError {
+    return new AutotaskError(
+      `The ${what(meta.operation, meta.entity)} was not sent: it waited ${
+        Math.max(1, Math.round(waitedMs / 1000))
+      } s for a free connection (Autotask allows ${this.#gate.limit} concurrent requests ` +
+        `per entity and ${inFlight} were still running) and ran out of time. Autotask is ` +
+        `answering slowly; try again shortly`,
+      {
+        category: "unavailable",
+        operation: meta.operation,
+        entity: meta.entity,
+        failure: "refused",
+      },
+    );
+  }
+
+  /** The wait before another attempt, or undefined when the failure is final. */
+  #retryDelay(
+    error: unknown,
+    attempt: number,
+    meta: SendMeta,
+    retryUntil: number,
+    lastStart: number,
+  ): number | undefined {
+    if (meta.noRetry || attempt >= this.#retry.maxAttempts) return undefined;
+    if (!isRetryable(error, meta.operation)) return undefined;
+    const delay = retryDelay(error as AutotaskError, attempt, this.#retry, this.#random);
+    const resumeAt = performance.now() + delay;
+    // The next attempt must start early enough to have time of its own.
+    if (resumeAt > retryUntil || resumeAt > lastStart) return undefined;
+    return delay;
+  }
+
+  async #sleepBeforeRetry(delay: number, meta: SendMeta): Promise<void> {
+    this.#retrySleeps++;
+    try {
+      await sleep(delay, meta.signal, this.#timers);
+    } catch {
+      throw cancelledError(meta.operation, meta.entity, "while waiting to retry");
+    } finally {
+      this.#retrySleeps--;
+    }
   }
 
   async #sendRoute(
     route: Route,
     operation: Operation,
-    options: { body?: unknown; signal?: AbortSignal },
+    options: { body?: unknown; signal?: AbortSignal; optional?: boolean },
   ): Promise<unknown> {
+    return (await this.#exchangeRoute(route, operation, options)).body;
+  }
+
+  async #exchangeRoute(
+    route: Route,
+    operation: Operation,
+    options: { body?: unknown; signal?: AbortSignal; optional?: boolean },
+  ): Promise<HttpResponse> {
     const base = await this.baseUrl(options);
-    return this.#send(route.method, base + route.path, {
+    return this.#exchange(route.method, base + route.path, {
+      operation,
+      entity: route.entity,
+      body: options.body,
+      signal: options.signal,
+      optional: options.optional,
+    });
+  }
+
+  /** A create, update or delete: one attempt, and an answer without an id is an unknown outcome. */
+  async #write(
+    route: Route,
+    operation: "create" | "update" | "delete",
+    options: { body?: unknown; signal?: AbortSignal },
+  ): Promise<number> {
+    const base = await this.baseUrl(options);
+    const url = base + route.path;
+    const response = await this.#exchange(route.method, url, {
       operation,
       entity: route.entity,
       body: options.body,
       signal: options.signal,
     });
+    const id = (response.body as { itemId?: unknown } | undefined)?.itemId;
+    if (typeof id !== "number") {
+      throw unknownOutcome(
+        `Autotask answered the ${operation} of ${route.entity} (HTTP ${response.status}) without an itemId`,
+        {
+          operation,
+          entity: route.entity,
+          url,
+          body: options.body,
+          sentAt: response.sentAt,
+          failure: "malformed",
+          status: response.status,
+        },
+      );
+    }
+    return id;
   }
 
   /** Fetches the first page of a query. */
   async query(entity: string, options: QueryOptions = {}): Promise<Page> {
     const route = resolveRoute(entity, "query");
     const body = buildQueryModel(route.entity, options);
-    const response = await this.#sendRoute(route, "query", { body, signal: options.signal });
+    const response = await this.#sendRoute(route, "query", {
+      body,
+      signal: options.signal,
+      optional: options.optional,
+    });
     return this.#page(route.entity, response, body);
   }
 
@@ -247,12 +581,15 @@ export class AutotaskClient {
   async queryNext(entity: string, continuation: string, options: CallOptions = {}): Promise<Page> {
     const name = requireEntityName(entity, "query");
     const base = await this.baseUrl(options);
-    const state = decodeContinuation(continuation, name, base);
-    const response = await this.#send("POST", state.u, {
+    const state = decodeContinuation(continuation, name);
+    const route = resolveRoute(name, "query").path;
+    const url = state.p === undefined ? base + route : `${base}${route}/next${state.p}`;
+    const response = await this.#send("POST", url, {
       operation: "query",
       entity: name,
       body: state.b,
       signal: options.signal,
+      optional: options.optional,
     });
     return this.#page(name, response, state.b);
   }
@@ -271,9 +608,25 @@ export class AutotaskClient {
     }
     const nextUrl = envelope.pageDetails?.nextPageUrl;
     const next = typeof nextUrl === "string" && nextUrl !== ""
-      ? encodeContinuation({ v: 1, e: entity, u: nextUrl, b: body })
+      ? encodeContinuation({
+        v: 1,
+        e: entity,
+        p: pagingOf(entity, nextUrl),
+        b: body,
+        t: Date.now(),
+      })
       : null;
-    return { items: envelope.items as AutotaskRecord[], next };
+    return { items: envelope.items as AutotaskRecord[], next, query: body };
+  }
+
+  /**
+   * A cursor that continues `query` after the record with id `lastId`: for a
+   * page cut short (e.g. to fit a size cap), since Autotask orders by id.
+   */
+  cursorAfter(entity: string, query: QueryModel, lastId: number): string {
+    const name = requireEntityName(entity, "query");
+    const filter = [...query.filter, { op: "gt" as const, field: "id", value: lastId }];
+    return encodeContinuation({ v: 1, e: name, b: { ...query, filter }, t: Date.now() });
   }
 
   /** Reads pages until the last one or until `cap` records. */
@@ -297,7 +650,11 @@ export class AutotaskClient {
   async count(entity: string, options: { filter?: Filter[] } & CallOptions = {}): Promise<number> {
     const route = resolveRoute(entity, "count");
     const body = buildQueryModel(route.entity, { filter: options.filter });
-    const response = await this.#sendRoute(route, "count", { body, signal: options.signal });
+    const response = await this.#sendRoute(route, "count", {
+      body,
+      signal: options.signal,
+      optional: options.optional,
+    });
     const count = (response as { queryCount?: unknown } | undefined)?.queryCount;
     if (typeof count !== "number") {
       throw new AutotaskError(`Autotask answered the ${route.entity} count without queryCount`, {
@@ -318,7 +675,10 @@ export class AutotaskClient {
     const route = resolveRoute(entity, "get", { id, parentId: options.parentId });
     let response: unknown;
     try {
-      response = await this.#sendRoute(route, "get", { signal: options.signal });
+      response = await this.#sendRoute(route, "get", {
+        signal: options.signal,
+        optional: options.optional,
+      });
     } catch (error) {
       if (error instanceof AutotaskError && error.category === "not_found") return null;
       throw error;
@@ -345,11 +705,7 @@ export class AutotaskClient {
   ): Promise<number> {
     const parentId = options.parentId ?? this.#parentIdFrom(entity, "create", record);
     const route = resolveRoute(entity, "create", { parentId });
-    const response = await this.#sendRoute(route, "create", {
-      body: record,
-      signal: options.signal,
-    });
-    return itemId(response, "create", route.entity);
+    return await this.#write(route, "create", { body: record, signal: options.signal });
   }
 
   /**
@@ -367,11 +723,7 @@ export class AutotaskClient {
       this.#parentIdFrom(entity, "update", changes) ??
       await this.#parentIdOfExisting(entity, "update", id, options.signal);
     const route = resolveRoute(entity, "update", { parentId });
-    const response = await this.#sendRoute(route, "update", {
-      body: { ...changes, id },
-      signal: options.signal,
-    });
-    return itemId(response, "update", route.entity);
+    return await this.#write(route, "update", { body: { ...changes, id }, signal: options.signal });
   }
 
   /** Deletes a record where Autotask allows it. */
@@ -379,8 +731,7 @@ export class AutotaskClient {
     const parentId = options.parentId ??
       await this.#parentIdOfExisting(entity, "delete", id, options.signal);
     const route = resolveRoute(entity, "delete", { id, parentId });
-    const response = await this.#sendRoute(route, "delete", { signal: options.signal });
-    return itemId(response, "delete", route.entity);
+    return await this.#write(route, "delete", { signal: options.signal });
   }
 
   #parentIdFrom(
@@ -443,8 +794,19 @@ export class AutotaskClient {
     const route = resolveRoute(entity, action);
     const now = Date.now();
     const hit = cache.get(route.entity);
-    if (hit && hit.expires > now) return hit.value;
-    const value = this.#sendRoute(route, "metadata", options).then((response) => {
+    if (hit && hit.expires > now) return this.#awaitShared(hit.value, route.entity, options);
+    // A miss costs a request: an optional caller may be refused here; the shared
+    // fetch itself is never optional and never carries one caller's signal.
+    try {
+      this.#checkBudget({
+        operation: "metadata",
+        entity: route.entity,
+        optional: options.optional,
+      });
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const value = this.#sendRoute(route, "metadata", {}).then((response) => {
       const fields = (response as { fields?: unknown } | undefined)?.fields;
       if (!Array.isArray(fields)) {
         throw new AutotaskError(`Autotask answered ${route.entity} field metadata without fields`, {
@@ -460,7 +822,17 @@ export class AutotaskClient {
     value.catch(() => {
       if (cache.get(route.entity) === entry) cache.delete(route.entity);
     });
-    return value;
+    return this.#awaitShared(value, route.entity, options);
+  }
+
+  /** Waits for a fetch shared by several callers; this caller's signal only ends its own wait. */
+  #awaitShared<T>(shared: Promise<T>, entity: string, options: CallOptions): Promise<T> {
+    return abortable(shared, options.signal).catch((error) => {
+      if (options.signal?.aborted) {
+        throw cancelledError("metadata", entity, "while waiting for the answer");
+      }
+      throw error;
+    });
   }
 
   /** Forgets cached metadata (e.g. after a tenant admin changed picklists). */
@@ -469,13 +841,17 @@ export class AutotaskClient {
     this.#udfCache.clear();
   }
 
-  /** `GET ThresholdInformation`: the hourly request budget and its use. */
+  /**
+   * `GET ThresholdInformation`: the hourly request budget and its use. The
+   * reading also resets the client's own count (see {@linkcode usageNotice}).
+   */
   async threshold(options: CallOptions = {}): Promise<ThresholdInfo> {
     const base = await this.baseUrl(options);
     const response = await this.#send(THRESHOLD_ROUTE.method, base + THRESHOLD_ROUTE.path, {
       operation: "threshold",
       signal: options.signal,
     });
+    this.#budget.observe(response as ThresholdInfo);
     return response as ThresholdInfo;
   }
 }
@@ -518,15 +894,39 @@ export function buildQueryModel(entity: string, options: QueryOptions): QueryMod
   return body;
 }
 
-function itemId(response: unknown, operation: Operation, entity: string): number {
-  const id = (response as { itemId?: unknown } | undefined)?.itemId;
-  if (typeof id !== "number") {
-    throw new AutotaskError(
-      `Autotask answered the ${operation} of ${entity} without an itemId; it may or may not have been applied`,
-      { category: "unknown_outcome", operation, entity },
-    );
+function what(operation: Operation, entity?: string): string {
+  return entity ? `${operation} of ${entity}` : operation;
+}
+
+/**
+ * A call the caller cancelled before its request left (`when`: "while waiting
+ * for a free connection", ...). A write cancelled in flight is not this: its
+ * outcome is unknown (see `http.ts`).
+ */
+function cancelledError(
+  operation: Operation,
+  entity: string | undefined,
+  when: string,
+): AutotaskError {
+  return new AutotaskError(
+    `The ${what(operation, entity)} was cancelled ${when}${
+      isWrite(operation) ? ": it was not sent, so nothing was changed" : ""
+    }`,
+    { category: "cancelled", operation, entity, failure: "cancelled" },
+  );
+}
+
+function isNotSent(error: unknown): boolean {
+  return error instanceof AutotaskError && error.category === "unavailable" &&
+    error.failure === "refused";
+}
+
+/** Notes how many attempts a read made before its final failure. */
+function withAttempts(error: unknown, attempts: number): unknown {
+  if (attempts > 1 && error instanceof AutotaskError) {
+    error.message = `${error.message.replace(/\.$/, "")} (gave up after ${attempts} attempts)`;
   }
-  return id;
+  return error;
 }
 
 function encodeContinuation(state: Continuation): string {
@@ -543,12 +943,26 @@ function badCursor(entity: string, why: string): AutotaskError {
   );
 }
 
-/**
- * Decodes a continuation and checks it points back at this tenant's query
- * paging route for the same entity: a cursor is caller input, and the URL in
- * it receives our credentials.
- */
-function decodeContinuation(text: string, entity: string, base: string): Continuation {
+/** The `?paging=...` part of a `nextPageUrl` (the rest is rebuilt from the configured base). */
+function pagingOf(entity: string, nextUrl: string): string {
+  let url: URL;
+  try {
+    url = new URL(nextUrl);
+  } catch {
+    url = new URL(nextUrl, "https://invalid.invalid/");
+  }
+  if (!/\/query\/next$/i.test(url.pathname) || !url.searchParams.has("paging")) {
+    throw new AutotaskError(`Autotask answered the ${entity} query with an unusable nextPageUrl`, {
+      category: "unavailable",
+      operation: "query",
+      entity,
+    });
+  }
+  return url.search;
+}
+
+/** Decodes a continuation (caller input) and checks its shape, entity and age. */
+function decodeContinuation(text: string, entity: string): Continuation {
   let state: Continuation;
   try {
     const binary = atob(text.replaceAll("-", "+").replaceAll("_", "/"));
@@ -558,25 +972,16 @@ function decodeContinuation(text: string, entity: string, base: string): Continu
     throw badCursor(entity, "it could not be decoded");
   }
   if (
-    !state || state.v !== 1 || typeof state.u !== "string" || typeof state.e !== "string" ||
-    !state.b || !Array.isArray(state.b.filter)
+    !state || state.v !== 1 || (state.p !== undefined && !/^\?paging=/.test(String(state.p))) ||
+    typeof state.e !== "string" || typeof state.t !== "number" || !state.b ||
+    !Array.isArray(state.b.filter) || "u" in state
   ) {
     throw badCursor(entity, "it is malformed");
   }
   if (state.e.toLowerCase() !== entity.toLowerCase()) {
     throw badCursor(entity, `it belongs to a ${state.e} search`);
   }
-  let url: URL;
-  let baseUrl: URL;
-  try {
-    url = new URL(state.u);
-    baseUrl = new URL(base);
-  } catch {
-    throw badCursor(entity, "its page address is invalid");
-  }
-  const expectedPrefix = `${baseUrl.pathname}${entity}/query/next`.toLowerCase();
-  if (url.origin !== baseUrl.origin || !url.pathname.toLowerCase().startsWith(expectedPrefix)) {
-    throw badCursor(entity, "it points outside this Autotask tenant");
-  }
+  if (Date.now() - state.t > CURSOR_TTL_MS) throw badCursor(entity, "it has expired");
+  if (filterProblems(state.b.filter).length > 0) throw badCursor(entity, "its query is invalid");
   return state;
 }

@@ -1,5 +1,7 @@
 /** Reads Autotask connection settings from the environment and validates them. */
 
+import { DEFAULT_BUDGET_HARD, DEFAULT_BUDGET_WARN } from "./budget.ts";
+
 /**
  * Every environment variable the product reads. The permission set
  * (`--allow-env=...` in deno.json) is checked against this list in the tests,
@@ -54,6 +56,10 @@ export interface AutotaskConfig {
   impersonationResourceId?: number;
   /** Per-request timeout in milliseconds. */
   timeoutMs: number;
+  /** Share of the hourly request limit from which results carry a usage notice (default 0.8). */
+  budgetWarn?: number;
+  /** Share from which optional lookups are refused (default 0.95); at the limit every call is. */
+  budgetHard?: number;
 }
 
 /** A configuration problem: the message names the variable and never holds a value. */
@@ -161,6 +167,7 @@ export function loadConfig(env: EnvReader = processEnv): AutotaskConfig {
       );
     }
   }
+  const { budgetWarn, budgetHard } = loadBudgetShares(env);
   return {
     credentials: {
       username: username!,
@@ -170,7 +177,45 @@ export function loadConfig(env: EnvReader = processEnv): AutotaskConfig {
     baseUrl,
     impersonationResourceId,
     timeoutMs,
+    budgetWarn,
+    budgetHard,
   };
+}
+
+function share(
+  env: EnvReader,
+  name: "AUTOTASK_BUDGET_WARN" | "AUTOTASK_BUDGET_HARD",
+): number | undefined {
+  const text = env(name);
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0 || value > 1 || !/^\s*[0-9.]+\s*$/.test(text)) {
+    throw new ConfigError(
+      `${name} must be a share of the hourly request limit between 0 and 1 (e.g. 0.8 for 80%), or unset`,
+      [name],
+    );
+  }
+  return value;
+}
+
+/**
+ * Reads `AUTOTASK_BUDGET_WARN` and `AUTOTASK_BUDGET_HARD`: shares of Autotask's
+ * hourly request limit, warn below hard. Throws {@linkcode ConfigError} naming the variable.
+ */
+export function loadBudgetShares(env: EnvReader = processEnv): {
+  budgetWarn: number;
+  budgetHard: number;
+} {
+  const budgetWarn = share(env, "AUTOTASK_BUDGET_WARN") ?? DEFAULT_BUDGET_WARN;
+  const budgetHard = share(env, "AUTOTASK_BUDGET_HARD") ?? DEFAULT_BUDGET_HARD;
+  if (budgetWarn >= budgetHard) {
+    throw new ConfigError(
+      `AUTOTASK_BUDGET_WARN must be lower than AUTOTASK_BUDGET_HARD (the defaults are ` +
+        `${DEFAULT_BUDGET_WARN} and ${DEFAULT_BUDGET_HARD}): the warning comes before refusals`,
+      ["AUTOTASK_BUDGET_WARN", "AUTOTASK_BUDGET_HARD"],
+    );
+  }
+  return { budgetWarn, budgetHard };
 }
 
 /**
@@ -231,4 +276,55 @@ export function normalizeApiUrl(raw: string): string {
   let path = url.pathname.replace(/\/+$/, "");
   if (!/\/v1\.0$/i.test(path)) path += "/V1.0";
   return `${url.origin}${path}/`;
+}
+
+/** Settings of the MCP layer that come from the environment. */
+export interface ServerSettings {
+  /** Cap on one tool result's JSON text, in characters. */
+  maxResultChars: number;
+  /** `AUTOTASK_READ_ONLY`: no tool that writes is listed or callable. */
+  readOnly: boolean;
+  /** `AUTOTASK_TOOLSETS`, comma-separated (undefined: the default toolsets). */
+  toolsets?: string[];
+  /** `AUTOTASK_EXCLUDE_TOOLS`, comma-separated tool names. */
+  excludeTools?: string[];
+}
+
+function commaList(value: string | undefined): string[] | undefined {
+  const items = value?.split(",").map((s) => s.trim()).filter(Boolean) ?? [];
+  return items.length > 0 ? items : undefined;
+}
+
+/** Parses a yes/no variable; anything unclear is an error, so a typo never disables a safety switch. */
+export function parseFlag(value: string | undefined, name: EnvVar): boolean {
+  if (value === undefined) return false;
+  if (/^(1|true|yes|on)$/i.test(value)) return true;
+  if (/^(0|false|no|off)$/i.test(value)) return false;
+  throw new ConfigError(`${name} must be true or false (1/0, yes/no)`, [name]);
+}
+
+/** Default for `AUTOTASK_MAX_RESULT_CHARS`: about 10,000 tokens, well under clients' 25,000 limit. */
+export const DEFAULT_MAX_RESULT_CHARS = 40_000;
+
+/** Reads the MCP-layer settings; throws {@linkcode ConfigError} naming a bad variable. */
+export function loadServerSettings(env: EnvReader = processEnv): ServerSettings {
+  const raw = env("AUTOTASK_MAX_RESULT_CHARS");
+  let maxResultChars = DEFAULT_MAX_RESULT_CHARS;
+  if (raw !== undefined) {
+    maxResultChars = Number(raw);
+    if (
+      !Number.isSafeInteger(maxResultChars) || maxResultChars < 5_000 || maxResultChars > 400_000
+    ) {
+      throw new ConfigError(
+        "AUTOTASK_MAX_RESULT_CHARS must be a whole number of characters between 5000 and 400000",
+        ["AUTOTASK_MAX_RESULT_CHARS"],
+      );
+    }
+  }
+  return {
+    maxResultChars,
+    readOnly: parseFlag(env("AUTOTASK_READ_ONLY"), "AUTOTASK_READ_ONLY"),
+    toolsets: commaList(env("AUTOTASK_TOOLSETS")),
+    excludeTools: commaList(env("AUTOTASK_EXCLUDE_TOOLS")),
+  };
 }

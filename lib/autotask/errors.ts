@@ -11,6 +11,13 @@ export type ErrorCategory =
   | "unknown_outcome"
   | "cancelled";
 
+/**
+ * How a request ended when it failed: an HTTP answer, no answer in time, a
+ * network failure, an unreadable 2xx body, the caller's cancellation, or the
+ * client's own refusal (budget, queue) before anything was sent.
+ */
+export type FailureKind = "http" | "timeout" | "network" | "malformed" | "cancelled" | "refused";
+
 /** The operation the client was performing. */
 export type Operation =
   | "zone"
@@ -38,6 +45,12 @@ export interface AutotaskErrorInit {
   errors?: string[];
   /** Seconds Autotask asked us to wait (Retry-After). */
   retryAfterSeconds?: number;
+  /** How the request failed (absent for errors raised before any request). */
+  failure?: FailureKind;
+  /** For writes whose outcome is unknown: when the request was sent (ISO-8601). */
+  sentAt?: string;
+  /** For writes whose outcome is unknown: the fields that identify the record, to search for it. */
+  identifying?: Record<string, unknown>;
   cause?: unknown;
 }
 
@@ -52,6 +65,9 @@ export class AutotaskError extends Error {
   readonly status?: number;
   readonly errors: string[];
   readonly retryAfterSeconds?: number;
+  readonly failure?: FailureKind;
+  readonly sentAt?: string;
+  readonly identifying?: Record<string, unknown>;
 
   constructor(message: string, init: AutotaskErrorInit) {
     super(message, init.cause === undefined ? undefined : { cause: init.cause });
@@ -62,7 +78,21 @@ export class AutotaskError extends Error {
     this.status = init.status;
     this.errors = init.errors ?? [];
     this.retryAfterSeconds = init.retryAfterSeconds;
+    this.failure = init.failure;
+    this.sentAt = init.sentAt;
+    this.identifying = init.identifying;
   }
+}
+
+/**
+ * True when the client refused a call before sending it because of the hourly
+ * request budget (`rate_limited`, nothing reached Autotask). A tool that asked
+ * for optional work (`{ optional: true }`: names, totals) can drop that part of
+ * its answer on this error and still succeed.
+ */
+export function isBudgetRefusal(error: unknown): error is AutotaskError {
+  return error instanceof AutotaskError && error.category === "rate_limited" &&
+    error.failure === "refused";
 }
 
 /** Pulls `errors[]` out of an Autotask error body (`{"errors":[...]}`), tolerating other shapes. */
@@ -106,7 +136,13 @@ export function errorFromResponse(
 ): AutotaskError {
   const errors = extractErrors(body);
   const joined = errors.join(" ");
-  const base = { operation: context.operation, entity: context.entity, status, errors };
+  const base = {
+    operation: context.operation,
+    entity: context.entity,
+    status,
+    errors,
+    failure: "http" as const,
+  };
   const said = errors.length > 0 ? ` Autotask said: ${errors.join(" | ")}` : "";
 
   if (status === 401) {

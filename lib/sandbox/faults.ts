@@ -57,6 +57,10 @@ function matches(fault: Fault, target: FaultTarget): boolean {
   if (!m) return true;
   if (m.method && m.method.toUpperCase() !== target.method.toUpperCase()) return false;
   if (m.entity && m.entity.toLowerCase() !== (target.entity ?? "").toLowerCase()) return false;
+  if (m.pathEndsWith) {
+    const pathname = target.path.split("?")[0].toLowerCase();
+    if (!pathname.endsWith(m.pathEndsWith.toLowerCase())) return false;
+  }
   if (m.pathIncludes) {
     const wanted = m.pathIncludes.toLowerCase();
     let decoded = target.path;

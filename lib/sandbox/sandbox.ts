@@ -22,6 +22,8 @@ const DEFAULT_SEED = 20240611;
 /** Like Autotask's web servers, longer request URLs fail before the API sees them. */
 const MAX_URL_LENGTH = 2048;
 const WRITE_METHODS = new Set(["POST", "PATCH", "PUT", "DELETE"]);
+/** Default of `SandboxOptions.logLimit`: plenty for a test, bounded for a soak. */
+const DEFAULT_LOG_LIMIT = 10_000;
 
 /** The zone the sandbox reports, with `url` pointing back at wherever it is served. */
 function zoneJson(origin: string): Record<string, unknown> {
@@ -39,8 +41,12 @@ function zoneJson(origin: string): Record<string, unknown> {
  * `serveSandbox`, the demo mode calls `handle` in-process. Needs no permissions.
  */
 export class Sandbox {
-  /** Every request received, in arrival order (entries complete when the answer is ready). */
+  /**
+   * The requests received, in arrival order (entries complete when the answer
+   * is ready); only the most recent `logLimit` are kept.
+   */
   readonly log: RequestLogEntry[] = [];
+  readonly #logLimit: number;
   readonly #store = new Store();
   readonly #credentials: SandboxCredentials;
   readonly #now: () => Date;
@@ -58,6 +64,7 @@ export class Sandbox {
     this.#now = options.now ?? (() => new Date());
     this.#latencyMs = options.latencyMs ?? 0;
     this.#threadLimit = options.threadLimit ?? 3;
+    this.#logLimit = Math.max(1, options.logLimit ?? DEFAULT_LOG_LIMIT);
     const now = this.#now();
     this.#threshold = new Threshold(options.threshold ?? {}, now);
     const seeded = seedTenant(this.#store, {
@@ -140,6 +147,8 @@ export class Sandbox {
       end: start,
     };
     this.log.push(entry);
+    // shift() is cheap here: V8 trims the front of the backing store in place.
+    while (this.log.length > this.#logLimit) this.log.shift();
     try {
       const response = await this.#process(request, url, method, route, entry);
       entry.status = response.status;

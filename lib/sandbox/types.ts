@@ -29,6 +29,11 @@ export interface SandboxOptions {
   threshold?: { limit?: number; used?: number; timeframeMinutes?: number };
   /** Clock for data dates, watermarks and the threshold window (default `new Date()`). */
   now?: () => Date;
+  /**
+   * Most recent requests kept in `log` (default 10,000): older entries are
+   * dropped so a long soak or a long-running demo does not grow memory.
+   */
+  logLimit?: number;
 }
 
 /** One request the tenant received, as seen by tests. */
@@ -50,8 +55,11 @@ export interface RequestLogEntry {
 
 /** A failure to inject into the next matching requests. */
 export interface Fault {
-  /** All given conditions must match; `entity` is case-insensitive, `pathIncludes` too. */
-  match?: { method?: string; entity?: string; pathIncludes?: string };
+  /**
+   * All given conditions must match, case-insensitively. `pathEndsWith` looks at
+   * the pathname only (e.g. `/V1.0/Tickets` is a create, not `/Tickets/query`).
+   */
+  match?: { method?: string; entity?: string; pathIncludes?: string; pathEndsWith?: string };
   /** How many matching requests it applies to (default 1). */
   times?: number;
   kind: "status" | "delay" | "malformed" | "drop";

@@ -1,0 +1,160 @@
+/** Autotask's per-entity thread limit applied before a request leaves: N in flight per key, the rest wait in FIFO order. */
+
+import { type TimerId, TimerSet } from "./retry.ts";
+
+/** Gives the slot back; calling it again does nothing. */
+export type Release = () => void;
+
+/** Options for {@linkcode ConcurrencyGate.acquire}. */
+export interface AcquireOptions {
+  /** Aborting it takes the waiter out of the queue at once. */
+  signal?: AbortSignal;
+  /** Longest wait for a slot; then the waiter leaves the queue with {@linkcode QueueTimeout}. */
+  timeoutMs?: number;
+}
+
+/** Thrown by {@linkcode ConcurrencyGate.acquire} when no slot freed up in time. */
+export class QueueTimeout extends Error {
+  /** How long the waiter waited, in milliseconds. */
+  readonly waitedMs: number;
+  /** Requests that were in flight on the key when it gave up. */
+  readonly inFlight: number;
+  constructor(key: string, waitedMs: number, inFlight: number) {
+    super(`No free slot for ${key} within ${waitedMs} ms`);
+    this.name = "QueueTimeout";
+    this.waitedMs = waitedMs;
+    this.inFlight = inFlight;
+  }
+}
+
+/** Thrown by {@linkcode ConcurrencyGate.acquire} when the caller's signal aborted while queued. */
+export class QueueCancelled extends Error {
+  constructor(key: string) {
+    super(`Cancelled while waiting for a free slot for ${key}`);
+    this.name = "QueueCancelled";
+  }
+}
+
+/** Slots and waiters of one gate, per key. */
+export interface GateStats {
+  inFlight: Record<string, number>;
+  queued: Record<string, number>;
+}
+
+interface Waiter {
+  grant(release: Release): void;
+}
+
+interface Lane {
+  active: number;
+  queue: Waiter[];
+}
+
+/**
+ * A counting semaphore per key (the entity endpoint). A released slot passes
+ * straight to the oldest waiter, so a newcomer can never overtake the queue.
+ * Empty lanes are dropped, so the map only holds keys with work.
+ */
+export class ConcurrencyGate {
+  /** Slots per key. */
+  readonly limit: number;
+  readonly #lanes = new Map<string, Lane>();
+  readonly #timers: TimerSet;
+
+  constructor(limit: number, timers: TimerSet = new TimerSet()) {
+    if (!Number.isInteger(limit) || limit < 1) throw new RangeError("limit must be >= 1");
+    this.limit = limit;
+    this.#timers = timers;
+  }
+
+  /** Waits for a slot on `key`; resolves with the function that gives it back. */
+  acquire(key: string, options: AcquireOptions = {}): Promise<Release> {
+    const { signal } = options;
+    if (signal?.aborted) return Promise.reject(new QueueCancelled(key));
+    let lane = this.#lanes.get(key);
+    if (!lane) {
+      lane = { active: 0, queue: [] };
+      this.#lanes.set(key, lane);
+    }
+    if (lane.active < this.limit && lane.queue.length === 0) {
+      lane.active++;
+      return Promise.resolve(this.#releaser(key, lane));
+    }
+    const queuedLane = lane;
+    return new Promise<Release>((resolve, reject) => {
+      const started = performance.now();
+      let timer: TimerId | undefined;
+      const leave = (error: Error) => {
+        const index = queuedLane.queue.indexOf(waiter);
+        if (index >= 0) queuedLane.queue.splice(index, 1);
+        cleanup();
+        this.#dropIfIdle(key, queuedLane);
+        reject(error);
+      };
+      const onAbort = () => leave(new QueueCancelled(key));
+      const cleanup = () => {
+        this.#timers.clear(timer);
+        signal?.removeEventListener("abort", onAbort);
+      };
+      const waiter: Waiter = {
+        grant: (release) => {
+          cleanup();
+          resolve(release);
+        },
+      };
+      queuedLane.queue.push(waiter);
+      signal?.addEventListener("abort", onAbort, { once: true });
+      if (options.timeoutMs !== undefined) {
+        timer = this.#timers.set(() => {
+          timer = undefined;
+          leave(
+            new QueueTimeout(key, Math.round(performance.now() - started), queuedLane.active),
+          );
+        }, options.timeoutMs);
+      }
+    });
+  }
+
+  #releaser(key: string, lane: Lane): Release {
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = lane.queue.shift();
+      if (next) {
+        // The slot changes hands without ever being free: FIFO, no barging.
+        next.grant(this.#releaser(key, lane));
+        return;
+      }
+      lane.active--;
+      this.#dropIfIdle(key, lane);
+    };
+  }
+
+  #dropIfIdle(key: string, lane: Lane): void {
+    if (lane.active === 0 && lane.queue.length === 0 && this.#lanes.get(key) === lane) {
+      this.#lanes.delete(key);
+    }
+  }
+
+  /** Requests holding a slot on `key`. */
+  inFlight(key: string): number {
+    return this.#lanes.get(key)?.active ?? 0;
+  }
+
+  /** Requests waiting for a slot on `key`. */
+  queued(key: string): number {
+    return this.#lanes.get(key)?.queue.length ?? 0;
+  }
+
+  /** Non-zero counts per key (empty objects when idle). */
+  stats(): GateStats {
+    const inFlight: Record<string, number> = {};
+    const queued: Record<string, number> = {};
+    for (const [key, lane] of this.#lanes) {
+      if (lane.active > 0) inFlight[key] = lane.active;
+      if (lane.queue.length > 0) queued[key] = lane.queue.length;
+    }
+    return { inFlight, queued };
+  }
+}

@@ -1,0 +1,152 @@
+/** When a failed read is worth another attempt, how long to wait first, and timers that can be counted. */
+
+import { AutotaskError, isWrite, type Operation } from "./errors.ts";
+
+/** Bounds of the automatic retries of reads. Writes are never retried. */
+export interface RetryPolicy {
+  /** Attempts in all, the first one included. */
+  maxAttempts: number;
+  /** Ceiling of the first backoff; it doubles per attempt (full jitter picks 0..ceiling). */
+  baseDelayMs: number;
+  /** Largest backoff ceiling. `Retry-After` is honoured beyond it, within `maxTotalMs`. */
+  maxDelayMs: number;
+  /** No retry starts later than this after the first attempt (nor past the request timeout). */
+  maxTotalMs: number;
+}
+
+/** 4 attempts, backoff ceilings 0.5 s, 1 s, 2 s (capped at 8 s), all within 20 s. */
+export const DEFAULT_RETRY_POLICY: Readonly<RetryPolicy> = Object.freeze({
+  maxAttempts: 4,
+  baseDelayMs: 500,
+  maxDelayMs: 8_000,
+  maxTotalMs: 20_000,
+});
+
+/** Statuses that mean "not processed, try again shortly" for a read. */
+const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
+
+/**
+ * True for a 429 that reports the hourly threshold used up (rather than the
+ * thread limit): retrying within seconds cannot help, the window must reset.
+ */
+export function isThresholdExhausted(error: unknown): boolean {
+  return error instanceof AutotaskError && error.status === 429 &&
+    /threshold/i.test(error.errors.join(" "));
+}
+
+/**
+ * True when a failed request may be sent again automatically: only reads
+ * (a write might have been applied), only after 429/502/503/504 or a network
+ * failure; never after a timeout (that is how 80-second hangs start), the
+ * caller's cancellation, or an exhausted hourly threshold.
+ */
+export function isRetryable(error: unknown, operation: Operation): boolean {
+  if (isWrite(operation) || !(error instanceof AutotaskError)) return false;
+  if (error.failure === "network") return true;
+  if (error.failure !== "http" || error.status === undefined) return false;
+  return RETRYABLE_STATUS.has(error.status) && !isThresholdExhausted(error);
+}
+
+/**
+ * Backoff before attempt `attempt + 1` with full jitter: a uniform pick in
+ * [0, min(maxDelayMs, baseDelayMs * 2^(attempt-1))), so callers that failed
+ * together do not come back together.
+ */
+export function backoffDelay(
+  attempt: number,
+  policy: RetryPolicy = DEFAULT_RETRY_POLICY,
+  random: () => number = Math.random,
+): number {
+  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, attempt - 1));
+  return Math.floor(random() * ceiling);
+}
+
+/** The wait before the next attempt: `Retry-After` when Autotask gave one (plus a little jitter), else backoff. */
+export function retryDelay(
+  error: AutotaskError,
+  attempt: number,
+  policy: RetryPolicy = DEFAULT_RETRY_POLICY,
+  random: () => number = Math.random,
+): number {
+  if (error.retryAfterSeconds !== undefined) {
+    return error.retryAfterSeconds * 1000 + Math.floor(random() * 250);
+  }
+  return backoffDelay(attempt, policy, random);
+}
+
+/** What `setTimeout` returns (a number in Deno; Node's types say otherwise). */
+export type TimerId = ReturnType<typeof setTimeout>;
+
+/**
+ * `setTimeout` with a count of the timers still pending, so tests can assert
+ * that nothing is left behind after a burst of calls.
+ */
+export class TimerSet {
+  readonly #active = new Set<TimerId>();
+
+  /** Timers not yet fired or cleared. */
+  get size(): number {
+    return this.#active.size;
+  }
+
+  /** Schedules `fn` after `ms`. */
+  set(fn: () => void, ms: number): TimerId {
+    const id = setTimeout(() => {
+      this.#active.delete(id);
+      fn();
+    }, Math.max(0, ms));
+    this.#active.add(id);
+    return id;
+  }
+
+  /** Cancels a timer (no-op when it already fired). */
+  clear(id: TimerId | undefined): void {
+    if (id === undefined) return;
+    clearTimeout(id);
+    this.#active.delete(id);
+  }
+}
+
+/**
+ * Waits `ms`, or rejects with the signal's reason as soon as `signal` aborts;
+ * either way no timer or listener is left behind.
+ */
+export function sleep(
+  ms: number,
+  signal: AbortSignal | undefined,
+  timers: TimerSet,
+): Promise<void> {
+  if (signal?.aborted) return Promise.reject(signal.reason);
+  if (ms <= 0) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      timers.clear(timer);
+      reject(signal!.reason);
+    };
+    const timer = timers.set(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/** Awaits `promise` but stops waiting (rejecting with the signal's reason) when `signal` aborts. */
+export function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(value);
+      },
+      (error) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(error);
+      },
+    );
+  });
+}
