@@ -36,6 +36,7 @@ export const companyTools: ToolDef[] = [
     label: "Company",
     toolset: "crm",
     openWorld: false,
+    fields: SEARCH_FIELDS,
   }),
   searchTool({
     name: "search_companies",
@@ -50,9 +51,9 @@ export const companyTools: ToolDef[] = [
       companyType: {
         field: "companyType",
         picklist: true,
-        schema: picklistSchema.describe("Company type value or tenant label"),
+        schema: picklistSchema,
       },
-      ownerResourceID: { field: "ownerResourceID", schema: idSchema.describe("Owner resource id") },
+      ownerResourceID: { field: "ownerResourceID", schema: idSchema },
       isActive: { field: "isActive", schema: z.boolean().describe("true: active companies only") },
       city: { field: "city", schema: z.string().trim().min(1).max(30).describe("Exact city") },
       phone: { field: "phone", schema: z.string().trim().min(1).max(25).describe("Exact phone") },

@@ -37,6 +37,7 @@ export const configurationItemTools: ToolDef[] = [
     label: "Configuration item",
     toolset: "assets",
     openWorld: true,
+    fields: SEARCH_FIELDS,
   }),
   searchTool({
     name: "search_configuration_items",
@@ -49,12 +50,12 @@ export const configurationItemTools: ToolDef[] = [
     textFields: ["referenceTitle", "serialNumber"],
     fields: SEARCH_FIELDS,
     filters: {
-      companyID: { field: "companyID", schema: idSchema.describe("Company id") },
-      productID: { field: "productID", schema: idSchema.describe("Product id") },
+      companyID: { field: "companyID", schema: idSchema },
+      productID: { field: "productID", schema: idSchema },
       configurationItemType: {
         field: "configurationItemType",
         picklist: true,
-        schema: picklistSchema.describe("Configuration item type value or tenant label"),
+        schema: picklistSchema,
       },
       isActive: { field: "isActive", schema: z.boolean().describe("true: active items only") },
       serialNumber: {
@@ -79,9 +80,7 @@ export const configurationItemTools: ToolDef[] = [
         "Name shown for the item, e.g. a hostname",
       ),
       serialNumber: z.string().trim().min(1).max(100).optional().describe("Serial number"),
-      configurationItemType: picklistSchema.optional().describe(
-        "Configuration item type value or tenant label",
-      ),
+      configurationItemType: picklistSchema.optional(),
       installDate: dateTimeSchema.optional().describe("Install date, ISO-8601"),
       warrantyExpirationDate: dateTimeSchema.optional().describe(
         "Warranty expiration date, ISO-8601",

@@ -43,6 +43,7 @@ export const contactTools: ToolDef[] = [
     label: "Contact",
     toolset: "crm",
     openWorld: true,
+    fields: SEARCH_FIELDS,
   }),
   searchTool({
     name: "search_contacts",
@@ -54,7 +55,7 @@ export const contactTools: ToolDef[] = [
     textFields: ["firstName", "lastName", "emailAddress"],
     fields: SEARCH_FIELDS,
     filters: {
-      companyID: { field: "companyID", schema: idSchema.describe("Company id") },
+      companyID: { field: "companyID", schema: idSchema },
       emailAddress: {
         field: "emailAddress",
         schema: emailSchema.describe("Exact primary email address"),

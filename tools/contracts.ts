@@ -49,6 +49,7 @@ export const contractTools: ToolDef[] = [
     label: "Contract",
     toolset: "contracts",
     openWorld: false,
+    fields: SEARCH_FIELDS,
   }),
   searchTool({
     name: "search_contracts",
@@ -60,16 +61,16 @@ export const contractTools: ToolDef[] = [
     textFields: ["contractName"],
     fields: SEARCH_FIELDS,
     filters: {
-      companyID: { field: "companyID", schema: idSchema.describe("Company id") },
+      companyID: { field: "companyID", schema: idSchema },
       status: {
         field: "status",
         picklist: true,
-        schema: picklistSchema.describe("Status value or tenant label"),
+        schema: picklistSchema,
       },
       contractType: {
         field: "contractType",
         picklist: true,
-        schema: picklistSchema.describe("Contract type value or tenant label"),
+        schema: picklistSchema,
       },
       activeOn: {
         field: "startDate",

@@ -5,8 +5,10 @@ import { companyTools } from "./companies.ts";
 import { configurationItemTools } from "./configuration_items.ts";
 import { contactTools } from "./contacts.ts";
 import { contractTools } from "./contracts.ts";
+import { metadataTools } from "./metadata.ts";
 import { opportunityTools } from "./opportunities.ts";
 import { projectTools } from "./projects.ts";
+import { queryTools } from "./query.ts";
 import { resourceTools } from "./resources.ts";
 import { taskTools } from "./tasks.ts";
 import { ticketTools } from "./tickets.ts";
@@ -25,5 +27,7 @@ export function allTools(): ToolDef[] {
     ...contractTools,
     ...opportunityTools,
     ...resourceTools,
+    ...metadataTools,
+    ...queryTools,
   ];
 }

@@ -73,6 +73,7 @@ export const opportunityTools: ToolDef[] = [
     label: "Opportunity",
     toolset: "sales",
     openWorld: true,
+    fields: SEARCH_FIELDS,
   }),
   searchTool({
     name: "search_opportunities",
@@ -85,18 +86,18 @@ export const opportunityTools: ToolDef[] = [
     textFields: ["title"],
     fields: SEARCH_FIELDS,
     filters: {
-      companyID: { field: "companyID", schema: idSchema.describe("Company id") },
+      companyID: { field: "companyID", schema: idSchema },
       status: {
         field: "status",
         picklist: true,
-        schema: picklistSchema.describe("Status value or tenant label"),
+        schema: picklistSchema,
       },
       stage: {
         field: "stage",
         picklist: true,
-        schema: picklistSchema.describe("Stage value or tenant label"),
+        schema: picklistSchema,
       },
-      ownerResourceID: { field: "ownerResourceID", schema: idSchema.describe("Owner resource id") },
+      ownerResourceID: { field: "ownerResourceID", schema: idSchema },
       openOnly: {
         field: "status",
         schema: z.boolean().describe("true: only opportunities not Lost, Closed or Implemented"),
@@ -123,7 +124,7 @@ export const opportunityTools: ToolDef[] = [
     toolset: "sales",
     openWorld: false,
     input: z.object({
-      companyID: idSchema.describe("Company id"),
+      companyID: idSchema,
       title: z.string().trim().min(1).max(128).describe("Title (max 128 characters)"),
       amount: z.number().min(0).max(MAX_AMOUNT).describe("Expected revenue"),
       cost: z.number().min(0).max(MAX_AMOUNT).describe("Expected cost"),

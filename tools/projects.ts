@@ -50,6 +50,7 @@ export const projectTools: ToolDef[] = [
     label: "Project",
     toolset: "projects",
     openWorld: true,
+    fields: SEARCH_FIELDS,
   }),
   searchTool({
     name: "search_projects",
@@ -61,20 +62,20 @@ export const projectTools: ToolDef[] = [
     textFields: ["projectName"],
     fields: SEARCH_FIELDS,
     filters: {
-      companyID: { field: "companyID", schema: idSchema.describe("Company id") },
+      companyID: { field: "companyID", schema: idSchema },
       status: {
         field: "status",
         picklist: true,
-        schema: picklistSchema.describe("Status value or tenant label"),
+        schema: picklistSchema,
       },
       projectType: {
         field: "projectType",
         picklist: true,
-        schema: picklistSchema.describe("Project type value or tenant label"),
+        schema: picklistSchema,
       },
       projectLeadResourceID: {
         field: "projectLeadResourceID",
-        schema: idSchema.describe("Project lead resource id"),
+        schema: idSchema,
       },
       openOnly: {
         field: "status",
@@ -107,11 +108,11 @@ export const projectTools: ToolDef[] = [
       companyID: idSchema.describe("Company id (0 is your own company)"),
       startDateTime: dateTimeSchema.describe("Start, ISO-8601 (UTC)"),
       endDateTime: dateTimeSchema.describe("End, ISO-8601 (UTC), not before the start"),
-      projectType: picklistSchema.optional().describe("Project type value or tenant label"),
-      status: picklistSchema.optional().describe("Status value or tenant label"),
+      projectType: picklistSchema.optional(),
+      status: picklistSchema.optional(),
       description: z.string().max(8000).optional().describe("Details (max 8000 characters)"),
-      projectLeadResourceID: idSchema.optional().describe("Project lead resource id"),
-      contractID: idSchema.optional().describe("Contract id"),
+      projectLeadResourceID: idSchema.optional(),
+      contractID: idSchema.optional(),
     }),
     output: writeOutput,
     handler: async (args, ctx) => {

@@ -25,8 +25,9 @@ export const resourceTools: ToolDef[] = [
     description: "Read one resource (staff member or API user) by id, with all its fields.",
     entity: "Resources",
     label: "Resource",
-    toolset: "resources",
+    toolset: "crm",
     openWorld: false,
+    fields: SEARCH_FIELDS,
   }),
   searchTool({
     name: "search_resources",
@@ -34,7 +35,7 @@ export const resourceTools: ToolDef[] = [
     description: "Find resources (staff members and API users) by name or email text, " +
       "exact email or user name, active state or license type.",
     entity: "Resources",
-    toolset: "resources",
+    toolset: "crm",
     openWorld: false,
     textFields: ["firstName", "lastName", "email"],
     fields: SEARCH_FIELDS,

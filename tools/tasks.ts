@@ -52,6 +52,7 @@ export const taskTools: ToolDef[] = [
     label: "Task",
     toolset: "projects",
     openWorld: true,
+    fields: SEARCH_FIELDS,
   }),
   searchTool({
     name: "search_tasks",
@@ -63,17 +64,17 @@ export const taskTools: ToolDef[] = [
     textFields: ["title"],
     fields: SEARCH_FIELDS,
     filters: {
-      projectID: { field: "projectID", schema: idSchema.describe("Project id") },
+      projectID: { field: "projectID", schema: idSchema },
       status: {
         field: "status",
         picklist: true,
-        schema: picklistSchema.describe("Status value or tenant label"),
+        schema: picklistSchema,
       },
       assignedResourceID: {
         field: "assignedResourceID",
-        schema: idSchema.describe("Assigned resource id"),
+        schema: idSchema,
       },
-      phaseID: { field: "phaseID", schema: idSchema.describe("Phase id") },
+      phaseID: { field: "phaseID", schema: idSchema },
     },
   }),
   defineTool({
@@ -85,9 +86,9 @@ export const taskTools: ToolDef[] = [
     toolset: "projects",
     openWorld: false,
     input: z.object({
-      projectID: idSchema.describe("Project id"),
+      projectID: idSchema,
       title: z.string().trim().min(1).max(255).describe("Title (max 255 characters)"),
-      status: picklistSchema.optional().describe("Status value or tenant label"),
+      status: picklistSchema.optional(),
       taskType: picklistSchema.optional().describe(
         "Task type value or tenant label (1 Fixed Work, 2 Fixed Duration)",
       ),

@@ -6,14 +6,19 @@ import {
   createAndReport,
   dateTimeSchema,
   defined,
+  getOutput,
   getRecord,
-  getTool,
+  getView,
   idSchema,
   picklistSchema,
+  readOne,
   resolvePicklists,
   searchTool,
+  shapedItem,
+  viewShape,
   writeOutput,
 } from "../lib/mcp/common.ts";
+import { enrich, selectFields, untrustedFieldsIn } from "../lib/mcp/shape.ts";
 import { defineTool, InputError, type ToolContext, type ToolDef } from "../lib/mcp/tool.ts";
 import type { AutotaskRecord } from "../lib/autotask/client.ts";
 
@@ -37,29 +42,69 @@ const SEARCH_FIELDS = [
   "contactID",
   "assignedResourceID",
   "dueDateTime",
-  "createDate",
-  "lastActivityDate",
 ];
+
+/** How many of a ticket's latest notes and time entries `include` adds. */
+const RELATED_LIMIT = 5;
+const NOTE_FIELDS = [
+  "id",
+  "title",
+  "description",
+  "noteType",
+  "publish",
+  "createDateTime",
+  "creatorResourceID",
+];
+const TIME_FIELDS = ["id", "resourceID", "dateWorked", "hoursWorked", "roleID", "summaryNotes"];
+const CONTACT_FIELDS = [
+  "id",
+  "firstName",
+  "lastName",
+  "emailAddress",
+  "phone",
+  "mobilePhone",
+  "title",
+  "companyID",
+];
+
+/**
+ * The newest records of a ticket's notes or time entries. Autotask returns id
+ * order (oldest first), so read the ticket's few pages and keep the tail.
+ */
+async function latest(
+  ctx: ToolContext,
+  entity: string,
+  ticketID: number,
+  fields: string[],
+): Promise<AutotaskRecord[]> {
+  const { items } = await ctx.client.queryAll(entity, {
+    filter: [{ op: "eq", field: "ticketID", value: ticketID }],
+    includeFields: fields,
+    cap: 2_500,
+    signal: ctx.signal,
+  });
+  return items.slice(-RELATED_LIMIT).reverse();
+}
 
 const ticketFields = {
   title: z.string().trim().min(1).max(255).describe("Short summary (max 255 characters)"),
   description: z.string().max(8000).describe("Details (plain text, max 8000 characters)"),
-  status: picklistSchema.describe("Status value or tenant label"),
-  priority: picklistSchema.describe("Priority value or tenant label"),
-  queueID: picklistSchema.describe("Queue value or tenant label"),
+  status: picklistSchema,
+  priority: picklistSchema,
+  queueID: picklistSchema,
   dueDateTime: dateTimeSchema.describe("Due date-time, ISO-8601 (UTC)"),
   contactID: idSchema.describe("Contact id (the requester)"),
   assignedResourceID: idSchema.describe(
     "Resource to assign; a role is chosen when assignedResourceRoleID is absent",
   ),
   assignedResourceRoleID: idSchema.describe("Role of the assigned resource"),
-  ticketType: picklistSchema.describe("Ticket type value or label"),
+  ticketType: picklistSchema,
   source: picklistSchema.describe("Source value or label (e.g. phone, email)"),
-  issueType: picklistSchema.describe("Issue type value or label"),
+  issueType: picklistSchema,
   subIssueType: picklistSchema.describe("Sub-issue type value or label (within issueType)"),
-  ticketCategory: picklistSchema.describe("Ticket category value or label"),
-  configurationItemID: idSchema.describe("Configuration item id"),
-  contractID: idSchema.describe("Contract id"),
+  ticketCategory: picklistSchema,
+  configurationItemID: idSchema,
+  contractID: idSchema,
   estimatedHours: z.number().min(0).max(10_000).describe("Estimated hours"),
 };
 
@@ -85,15 +130,70 @@ function plusHours(hours: number): string {
 
 /** The ticket toolset. */
 export const ticketTools: ToolDef[] = [
-  getTool({
+  defineTool({
     name: "get_ticket",
     title: "Get ticket",
-    description: "Read one ticket by id, with all its fields.",
-    entity: "Tickets",
-    label: "Ticket",
+    description: "Read one ticket by id with labels and names inline; include adds its latest " +
+      "notes, time entries and the contact in the same call.",
+    kind: "read",
     toolset: "tickets",
     openWorld: true,
-  }),
+    input: z.object({
+      id: idSchema,
+      ...viewShape,
+      include: z.array(z.enum(["notes", "timeEntries", "contact"])).max(3).optional().describe(
+        `Related records to add: the latest ${RELATED_LIMIT} notes and time entries, the contact`,
+      ),
+    }),
+    output: getOutput.extend({
+      notes: z.array(z.record(z.string(), z.unknown())).optional(),
+      timeEntries: z.array(z.record(z.string(), z.unknown())).optional(),
+      contact: z.record(z.string(), z.unknown()).nullable().optional(),
+    }),
+    handler: async ({ id, fields, detail, include }, ctx) => {
+      const wanted = new Set(include ?? []);
+      const defaults = getView("Tickets", SEARCH_FIELDS);
+      const selection = await selectFields(ctx, "Tickets", { fields, detail, defaults });
+      // The contact needs contactID even when the caller's fields leave it out.
+      const fetchFields = selection.fields && wanted.has("contact")
+        ? [...new Set([...selection.fields, "contactID"])]
+        : selection.fields;
+      const [ticket, notes, timeEntries] = await Promise.all([
+        readOne(ctx, "Tickets", id, { label: "Ticket", fields: fetchFields }),
+        wanted.has("notes") ? latest(ctx, "TicketNotes", id, NOTE_FIELDS) : undefined,
+        wanted.has("timeEntries") ? latest(ctx, "TimeEntries", id, TIME_FIELDS) : undefined,
+      ]);
+      const result = await shapedItem(ctx, "Tickets", ticket, true);
+      const untrusted = new Set(result.untrustedFields as string[] | undefined);
+      if (notes) {
+        result.notes = await enrich(ctx, "TicketNotes", notes);
+        untrustedFieldsIn("TicketNotes", notes).forEach((f) => untrusted.add(`notes.${f}`));
+      }
+      if (timeEntries) {
+        result.timeEntries = await enrich(ctx, "TimeEntries", timeEntries);
+        untrustedFieldsIn("TimeEntries", timeEntries).forEach((f) =>
+          untrusted.add(`timeEntries.${f}`)
+        );
+      }
+      if (wanted.has("contact")) {
+        const contactID = ticket.contactID;
+        const contact = typeof contactID === "number"
+          ? (await ctx.client.query("Contacts", {
+            filter: [{ op: "eq", field: "id", value: contactID }],
+            includeFields: CONTACT_FIELDS,
+            maxRecords: 1,
+            signal: ctx.signal,
+          })).items[0]
+          : undefined;
+        result.contact = contact ? (await enrich(ctx, "Contacts", [contact]))[0] : null;
+        if (contact) {
+          untrustedFieldsIn("Contacts", [contact]).forEach((f) => untrusted.add(`contact.${f}`));
+        }
+      }
+      if (untrusted.size > 0) result.untrustedFields = [...untrusted];
+      return result;
+    },
+  }) as unknown as ToolDef,
   searchTool({
     name: "search_tickets",
     title: "Search tickets",
@@ -106,26 +206,26 @@ export const ticketTools: ToolDef[] = [
     textFields: ["title", "ticketNumber"],
     fields: SEARCH_FIELDS,
     filters: {
-      companyID: { field: "companyID", schema: idSchema.describe("Company id") },
-      contactID: { field: "contactID", schema: idSchema.describe("Contact id") },
+      companyID: { field: "companyID", schema: idSchema },
+      contactID: { field: "contactID", schema: idSchema },
       status: {
         field: "status",
         picklist: true,
-        schema: picklistSchema.describe("Status value or label"),
+        schema: picklistSchema,
       },
       priority: {
         field: "priority",
         picklist: true,
-        schema: picklistSchema.describe("Priority value or label"),
+        schema: picklistSchema,
       },
       queueID: {
         field: "queueID",
         picklist: true,
-        schema: picklistSchema.describe("Queue value or label"),
+        schema: picklistSchema,
       },
       assignedResourceID: {
         field: "assignedResourceID",
-        schema: idSchema.describe("Assigned resource id"),
+        schema: idSchema,
       },
       ticketNumber: {
         field: "ticketNumber",
@@ -221,7 +321,7 @@ export const ticketTools: ToolDef[] = [
     toolset: "tickets",
     openWorld: false,
     input: z.object({
-      id: idSchema.describe("Ticket id"),
+      id: idSchema,
       ...Object.fromEntries(Object.entries(ticketFields).map(([k, v]) => [k, v.optional()])),
       companyID: idSchema.optional().describe("Move the ticket to another company"),
     }),
@@ -251,7 +351,7 @@ export const ticketTools: ToolDef[] = [
     toolset: "tickets",
     openWorld: false,
     input: z.object({
-      ticketID: idSchema.describe("Ticket id"),
+      ticketID: idSchema,
       description: z.string().trim().min(1).max(32_000).describe("Note text (plain text)"),
       title: z.string().trim().min(1).max(250).optional().describe("Note title"),
       noteType: picklistSchema.optional().describe(

@@ -211,9 +211,9 @@ export const timeEntryTools: ToolDef[] = [
     textFields: ["summaryNotes"],
     fields: SEARCH_FIELDS,
     filters: {
-      resourceID: { field: "resourceID", schema: idSchema.describe("Resource id") },
-      ticketID: { field: "ticketID", schema: idSchema.describe("Ticket id") },
-      taskID: { field: "taskID", schema: idSchema.describe("Task id") },
+      resourceID: { field: "resourceID", schema: idSchema },
+      ticketID: { field: "ticketID", schema: idSchema },
+      taskID: { field: "taskID", schema: idSchema },
       dateWorkedFrom: {
         field: "dateWorked",
         schema: dateSchema.describe("Worked on or after, YYYY-MM-DD"),

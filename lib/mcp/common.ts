@@ -2,9 +2,11 @@
 
 import * as z from "zod";
 import type { AutotaskRecord } from "../autotask/client.ts";
-import { AutotaskError } from "../autotask/errors.ts";
+import { AutotaskError, isBudgetRefusal } from "../autotask/errors.ts";
 import { contains, eq, type Filter, type LeafOperator } from "../autotask/query.ts";
+import { enrich, jsonLength, selectFields, truncateLongText, untrustedFieldsIn } from "./shape.ts";
 import { defineTool, InputError, type ToolContext, type ToolDef } from "./tool.ts";
+import { GET_EXTRA_FIELDS } from "./views.ts";
 
 /** Largest id Autotask uses (int32 for most entities, int64 for a few). */
 const MAX_ID = Number.MAX_SAFE_INTEGER;
@@ -12,11 +14,21 @@ const MAX_ID = Number.MAX_SAFE_INTEGER;
 /** A record id: company 0 is the tenant's own company, so 0 is allowed. */
 export const idSchema = z.number().int().min(0).max(MAX_ID);
 
-/** A picklist field given as the tenant's numeric value or its label (any case). */
-export const picklistSchema = z.union([
-  z.number().int().min(0).max(MAX_ID),
-  z.string().trim().min(1).max(200),
-]);
+/**
+ * A picklist field given as the tenant's numeric value or its label (any case).
+ * Bounds are checked in refinements so the published schema stays two words.
+ */
+export const picklistSchema = z.union([z.number().int(), z.string()]).superRefine((value, ctx) => {
+  const ok = typeof value === "number"
+    ? value >= 0
+    : value.trim().length > 0 && value.length <= 200;
+  if (!ok) {
+    ctx.addIssue({
+      code: "custom",
+      message: "Expected a picklist value (a number >= 0) or a label (1-200 characters)",
+    });
+  }
+});
 
 /** ISO-8601 date or date-time. */
 export const dateTimeSchema = z.string().trim().max(40).refine(
@@ -28,35 +40,46 @@ export const dateTimeSchema = z.string().trim().max(40).refine(
 
 /** Paging arguments of every search tool. */
 export const pagingShape = {
-  limit: z.number().int().min(1).max(500).default(25).describe(
-    "Records per page, 1-500 (default 25)",
-  ),
-  cursor: z.string().min(1).max(20_000).optional().describe(
-    "From a previous result's cursor, to continue that search (other filters are then ignored)",
-  ),
+  limit: z.number().int().min(1).max(500).default(25),
+  cursor: z.string().min(1).max(20_000).optional(),
+};
+
+const recordSchema = z.record(z.string(), z.unknown());
+const untrustedSchema = z.array(z.string()).optional();
+
+/** `fields` and `detail`: which fields a read returns. */
+export const viewShape = {
+  fields: z.array(z.string().trim().min(1).max(100)).min(1).max(100).optional(),
+  detail: z.enum(["compact", "full"]).optional(),
 };
 
 /** Output of get tools. */
-export const getOutput = z.object({ item: z.record(z.string(), z.unknown()) });
+export const getOutput = z.object({
+  item: recordSchema,
+  untrustedFields: untrustedSchema,
+  note: z.string().optional(),
+});
 
 /** Output of search tools. */
 export const searchOutput = z.object({
-  items: z.array(z.record(z.string(), z.unknown())),
+  items: z.array(recordSchema),
   count: z.number(),
   hasMore: z.boolean(),
   cursor: z.string().optional(),
+  total: z.number().optional(),
   note: z.string().optional(),
+  untrustedFields: untrustedSchema,
 });
 
 /** Output of create/update tools. */
 export const writeOutput = z.object({
   id: z.number(),
   entity: z.string(),
-  item: z.record(z.string(), z.unknown()).optional(),
+  item: recordSchema.optional(),
   note: z.string().optional(),
 });
 
-/** Reads one record or fails with a clear not-found message. */
+/** Reads one record (whole, no projection) or fails with a clear not-found message. */
 export async function getRecord(
   ctx: ToolContext,
   entity: string,
@@ -64,19 +87,78 @@ export async function getRecord(
   label: string,
 ): Promise<AutotaskRecord> {
   const item = await ctx.client.get(entity, id, { signal: ctx.signal });
-  if (!item) {
-    throw new InputError(
-      `${label} ${id} was not found in Autotask: check the id (search tools list valid ids)`,
-    );
-  }
+  if (!item) throw notFound(label, id);
   return item;
 }
 
-/** Runs one page of a search, or continues one from `cursor`. */
+function notFound(label: string, id: number): InputError {
+  return new InputError(
+    `${label} ${id} was not found in Autotask: check the id (search tools list valid ids)`,
+  );
+}
+
+/**
+ * Reads one record with a projection. `GET {Entity}/{id}` ignores
+ * IncludeFields, so a projected read is a query on the id.
+ */
+export async function readOne(
+  ctx: ToolContext,
+  entity: string,
+  id: number,
+  options: { label: string; fields?: string[] },
+): Promise<AutotaskRecord> {
+  if (!options.fields) return await getRecord(ctx, entity, id, options.label);
+  const page = await ctx.client.query(entity, {
+    filter: [eq("id", id)],
+    includeFields: options.fields,
+    maxRecords: 1,
+    signal: ctx.signal,
+  });
+  if (page.items.length === 0) throw notFound(options.label, id);
+  return page.items[0];
+}
+
+/** One record shaped for the agent: labels, names, clean text, the size cap. */
+export async function shapedItem(
+  ctx: ToolContext,
+  entity: string,
+  record: AutotaskRecord,
+  openWorld: boolean,
+): Promise<Record<string, unknown>> {
+  const [item] = await enrich(ctx, entity, [record]);
+  const result: Record<string, unknown> = { item };
+  if (jsonLength(result) > ctx.maxResultChars) {
+    const { record: short, cut } = truncateLongText(item, ctx.maxResultChars - 1_000);
+    result.item = short;
+    result.note = `Long text was shortened to fit the result size cap (${cut.join(", ")}): ` +
+      `read one field at a time with fields to get it whole`;
+  }
+  if (openWorld) {
+    const untrusted = untrustedFieldsIn(entity, [result.item as AutotaskRecord]);
+    if (untrusted.length > 0) result.untrustedFields = untrusted;
+  }
+  return result;
+}
+
+/** Options for {@linkcode runSearch}. */
+export interface SearchOptions {
+  filter: Filter[];
+  limit: number;
+  cursor?: string;
+  fields?: string[];
+  includeTotal?: boolean;
+  openWorld: boolean;
+}
+
+/**
+ * Runs one page of a search, or continues one from `cursor`; adds labels and
+ * names, and cuts the page at a record boundary when it would exceed the
+ * result size cap (the cursor then continues right after the last record kept).
+ */
 export async function runSearch(
   ctx: ToolContext,
   entity: string,
-  options: { filter: Filter[]; limit: number; cursor?: string; fields?: string[] },
+  options: SearchOptions,
 ): Promise<Record<string, unknown>> {
   const page = options.cursor
     ? await ctx.client.queryNext(entity, options.cursor, { signal: ctx.signal })
@@ -86,15 +168,54 @@ export async function runSearch(
       maxRecords: options.limit,
       signal: ctx.signal,
     });
+  const items = await enrich(ctx, entity, page.items);
+  const budget = ctx.maxResultChars - 2_000; // room for the envelope, cursor and note
+  let kept = items.length;
+  let size = 2;
+  for (let i = 0; i < items.length; i++) {
+    size += jsonLength(items[i]) + 1;
+    if (size > budget && i > 0) {
+      kept = i;
+      break;
+    }
+  }
   const result: Record<string, unknown> = {
-    items: page.items,
-    count: page.items.length,
-    hasMore: page.next !== null,
+    items: items.slice(0, kept),
+    count: kept,
+    hasMore: page.next !== null || kept < items.length,
   };
-  if (page.next) {
-    result.cursor = page.next;
+  if (kept < items.length) {
+    const last = items[kept - 1].id as number;
+    result.cursor = ctx.client.cursorAfter(entity, page.query, last);
     result.note =
-      `More results exist: call again with this cursor to continue, or add filters to narrow the search`;
+      `${items.length - kept} more records of this page were left out to keep the result ` +
+      `under ${ctx.maxResultChars} characters: continue with cursor, or ask for fewer fields`;
+  } else if (page.next) {
+    result.cursor = page.next;
+    result.note = "More results: pass only cursor to continue, or add filters to narrow";
+  }
+  if (kept === 1 && jsonLength(result) > ctx.maxResultChars) {
+    const { record, cut } = truncateLongText(items[0], budget);
+    result.items = [record];
+    result.note = [result.note, `long text shortened to fit (${cut.join(", ")})`].filter(Boolean)
+      .join("; ");
+  }
+  if (options.includeTotal && !options.cursor) {
+    try {
+      result.total = await ctx.client.count(entity, {
+        filter: page.query.filter,
+        signal: ctx.signal,
+        optional: true,
+      });
+    } catch (error) {
+      if (!isBudgetRefusal(error)) throw error;
+      result.note = [result.note, "total skipped to save the hourly API budget"].filter(Boolean)
+        .join("; ");
+    }
+  }
+  if (options.openWorld) {
+    const untrusted = untrustedFieldsIn(entity, result.items as AutotaskRecord[]);
+    if (untrusted.length > 0) result.untrustedFields = untrusted;
   }
   return result;
 }
@@ -157,10 +278,18 @@ export interface GetToolSpec {
   label: string;
   toolset: string;
   openWorld: boolean;
+  /** The entity's compact (search) view; the get view adds {@linkcode GET_EXTRA_FIELDS}. */
+  fields: string[];
 }
 
-/** A `get_*` tool: `{ id }` in, `{ item }` out. */
+/** The default view of a `get_*` tool: the search view plus the detail fields. */
+export function getView(entity: string, searchFields: string[]): string[] {
+  return [...new Set([...searchFields, ...(GET_EXTRA_FIELDS[entity] ?? [])])];
+}
+
+/** A `get_*` tool: `{ id, fields?, detail? }` in, `{ item }` with labels and names out. */
 export function getTool(spec: GetToolSpec): ToolDef {
+  const defaults = getView(spec.entity, spec.fields);
   return defineTool({
     name: spec.name,
     title: spec.title,
@@ -168,9 +297,16 @@ export function getTool(spec: GetToolSpec): ToolDef {
     kind: "read",
     toolset: spec.toolset,
     openWorld: spec.openWorld,
-    input: z.object({ id: idSchema.describe(`${spec.label} id`) }),
+    input: z.object({ id: idSchema.describe(`${spec.label} id`), ...viewShape }),
     output: getOutput,
-    handler: async ({ id }, ctx) => ({ item: await getRecord(ctx, spec.entity, id, spec.label) }),
+    handler: async ({ id, fields, detail }, ctx) => {
+      const selection = await selectFields(ctx, spec.entity, { fields, detail, defaults });
+      const record = await readOne(ctx, spec.entity, id, {
+        label: spec.label,
+        fields: selection.fields,
+      });
+      return await shapedItem(ctx, spec.entity, record, spec.openWorld);
+    },
   }) as unknown as ToolDef;
 }
 
@@ -193,11 +329,13 @@ export interface SearchToolSpec {
 export function searchTool(spec: SearchToolSpec): ToolDef {
   const shape: Record<string, z.ZodType> = {
     query: z.string().trim().min(1).max(200).optional().describe(
-      `Free text matched (contains, any case) against ${spec.textFields.join(", ")}`,
+      `Text in ${spec.textFields.join(", ")}`,
     ),
   };
   for (const [arg, filter] of Object.entries(spec.filters)) shape[arg] = filter.schema.optional();
-  Object.assign(shape, pagingShape);
+  Object.assign(shape, pagingShape, viewShape, {
+    includeTotal: z.boolean().optional(),
+  });
   return defineTool({
     name: spec.name,
     title: spec.title,
@@ -236,11 +374,18 @@ export function searchTool(spec: SearchToolSpec): ToolDef {
             : eq(f.field, value as string | number | boolean),
         );
       }
+      const selection = await selectFields(ctx, spec.entity, {
+        fields: args.fields as string[] | undefined,
+        detail: args.detail as "compact" | "full" | undefined,
+        defaults: spec.fields,
+      });
       return await runSearch(ctx, spec.entity, {
         filter,
         limit: args.limit as number,
         cursor: args.cursor as string | undefined,
-        fields: spec.fields,
+        fields: selection.fields,
+        includeTotal: args.includeTotal as boolean | undefined,
+        openWorld: spec.openWorld,
       });
     },
   }) as unknown as ToolDef;

@@ -4,7 +4,9 @@ import type { McpServer, ServerContext } from "@modelcontextprotocol/server";
 import * as z from "zod";
 import type { AutotaskClient } from "../autotask/client.ts";
 import { AutotaskError } from "../autotask/errors.ts";
+import type { NameResolver } from "../autotask/names.ts";
 import type { Picklists } from "../autotask/picklists.ts";
+import { cleanText, UNTRUSTED_NOTICE } from "./untrusted.ts";
 
 /** What a tool does to Autotask; everything but "read" writes. */
 export type ToolKind = "read" | "create" | "update" | "delete";
@@ -13,6 +15,9 @@ export type ToolKind = "read" | "create" | "update" | "delete";
 export interface ToolContext {
   client: AutotaskClient;
   picklists: Picklists;
+  names: NameResolver;
+  /** Largest JSON text one result may have; longer results are cut at a record boundary. */
+  maxResultChars: number;
   /** Aborted when the MCP client cancels the call. */
   signal: AbortSignal;
   /** Reports progress when the caller asked for it (no-op otherwise). */
@@ -60,7 +65,6 @@ export class InputError extends Error {
 /** MCP annotations derived from the kind, so no tool can forget them. */
 export function annotationsFor(def: ToolDef): Record<string, boolean | string> {
   return {
-    title: def.title,
     readOnlyHint: def.kind === "read",
     destructiveHint: def.kind === "update" || def.kind === "delete",
     idempotentHint: def.kind !== "create",
@@ -72,24 +76,39 @@ export function annotationsFor(def: ToolDef): Record<string, boolean | string> {
 export interface ToolDeps {
   client: AutotaskClient;
   picklists: Picklists;
+  names: NameResolver;
+  maxResultChars: number;
+  /** Read-only mode: a second gate at dispatch, behind the inventory that already left writers out. */
+  readOnly?: boolean;
   /** Removes secret values from any text leaving the server. */
   redact(text: string): string;
   log(line: string): void;
 }
 
-/** A successful result: the same JSON as structured content and as text. */
+/**
+ * A successful result: the same JSON as structured content and as text, plus a
+ * one-line reminder when it carries text from customers (`untrustedFields`).
+ */
 export function okResult(output: ToolOutput, redact: (text: string) => string) {
   const text = redact(JSON.stringify(output));
-  return {
-    content: [{ type: "text" as const, text }],
-    structuredContent: JSON.parse(text) as ToolOutput,
-  };
+  const content = [{ type: "text" as const, text }];
+  const untrusted = output.untrustedFields;
+  if (Array.isArray(untrusted) && untrusted.length > 0) {
+    content.push({ type: "text" as const, text: `${UNTRUSTED_NOTICE} (${untrusted.join(", ")})` });
+  }
+  return { content, structuredContent: JSON.parse(text) as ToolOutput };
 }
 
-/** An `isError` result whose text tells the agent what to change. */
+/**
+ * An `isError` result whose text tells the agent what to change. Messages can
+ * echo caller input and Autotask text, so they are cleaned like any untrusted text.
+ */
 export function errorResult(message: string, redact: (text: string) => string) {
-  return { content: [{ type: "text" as const, text: redact(message) }], isError: true };
+  return { content: [{ type: "text" as const, text: redact(cleanText(message)) }], isError: true };
 }
+
+/** Every output may carry the hourly-budget notice. */
+const noticeShape = { notice: z.string().optional() };
 
 /** Turns anything a handler threw into an actionable message (no stack traces). */
 export function describeError(error: unknown): string {
@@ -106,6 +125,56 @@ export function describeError(error: unknown): string {
   return "Internal error in autotask-mcp while handling this call; the server logged the details";
 }
 
+type JsonSchema = Record<string, unknown>;
+
+/**
+ * Drops what a JSON Schema says without telling a model anything: `$schema`,
+ * the safe-integer bounds zod adds to integers, `propertyNames: {type: string}`
+ * and `additionalProperties: {}` on free-form records. Every agent pays for the
+ * tool list on every turn.
+ */
+export function compactJsonSchema(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(compactJsonSchema);
+  if (!node || typeof node !== "object") return node;
+  const out: JsonSchema = {};
+  for (const [key, value] of Object.entries(node as JsonSchema)) {
+    if (key === "$schema") continue;
+    if (key === "maximum" && value === Number.MAX_SAFE_INTEGER) continue;
+    if (key === "minimum" && value === Number.MIN_SAFE_INTEGER) continue;
+    if (key === "propertyNames" && JSON.stringify(value) === '{"type":"string"}') continue;
+    if (key === "additionalProperties" && JSON.stringify(value) === "{}") continue;
+    out[key] = compactJsonSchema(value);
+  }
+  return out;
+}
+
+type Converter = (options: { target: string }) => JsonSchema;
+
+/**
+ * The same schema for validation (zod, unchanged) with a compact published
+ * JSON Schema: a Standard Schema wrapper, since the SDK reads both through
+ * `~standard`.
+ */
+export function published(schema: z.ZodType): z.ZodType {
+  const standard = schema["~standard"] as unknown as {
+    validate: unknown;
+    jsonSchema: { input: Converter; output: Converter };
+  };
+  const wrap = (convert: Converter): Converter => (options) =>
+    compactJsonSchema(convert(options)) as JsonSchema;
+  return {
+    "~standard": {
+      version: 1,
+      vendor: "autotask-mcp",
+      validate: standard.validate,
+      jsonSchema: {
+        input: wrap(standard.jsonSchema.input),
+        output: wrap(standard.jsonSchema.output),
+      },
+    },
+  } as unknown as z.ZodType;
+}
+
 /** Registers `defs` on `server` with the shared conventions. */
 export function registerTools(server: McpServer, defs: ToolDef[], deps: ToolDeps): void {
   for (const def of defs) {
@@ -114,8 +183,8 @@ export function registerTools(server: McpServer, defs: ToolDef[], deps: ToolDeps
       {
         title: def.title,
         description: def.description,
-        inputSchema: def.input,
-        outputSchema: def.output,
+        inputSchema: published(def.input),
+        outputSchema: published(def.output.extend(noticeShape)),
         annotations: annotationsFor(def),
       },
       async (args: unknown, ctx: ServerContext) => {
@@ -124,6 +193,8 @@ export function registerTools(server: McpServer, defs: ToolDef[], deps: ToolDeps
         const toolCtx: ToolContext = {
           client: deps.client,
           picklists: deps.picklists,
+          names: deps.names,
+          maxResultChars: deps.maxResultChars,
           signal: ctx.mcpReq.signal,
           async progress(done, total, message) {
             if (progressToken === undefined) return;
@@ -133,8 +204,16 @@ export function registerTools(server: McpServer, defs: ToolDef[], deps: ToolDeps
             }).catch(() => {});
           },
         };
+        if (deps.readOnly && isWriteTool(def)) {
+          return errorResult(
+            `${def.name} changes Autotask data and this server runs in read-only mode (AUTOTASK_READ_ONLY)`,
+            deps.redact,
+          );
+        }
         try {
           const output = await def.handler(args as z.infer<typeof def.input>, toolCtx);
+          const notice = deps.client.usageNotice();
+          if (notice) output.notice = notice;
           deps.log(`tool ${def.name} ok ${Math.round(performance.now() - started)}ms`);
           return okResult(output, deps.redact);
         } catch (error) {

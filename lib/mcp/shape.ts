@@ -1,0 +1,213 @@
+/** Shapes records for agents: chosen fields, picklist labels and reference names inline, clean text, a size cap. */
+
+import type { AutotaskRecord, FieldInfo } from "../autotask/client.ts";
+import { nameableEntity } from "../autotask/names.ts";
+import type { ToolContext } from "./tool.ts";
+import { InputError } from "./tool.ts";
+import { cleanValue } from "./untrusted.ts";
+
+export { DEFAULT_MAX_RESULT_CHARS } from "../autotask/config.ts";
+
+/**
+ * Fields whose text comes from customers, end users or other systems (emails,
+ * the client portal, RMM alerts): marked in results so an agent treats it as data.
+ */
+const UNTRUSTED_FIELDS: Record<string, string[]> = {
+  Tickets: ["title", "description", "resolution"],
+  TicketNotes: ["title", "description"],
+  Contacts: ["firstName", "lastName", "title", "emailAddress", "note"],
+  Companies: ["companyName"],
+  ConfigurationItems: ["referenceTitle", "referenceNumber"],
+  TimeEntries: ["summaryNotes", "internalNotes"],
+  Projects: ["projectName", "description"],
+  Tasks: ["title", "description"],
+  Opportunities: ["title", "description"],
+  ProjectNotes: ["title", "description"],
+  CompanyNotes: ["name", "note"],
+  TaskNotes: ["title", "description"],
+};
+
+/** The untrusted-text fields of `entity` that appear in `records`. */
+export function untrustedFieldsIn(entity: string, records: AutotaskRecord[]): string[] {
+  const candidates = UNTRUSTED_FIELDS[entity] ?? [];
+  return candidates.filter((field) => records.some((r) => typeof r[field] === "string"));
+}
+
+/** `companyID` -> `company`, `status` -> `status`: the stem for Label/Name keys. */
+function stem(field: string): string {
+  return /.ID$/.test(field) ? field.slice(0, -2) : field;
+}
+
+/** Key for a picklist label: `status` -> `statusLabel`, `queueID` -> `queueLabel`. */
+export function labelKey(field: string): string {
+  return `${stem(field)}Label`;
+}
+
+/** Key for a reference's name: `companyID` -> `companyName`, `assignedResourceID` -> `assignedResourceName`. */
+export function nameKey(field: string, record: AutotaskRecord): string {
+  const key = `${stem(field)}Name`;
+  // Never overwrite a real field of the record.
+  return key in record ? `${field}Name` : key;
+}
+
+function closest(name: string, candidates: string[]): string[] {
+  const target = name.toLowerCase();
+  const distance = (a: string, b: string): number => {
+    const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+    for (let i = 1; i <= a.length; i++) {
+      let previous = row[0];
+      row[0] = i;
+      for (let j = 1; j <= b.length; j++) {
+        const current = row[j];
+        row[j] = Math.min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
+        previous = current;
+      }
+    }
+    return row[b.length];
+  };
+  return candidates
+    .map((c) => ({
+      c,
+      d: c.toLowerCase().includes(target) ? 0.5 : distance(target, c.toLowerCase()),
+    }))
+    .filter((x) => x.d <= Math.max(2, target.length / 3))
+    .sort((a, b) => a.d - b.d)
+    .slice(0, 3)
+    .map((x) => x.c);
+}
+
+/** What `fields` / `detail` select. */
+export interface Selection {
+  /** Fields to fetch with IncludeFields; undefined = every field. */
+  fields?: string[];
+}
+
+/**
+ * Turns the caller's `fields` / `detail` into the fields to fetch, validating
+ * names against the tenant's `entityInformation/fields` (any case; unknown
+ * names are rejected with suggestions).
+ */
+export async function selectFields(
+  ctx: ToolContext,
+  entity: string,
+  options: { fields?: string[]; detail?: "compact" | "full"; defaults: string[] },
+): Promise<Selection> {
+  if (options.fields && options.fields.length > 0) {
+    const meta = await ctx.client.fields(entity, { signal: ctx.signal });
+    const byLower = new Map(meta.map((f) => [f.name.toLowerCase(), f.name]));
+    const chosen: string[] = [];
+    const unknown: string[] = [];
+    for (const requested of options.fields) {
+      const name = byLower.get(requested.trim().toLowerCase());
+      if (name) chosen.push(name);
+      else unknown.push(requested);
+    }
+    if (unknown.length > 0) {
+      const hints = unknown.map((u) => {
+        const near = closest(u, meta.map((f) => f.name));
+        return near.length > 0 ? `"${u}" (did you mean ${near.join(", ")}?)` : `"${u}"`;
+      });
+      throw new InputError(
+        `Unknown ${entity} field${unknown.length > 1 ? "s" : ""}: ${hints.join("; ")}. ` +
+          `Use describe_entity or detail "full" to see every field`,
+      );
+    }
+    return { fields: [...new Set(["id", ...chosen])] };
+  }
+  if (options.detail === "full") return {};
+  return { fields: options.defaults };
+}
+
+/**
+ * Adds `<field>Label` for picklist values and `<field>Name` for references
+ * (company, contact, resources, project, contract, role, ...), resolving names
+ * with one batched query per referenced entity type, and cleans all text.
+ */
+export async function enrich(
+  ctx: ToolContext,
+  entity: string,
+  records: AutotaskRecord[],
+): Promise<AutotaskRecord[]> {
+  if (records.length === 0) return records;
+  const meta = await ctx.client.fields(entity, { signal: ctx.signal });
+  const present = new Set(records.flatMap((r) => Object.keys(r)));
+  const picklists: FieldInfo[] = [];
+  const references = new Map<string, { field: string; target: string }>();
+  for (const field of meta) {
+    if (!present.has(field.name)) continue;
+    if (field.isPickList) picklists.push(field);
+    else if (field.isReference) {
+      const target = nameableEntity(field.referenceEntityType ?? "");
+      if (target) references.set(field.name, { field: field.name, target });
+    }
+  }
+  // One batched lookup per referenced entity type for the whole page.
+  const idsByTarget = new Map<string, Set<number>>();
+  for (const { field, target } of references.values()) {
+    const ids = idsByTarget.get(target) ?? new Set<number>();
+    for (const record of records) {
+      const value = record[field];
+      if (typeof value === "number") ids.add(value);
+    }
+    idsByTarget.set(target, ids);
+  }
+  const names = new Map<string, Map<number, string | null>>();
+  await Promise.all(
+    [...idsByTarget].filter(([, ids]) => ids.size > 0).map(async ([target, ids]) => {
+      names.set(target, await ctx.names.names(target, ids, { signal: ctx.signal }));
+    }),
+  );
+  const labelMaps = new Map(
+    picklists.map((
+      f,
+    ) => [f.name, new Map((f.picklistValues ?? []).map((v) => [v.value, v.label]))]),
+  );
+  return records.map((record) => {
+    const out: AutotaskRecord = {};
+    for (const [key, value] of Object.entries(record)) {
+      // Empty fields cost tokens and say nothing: compact results leave them out.
+      if (value === null || value === undefined || value === "") continue;
+      out[key] = value;
+      const labels = labelMaps.get(key);
+      if (labels && value !== null && value !== undefined) {
+        const label = labels.get(String(value));
+        if (label !== undefined) out[labelKey(key)] = label;
+      }
+      const reference = references.get(key);
+      if (reference && typeof value === "number") {
+        const name = names.get(reference.target)?.get(value);
+        if (name) out[nameKey(key, record)] = name;
+      }
+    }
+    return cleanValue(out);
+  });
+}
+
+/** Length of a value as JSON text. */
+export function jsonLength(value: unknown): number {
+  return JSON.stringify(value).length;
+}
+
+/**
+ * Shortens long strings of a single record so it fits `maxChars`, marking each
+ * cut; used when one record alone is over the cap.
+ */
+export function truncateLongText(record: AutotaskRecord, maxChars: number): {
+  record: AutotaskRecord;
+  cut: string[];
+} {
+  const out: AutotaskRecord = { ...record };
+  const cut: string[] = [];
+  const strings = Object.entries(out)
+    .filter(([, v]) => typeof v === "string")
+    .sort((a, b) => (b[1] as string).length - (a[1] as string).length);
+  for (const [key, value] of strings) {
+    if (jsonLength(out) <= maxChars) break;
+    const text = value as string;
+    const keep = Math.max(200, text.length - (jsonLength(out) - maxChars) - 100);
+    if (keep >= text.length) continue;
+    out[key] = `${text.slice(0, keep)}… [cut: ${text.length - keep} more characters]`;
+    cut.push(key);
+  }
+  return { record: out, cut };
+}
