@@ -1,29 +1,82 @@
-/** Entry point: read configuration, build the Autotask client, serve MCP over stdio. */
+/** Entry point: read configuration, build the Autotask client, serve MCP over stdio or HTTP. */
 
 import { serveStdio } from "@modelcontextprotocol/server/stdio";
 import { AutotaskClient } from "./lib/autotask/client.ts";
-import { type AutotaskConfig, ConfigError, loadConfig, processEnv } from "./lib/autotask/config.ts";
+import {
+  type AutotaskConfig,
+  ConfigError,
+  loadConfig,
+  loadServerSettings,
+  processEnv,
+  type ServerSettings,
+} from "./lib/autotask/config.ts";
+import {
+  type HttpConfig,
+  type HttpServer,
+  type HttpTransport,
+  ListenError,
+  loadHttpConfig,
+  type Logger,
+  serveHttp,
+} from "./lib/mcp/http.ts";
+import { InventoryError, selectTools, TOOLSETS } from "./lib/mcp/inventory.ts";
 import { createServerFactory, SERVER_NAME, VERSION } from "./lib/mcp/server.ts";
 import { allTools } from "./tools/mod.ts";
 
-/** Writes one log line to stderr (stdout belongs to the protocol). */
+const LOG_LEVELS = ["error", "warn", "info", "debug"] as const;
+type LogLevel = typeof LOG_LEVELS[number];
+
+/** A logger writing to stderr (stdout belongs to the protocol in stdio mode) from `level` up. */
+function createLogger(level: LogLevel): Logger {
+  const rank = LOG_LEVELS.indexOf(level);
+  const write = (at: LogLevel) => (line: string) => {
+    if (LOG_LEVELS.indexOf(at) > rank) return;
+    console.error(at === "info" ? `${SERVER_NAME}: ${line}` : `${SERVER_NAME}: ${at}: ${line}`);
+  };
+  return { error: write("error"), warn: write("warn"), info: write("info"), debug: write("debug") };
+}
+
+let logger = createLogger("info");
+
+/** Writes one informational line (start-up messages, the tools' per-call lines). */
 function log(line: string): void {
-  console.error(`${SERVER_NAME}: ${line}`);
+  // tool.ts reports bugs as "unexpected error in <tool>: <stack>".
+  if (line.startsWith("unexpected error")) logger.error(line);
+  else logger.info(line);
 }
 
 /** Replaces every configured secret value with a marker, so no text leaving the server holds one. */
-function redactorFor(config: AutotaskConfig | undefined): (text: string) => string {
-  const secrets = config
-    ? [config.credentials.secret, config.credentials.integrationCode].filter((s) => s.length >= 4)
-    : [];
+function redactorFor(
+  config: AutotaskConfig | undefined,
+  token: string | undefined,
+): (text: string) => string {
+  const secrets = [
+    ...(config ? [config.credentials.secret, config.credentials.integrationCode] : []),
+    ...(token ? [token] : []),
+  ].filter((s) => s.length >= 4);
   return (text) => secrets.reduce((out, secret) => out.replaceAll(secret, "[redacted]"), text);
+}
+
+/** `--http`, else TRANSPORT (stdio, http or its alias streamable-http, sse); undefined when unknown. */
+function transportOf(args: string[]): "stdio" | HttpTransport | undefined {
+  if (args.includes("--http")) return "http";
+  const value = (processEnv("TRANSPORT") ?? "stdio").toLowerCase();
+  if (value === "stdio" || value === "http" || value === "sse") return value;
+  if (value === "streamable-http" || value === "streamable_http") return "http";
+  return undefined;
 }
 
 const HELP = `${SERVER_NAME} ${VERSION}: MCP server for Autotask PSA
 
-Usage: autotask-mcp [--sandbox] [--help] [--version]
+Usage: autotask-mcp [--sandbox] [--http] [--read-only] [--toolsets=a,b] [--exclude-tools=x,y]
+                    [--help] [--version]
 
-  --sandbox   Use the built-in simulated Autotask tenant (no network, no credentials)
+  --sandbox            Use the built-in simulated Autotask tenant (no network, no credentials)
+  --http               Serve MCP over Streamable HTTP (same as TRANSPORT=http)
+  --read-only          No tool that writes is listed or callable (same as AUTOTASK_READ_ONLY=true)
+  --toolsets=a,b       Toolsets to expose (same as AUTOTASK_TOOLSETS): all, default, or
+                       ${Object.keys(TOOLSETS).join(", ")}
+  --exclude-tools=x,y  Tools to leave out (same as AUTOTASK_EXCLUDE_TOOLS)
 
 Environment:
   AUTOTASK_API_USERNAME, AUTOTASK_API_SECRET, AUTOTASK_API_INTEGRATION_CODE   credentials (required)
@@ -31,7 +84,17 @@ Environment:
   AUTOTASK_API_URL     REST base URL instead of a zone (proxies, test tenants)
   AUTOTASK_IMPERSONATION_RESOURCE_ID   act as this resource where Autotask allows it
   AUTOTASK_SANDBOX=1   same as --sandbox
-  TRANSPORT            stdio (default)
+  AUTOTASK_READ_ONLY, AUTOTASK_TOOLSETS, AUTOTASK_EXCLUDE_TOOLS   see the flags above
+  AUTOTASK_MAX_RESULT_CHARS   cap on one tool result in characters (default 40000)
+  TRANSPORT            stdio (default), http (Streamable HTTP at /mcp), or sse (http plus the
+                       deprecated HTTP+SSE endpoints /sse and /messages)
+  HOST, PORT           HTTP listen address (default 127.0.0.1 and 8050); the network
+                       permission must allow exactly HOST:PORT
+  MCP_AUTH_TOKEN       bearer token clients must send over HTTP (required off loopback)
+  MCP_ALLOWED_HOSTS    extra Host names accepted over HTTP (comma-separated; loopback always)
+  MCP_ALLOWED_ORIGINS  browser origins accepted over HTTP (comma-separated; loopback always)
+  MCP_RATE_LIMIT       HTTP requests per minute per client address (default 300; 0 = off)
+  LOG_LEVEL            error, warn, info (default) or debug
 `;
 
 async function main(args: string[]): Promise<number> {
@@ -43,46 +106,173 @@ async function main(args: string[]): Promise<number> {
     console.log(`${SERVER_NAME} ${VERSION}`);
     return 0;
   }
-  const unknown = args.filter((a) => !["--sandbox"].includes(a));
-  if (unknown.length > 0) {
-    log(`unknown argument ${unknown[0]}: see --help`);
+  const level = (processEnv("LOG_LEVEL") ?? "info").toLowerCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(level)) {
+    logger.error(`LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}`);
     return 2;
   }
-  const transport = (processEnv("TRANSPORT") ?? "stdio").toLowerCase();
-  if (transport !== "stdio") {
-    log(
-      `TRANSPORT=${transport} is not available in this version: HTTP transports are coming; use TRANSPORT=stdio (the default)`,
-    );
+  logger = createLogger(level as LogLevel);
+  const unknown = args.filter((a) =>
+    !["--sandbox", "--http", "--read-only"].includes(a) &&
+    !/^--(toolsets|exclude-tools)=/.test(a)
+  );
+  if (unknown.length > 0) {
+    logger.error(`unknown argument ${unknown[0]}: see --help`);
     return 2;
+  }
+  const transport = transportOf(args);
+  if (transport === undefined) {
+    logger.error("TRANSPORT must be stdio (the default), http or sse");
+    return 2;
+  }
+  let http: HttpConfig | undefined;
+  if (transport !== "stdio") {
+    try {
+      http = loadHttpConfig(transport, processEnv);
+    } catch (error) {
+      if (error instanceof ConfigError) {
+        logger.error(error.message);
+        return 2;
+      }
+      throw error;
+    }
   }
   const sandbox = args.includes("--sandbox") || ["1", "true", "yes"].includes(
     (processEnv("AUTOTASK_SANDBOX") ?? "").toLowerCase(),
   );
 
+  let settings: ServerSettings;
+  try {
+    settings = loadServerSettings();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      logger.error(error.message);
+      return 2;
+    }
+    throw error;
+  }
+  // Flags add to the environment's choices; neither can turn read-only mode off.
+  const flagList = (name: string) =>
+    args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3).split(",").map((s) =>
+      s.trim()
+    )
+      .filter(Boolean);
+  const readOnly = settings.readOnly || args.includes("--read-only");
+  let tools;
+  try {
+    tools = selectTools(allTools(), {
+      toolsets: flagList("toolsets") ?? settings.toolsets,
+      exclude: [...(settings.excludeTools ?? []), ...(flagList("exclude-tools") ?? [])],
+      readOnly,
+    });
+  } catch (error) {
+    if (error instanceof InventoryError) {
+      logger.error(error.message);
+      return 2;
+    }
+    throw error;
+  }
   let client: AutotaskClient;
   let config: AutotaskConfig | undefined;
-  if (sandbox) {
-    const { createSandboxClient } = await import("./lib/mcp/sandbox.ts");
-    client = createSandboxClient();
-    log("SANDBOX MODE: serving a built-in simulated Autotask tenant; no real PSA is contacted");
-  } else {
-    try {
+  try {
+    if (sandbox) {
+      const { createSandboxClient } = await import("./lib/mcp/sandbox.ts");
+      client = createSandboxClient();
+      log("SANDBOX MODE: serving a built-in simulated Autotask tenant; no real PSA is contacted");
+    } else {
       config = loadConfig();
-    } catch (error) {
-      if (error instanceof ConfigError) {
-        log(error.message);
-        log("Or start with --sandbox to try the server against a simulated tenant.");
-        return 2;
-      }
-      throw error;
+      client = new AutotaskClient(config);
     }
-    client = new AutotaskClient(config);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      logger.error(error.message);
+      if (!sandbox) {
+        logger.error("Or start with --sandbox to try the server against a simulated tenant.");
+      }
+      return 2;
+    }
+    throw error;
   }
-  const redact = redactorFor(config);
-  const factory = createServerFactory({ client, tools: allTools(), sandbox, redact, log });
-  serveStdio(factory, { onerror: (error) => log(redact(`transport error: ${error.message}`)) });
+  const redact = redactorFor(config, http?.token);
+  const factory = createServerFactory({
+    client,
+    tools,
+    sandbox,
+    redact,
+    log,
+    maxResultChars: settings.maxResultChars,
+    readOnly,
+  });
+  if (readOnly) log(`READ-ONLY MODE: ${tools.length} tools, none of which writes to Autotask`);
+  if (http !== undefined) return await serveOverHttp(factory, http, redact);
+  serveStdio(factory, {
+    onerror: (error) => logger.warn(redact(`transport error: ${error.message}`)),
+  });
   log(`${VERSION} serving MCP over stdio`);
   return -1;
+}
+
+/** Serves until SIGINT/SIGTERM, then finishes in-flight requests; returns the exit code. */
+async function serveOverHttp(
+  factory: ReturnType<typeof createServerFactory>,
+  config: HttpConfig,
+  redact: (text: string) => string,
+): Promise<number> {
+  let server: HttpServer;
+  try {
+    server = await serveHttp(factory, config, { log: logger, redact });
+  } catch (error) {
+    if (error instanceof ListenError) {
+      logger.error(error.message);
+      return error.permission ? 2 : 1;
+    }
+    throw error;
+  }
+  const legacy = config.transport === "sse";
+  log(
+    `${VERSION} serving MCP over Streamable HTTP at ${server.origin}/mcp ` +
+      `(protocol 2025-11-25 and 2026-07-28; health check at /health)`,
+  );
+  if (legacy) {
+    logger.warn(
+      `TRANSPORT=sse: also serving the deprecated HTTP+SSE transport at ${server.origin}/sse; ` +
+        "legacy SSE clients should move to Streamable HTTP at /mcp",
+    );
+  }
+  log(
+    config.token !== undefined
+      ? "bearer token required on every MCP request"
+      : "no MCP_AUTH_TOKEN: accepting unauthenticated requests on loopback only",
+  );
+  if (config.host === "0.0.0.0" || config.host === "::") {
+    logger.warn(
+      `HOST=${config.host}: clients on other machines must reach the server by a name or address ` +
+        "listed in MCP_ALLOWED_HOSTS (loopback names are always accepted); others get 403",
+    );
+  }
+  let stopping = false;
+  const onSignal = () => {
+    if (stopping) {
+      logger.warn("second signal: exiting without waiting");
+      Deno.exit(1);
+    }
+    stopping = true;
+    log(`shutting down: finishing ${server.handler.inFlight} in-flight request(s)`);
+    server.shutdown().then((inTime) => {
+      if (!inTime) {
+        logger.warn("in-flight requests did not finish in time; aborted them");
+        Deno.exit(1);
+      }
+    });
+  };
+  // Signal listeners need no permission; Windows has no SIGTERM.
+  const signals: Deno.Signal[] = Deno.build.os === "windows"
+    ? ["SIGINT", "SIGBREAK"]
+    : ["SIGINT", "SIGTERM"];
+  for (const signal of signals) Deno.addSignalListener(signal, onSignal);
+  await server.finished;
+  log("stopped");
+  return 0;
 }
 
 if (import.meta.main) {

@@ -434,14 +434,6 @@ Deno.test("missing credentials: a message naming the variables on stderr and exi
   assert.equal(stdout, "", "stdout belongs to the protocol");
 });
 
-Deno.test("TRANSPORT=http and sse exit with a clear message until they are implemented", async () => {
-  for (const transport of ["http", "sse"]) {
-    const { code, stderr } = await runToExit(await productionFlags(), { TRANSPORT: transport });
-    assert.equal(code, 2);
-    assert.match(stderr, new RegExp(`TRANSPORT=${transport}`));
-  }
-});
-
 Deno.test({
   name: "sandbox mode needs no network and no credentials, and says so",
   sanitizeResources: false,

@@ -1,0 +1,82 @@
+/** Which tools a server exposes: toolsets, exclusions and read-only mode, decided in one place. */
+
+import { isWriteTool, type ToolDef } from "./tool.ts";
+
+/** Every toolset, with what it covers (shown by --help and the README). */
+export const TOOLSETS: Record<string, string> = {
+  core: "list_field_values and describe_entity (always on)",
+  tickets: "tickets, notes, attachments, charges, the ticket summary",
+  crm: "companies, contacts, company notes, resources, roles and queues",
+  projects: "projects, phases, tasks, project notes",
+  time: "time entries",
+  assets: "configuration items",
+  contracts: "contracts and contract services",
+  sales: "opportunities, quotes and quote items",
+  service_calls: "service calls and their tickets and resources",
+  finance: "invoices",
+  catalog: "products and services",
+  query: "any entity, read-only: query_entities, count_entities, get_entity",
+};
+
+/** The seed's domains plus the any-entity tools. */
+export const DEFAULT_TOOLSETS: readonly string[] = [
+  "core",
+  "tickets",
+  "crm",
+  "projects",
+  "time",
+  "assets",
+  "contracts",
+  "sales",
+  "query",
+];
+
+/** How the operator narrowed the tool list. */
+export interface InventoryOptions {
+  /** Toolset names; "all" enables every toolset, "default" the default ones. */
+  toolsets?: string[];
+  /** Tool names removed from the list. */
+  exclude?: string[];
+  /** Removes every tool that writes; nothing re-enables them. */
+  readOnly?: boolean;
+}
+
+/** A configuration mistake in the tool selection (unknown toolset or tool name). */
+export class InventoryError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "InventoryError";
+  }
+}
+
+/**
+ * The tools to register. Read-only mode is applied last, so no toolset or
+ * tool name can bring a writing tool back.
+ */
+export function selectTools(all: ToolDef[], options: InventoryOptions = {}): ToolDef[] {
+  const requested = options.toolsets && options.toolsets.length > 0
+    ? options.toolsets
+    : ["default"];
+  const enabled = new Set<string>(["core"]);
+  for (const name of requested.map((n) => n.trim().toLowerCase()).filter(Boolean)) {
+    if (name === "all") Object.keys(TOOLSETS).forEach((t) => enabled.add(t));
+    else if (name === "default") DEFAULT_TOOLSETS.forEach((t) => enabled.add(t));
+    else if (name in TOOLSETS) enabled.add(name);
+    else {
+      throw new InventoryError(
+        `Unknown toolset "${name}": use all, default or any of ${Object.keys(TOOLSETS).join(", ")}`,
+      );
+    }
+  }
+  const names = new Set(all.map((t) => t.name));
+  const exclude = new Set((options.exclude ?? []).map((n) => n.trim()).filter(Boolean));
+  for (const name of exclude) {
+    if (!names.has(name)) {
+      throw new InventoryError(`Cannot exclude unknown tool "${name}": check the tool name`);
+    }
+  }
+  return all.filter((tool) =>
+    enabled.has(tool.toolset) && !exclude.has(tool.name) &&
+    !(options.readOnly && isWriteTool(tool))
+  );
+}
