@@ -5,20 +5,27 @@ import { isWriteTool, type ToolDef } from "./tool.ts";
 /** Every toolset, with what it covers (shown by --help and the README). */
 export const TOOLSETS: Record<string, string> = {
   core: "list_field_values and describe_entity (always on)",
-  tickets: "tickets, notes, attachments, charges, the ticket summary",
-  crm: "companies, contacts, company notes, resources, roles and queues",
-  projects: "projects, phases, tasks, project notes",
+  tickets: "tickets, ticket notes, the ticket summary",
+  crm: "companies, contacts, resources",
+  projects: "projects and tasks",
   time: "time entries",
   assets: "configuration items",
-  contracts: "contracts and contract services",
-  sales: "opportunities, quotes and quote items",
-  service_calls: "service calls and their tickets and resources",
-  finance: "invoices",
-  catalog: "products and services",
+  contracts: "contracts",
+  sales: "opportunities",
   query: "any entity, read-only: query_entities, count_entities, get_entity",
+  notes: "ticket notes by id, company notes and project notes",
+  attachments: "ticket attachments: list, metadata, content, attach a file",
+  updates:
+    "updates of companies, contacts, projects, tasks, configuration items, opportunities, contracts and time entries; delete time entries",
+  phases: "project phases",
+  lookups: "resource roles and ticket queues",
+  service_calls: "service calls and their tickets and resources",
+  quotes: "quotes and quote items",
+  finance: "invoices and ticket charges",
+  catalog: "products, services and contract services",
 };
 
-/** The seed's domains plus the any-entity tools. */
+/** The seed's domains plus the any-entity tools: small enough for an agent to choose well. */
 export const DEFAULT_TOOLSETS: readonly string[] = [
   "core",
   "tickets",

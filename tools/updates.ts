@@ -1,0 +1,6 @@
+/** updates tools (being written). */
+
+import type { ToolDef } from "../lib/mcp/tool.ts";
+
+/** The updates toolset. */
+export const updateTools: ToolDef[] = [];
