@@ -148,17 +148,72 @@ Deno.test({
           assert.equal((got.item as Rec).id, ticketId);
           const statuses = await tenantPicklist("Tickets", "status");
           const custom = statuses.find((s) => !["1", "5"].includes(s.value))!;
-          await callOk(client, "update_ticket", {
+          const updated = await callOk(client, "update_ticket", {
             id: ticketId,
-            status: custom.label.toUpperCase(),
+            changes: { status: custom.label.toUpperCase(), TITLE: "Email not syncing (iOS)" },
           });
           assert.equal(String(sandbox.record("Tickets", ticketId)!.status), custom.value);
+          assert.equal(sandbox.record("Tickets", ticketId)!.title, "Email not syncing (iOS)");
+          assert.equal((updated.item as Rec).statusLabel, custom.label);
+          const patch = sandbox.log.findLast((e) => e.method === "PATCH")!;
+          assert.deepEqual(Object.keys(patch.body as Rec).sort(), ["id", "status", "title"]);
+          assert.match(
+            await callError(client, "update_ticket", { id: ticketId, changes: { titel: "x" } }),
+            /no field "titel" \(did you mean title/,
+          );
+          assert.match(
+            await callError(client, "update_ticket", {
+              id: ticketId,
+              changes: { createDate: "2026-01-01" },
+            }),
+            /createDate is read-only/,
+          );
+          assert.match(
+            await callError(client, "update_ticket", {
+              id: ticketId,
+              changes: { priority: "Urgent-ish" },
+            }),
+            /Valid values in this tenant/,
+          );
           const found = await callOk(client, "search_tickets", {
             status: custom.label,
             limit: 500,
           });
           assert.ok((found.items as Rec[]).some((i) => i.id === ticketId));
           assert.ok((found.items as Rec[]).every((i) => String(i.status) === custom.value));
+        },
+      );
+
+      await t.step(
+        "create_ticket takes other fields in extra, by label, dependent lists included",
+        async () => {
+          const types = await tenantPicklist("Tickets", "ticketType");
+          const issues = await tenantPicklist("Tickets", "issueType");
+          const subs = (await tenantPicklistRaw("Tickets", "subIssueType"))
+            .filter((v) => v.isActive && v.parentValue === issues[0].value);
+          const company = sandbox.records("Companies")[2];
+          const out = await callOk(client, "create_ticket", {
+            companyID: company.id,
+            title: "VPN drops every hour",
+            extra: {
+              ticketType: types[1].label,
+              issueType: issues[0].label,
+              subIssueType: subs[0].label,
+              estimatedHours: 1.5,
+            },
+          });
+          const stored = sandbox.record("Tickets", out.id as number)!;
+          assert.equal(String(stored.ticketType), types[1].value);
+          assert.equal(String(stored.subIssueType), subs[0].value);
+          assert.equal(stored.estimatedHours, 1.5);
+          assert.match(
+            await callError(client, "create_ticket", {
+              companyID: company.id,
+              title: "x",
+              extra: { title: "y" },
+            }),
+            /Give title once/,
+          );
         },
       );
 
@@ -357,6 +412,10 @@ Deno.test({
     }
 
     async function tenantPicklist(entity: string, field: string) {
+      return (await tenantPicklistRaw(entity, field)).filter((v) => v.isActive);
+    }
+
+    async function tenantPicklistRaw(entity: string, field: string) {
       const response = await fetch(`${tenant.restBase}V1.0/${entity}/entityInformation/fields`, {
         headers: {
           ApiIntegrationCode: SANDBOX_CREDENTIALS.integrationCode,
@@ -366,13 +425,13 @@ Deno.test({
       });
       const { fields } = await response.json();
       const info = fields.find((f: { name: string }) => f.name === field);
-      return (info.picklistValues as {
+      return info.picklistValues as {
         value: string;
         label: string;
         isDefaultValue: boolean;
         isActive: boolean;
-      }[])
-        .filter((v) => v.isActive);
+        parentValue: string;
+      }[];
     }
   },
 });

@@ -9,16 +9,18 @@ import { InMemoryTransport } from "@modelcontextprotocol/server";
 import { findEntity } from "../lib/autotask/catalog.ts";
 import { createSandboxClient } from "../lib/mcp/sandbox.ts";
 import { createServerFactory } from "../lib/mcp/server.ts";
+import { selectTools } from "../lib/mcp/inventory.ts";
+import type { ToolDef } from "../lib/mcp/tool.ts";
 import { GET_EXTRA_FIELDS } from "../lib/mcp/views.ts";
 import { allTools } from "../tools/mod.ts";
 import { Client } from "./deps.ts";
 
 const SNAPSHOT = new URL("./snapshots/tools_list.json", import.meta.url);
 
-async function listTools(): Promise<unknown> {
+async function listTools(tools: ToolDef[] = allTools()): Promise<unknown> {
   const factory = createServerFactory({
     client: createSandboxClient(),
-    tools: allTools(),
+    tools,
     redact: (text) => text,
     log: () => {},
   });
@@ -51,6 +53,21 @@ Deno.test("tools/list matches the committed snapshot", async () => {
   console.log(
     `tools/list: ${new TextEncoder().encode(JSON.stringify(JSON.parse(current))).length} bytes`,
   );
+});
+
+Deno.test("the default tools/list stays under 24 KB of JSON", async () => {
+  const bytes = (value: unknown) => new TextEncoder().encode(JSON.stringify(value)).length;
+  const defaults = selectTools(allTools());
+  const all = selectTools(allTools(), { toolsets: ["all"] });
+  const defaultBytes = bytes(await listTools(defaults));
+  const allBytes = bytes(await listTools(all));
+  console.log(
+    `tools/list: default ${defaults.length} tools ${defaultBytes} bytes (~${
+      Math.round(defaultBytes / 4)
+    } tokens); ` +
+      `all ${all.length} tools ${allBytes} bytes`,
+  );
+  assert.ok(defaultBytes < 24 * 1024, `default tools/list is ${defaultBytes} bytes`);
 });
 
 Deno.test("every field a view asks Autotask for exists in the catalog", () => {

@@ -11,6 +11,7 @@ import {
   searchTool,
   writeOutput,
 } from "../lib/mcp/common.ts";
+import { extraSchema, prepareExtra } from "../lib/mcp/changes.ts";
 import { defineTool, type ToolDef } from "../lib/mcp/tool.ts";
 
 const SEARCH_FIELDS = [
@@ -31,7 +32,7 @@ export const companyTools: ToolDef[] = [
   getTool({
     name: "get_company",
     title: "Get company",
-    description: "Read one company by id, with all its fields (id 0 is your own company).",
+    description: "Read one company by id (0 is your own company).",
     entity: "Companies",
     label: "Company",
     toolset: "crm",
@@ -41,7 +42,7 @@ export const companyTools: ToolDef[] = [
   searchTool({
     name: "search_companies",
     title: "Search companies",
-    description: "Find companies by name, type, owner, city, phone or active state.",
+    description: "Find companies by name, type, owner or active state.",
     entity: "Companies",
     toolset: "crm",
     openWorld: false,
@@ -54,36 +55,30 @@ export const companyTools: ToolDef[] = [
         schema: picklistSchema,
       },
       ownerResourceID: { field: "ownerResourceID", schema: idSchema },
-      isActive: { field: "isActive", schema: z.boolean().describe("true: active companies only") },
-      city: { field: "city", schema: z.string().trim().min(1).max(30).describe("Exact city") },
-      phone: { field: "phone", schema: z.string().trim().min(1).max(25).describe("Exact phone") },
+      isActive: { field: "isActive", schema: z.boolean() },
     },
   }),
   defineTool({
     name: "create_company",
     title: "Create company",
-    description: "Create a company (active unless isActive is false). " +
-      "companyType accepts a value or tenant label.",
+    description: "Create a company (active unless isActive is false).",
     kind: "create",
     toolset: "crm",
     openWorld: false,
     input: z.object({
-      companyName: z.string().trim().min(1).max(100).describe("Name (max 100 characters)"),
-      companyType: picklistSchema.describe("Company type value or tenant label (e.g. customer)"),
-      phone: z.string().trim().min(1).max(25).describe("Main phone number"),
-      ownerResourceID: idSchema.describe("Resource (account manager) who owns the company"),
-      address1: z.string().trim().min(1).max(128).optional().describe("Street address"),
-      address2: z.string().trim().min(1).max(128).optional().describe("Address line 2"),
-      city: z.string().trim().min(1).max(30).optional().describe("City"),
-      state: z.string().trim().min(1).max(40).optional().describe("State or region"),
-      postalCode: z.string().trim().min(1).max(10).optional().describe("Postal code"),
-      countryID: idSchema.optional().describe("Country id (Autotask Countries entity)"),
-      webAddress: z.string().trim().min(1).max(255).optional().describe("Website URL"),
-      isActive: z.boolean().default(true).describe("Active (default true)"),
+      companyName: z.string().trim().min(1).max(100),
+      companyType: picklistSchema,
+      phone: z.string().trim().min(1).max(25),
+      ownerResourceID: idSchema,
+      isActive: z.boolean().default(true),
+      extra: extraSchema.optional(),
     }),
     output: writeOutput,
-    handler: async (args, ctx) => {
-      const record = await resolvePicklists(ctx, "Companies", defined({ ...args }));
+    handler: async ({ extra, ...args }, ctx) => {
+      const record = await resolvePicklists(ctx, "Companies", {
+        ...await prepareExtra(ctx, "Companies", extra, args),
+        ...defined({ ...args }),
+      });
       return await createAndReport(ctx, "Companies", record, {
         readBack: [
           "id",

@@ -12,6 +12,7 @@ import {
   searchTool,
   writeOutput,
 } from "../lib/mcp/common.ts";
+import { extraSchema, prepareExtra } from "../lib/mcp/changes.ts";
 import { defineTool, type ToolDef } from "../lib/mcp/tool.ts";
 
 const SEARCH_FIELDS = [
@@ -32,7 +33,7 @@ export const configurationItemTools: ToolDef[] = [
   getTool({
     name: "get_configuration_item",
     title: "Get configuration item",
-    description: "Read one configuration item (asset) by id, with all its fields.",
+    description: "Read one configuration item (asset) by id.",
     entity: "ConfigurationItems",
     label: "Configuration item",
     toolset: "assets",
@@ -42,8 +43,8 @@ export const configurationItemTools: ToolDef[] = [
   searchTool({
     name: "search_configuration_items",
     title: "Search configuration items",
-    description: "Find configuration items (assets) by name or serial text, company, product, " +
-      "type, exact serial number or active state.",
+    description:
+      "Find configuration items (assets) by name or serial, company, product, type or active state.",
     entity: "ConfigurationItems",
     toolset: "assets",
     openWorld: true,
@@ -57,38 +58,35 @@ export const configurationItemTools: ToolDef[] = [
         picklist: true,
         schema: picklistSchema,
       },
-      isActive: { field: "isActive", schema: z.boolean().describe("true: active items only") },
+      isActive: { field: "isActive", schema: z.boolean() },
       serialNumber: {
         field: "serialNumber",
-        schema: z.string().trim().min(1).max(100).describe("Exact serial number"),
+        schema: z.string().trim().min(1).max(100),
       },
     },
   }),
   defineTool({
     name: "create_configuration_item",
     title: "Create configuration item",
-    description: "Create a configuration item (asset) for a company from a product " +
-      "(active unless isActive is false).",
+    description: "Create a configuration item (asset) for a company from a product.",
     kind: "create",
     toolset: "assets",
     openWorld: false,
     input: z.object({
-      companyID: idSchema.describe("Company that owns the item"),
-      productID: idSchema.describe("Product the item is an instance of"),
-      isActive: z.boolean().default(true).describe("Active (default true)"),
-      referenceTitle: z.string().trim().min(1).max(200).optional().describe(
-        "Name shown for the item, e.g. a hostname",
-      ),
-      serialNumber: z.string().trim().min(1).max(100).optional().describe("Serial number"),
+      companyID: idSchema,
+      productID: idSchema,
+      isActive: z.boolean().default(true),
+      referenceTitle: z.string().trim().min(1).max(200).optional(),
+      serialNumber: z.string().trim().min(1).max(100).optional(),
       configurationItemType: picklistSchema.optional(),
-      installDate: dateTimeSchema.optional().describe("Install date, ISO-8601"),
-      warrantyExpirationDate: dateTimeSchema.optional().describe(
-        "Warranty expiration date, ISO-8601",
-      ),
+      extra: extraSchema.optional(),
     }),
     output: writeOutput,
-    handler: async (args, ctx) => {
-      const record = await resolvePicklists(ctx, "ConfigurationItems", defined({ ...args }));
+    handler: async ({ extra, ...args }, ctx) => {
+      const record = await resolvePicklists(ctx, "ConfigurationItems", {
+        ...await prepareExtra(ctx, "ConfigurationItems", extra, args),
+        ...defined({ ...args }),
+      });
       return await createAndReport(ctx, "ConfigurationItems", record, {
         readBack: [
           "id",

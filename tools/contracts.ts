@@ -44,7 +44,7 @@ export const contractTools: ToolDef[] = [
   getTool({
     name: "get_contract",
     title: "Get contract",
-    description: "Read one contract by id, with all its fields.",
+    description: "Read one contract by id.",
     entity: "Contracts",
     label: "Contract",
     toolset: "contracts",
@@ -74,7 +74,7 @@ export const contractTools: ToolDef[] = [
       },
       activeOn: {
         field: "startDate",
-        schema: dateSchema.describe("YYYY-MM-DD: contracts whose start-end range covers this date"),
+        schema: dateSchema.describe("Contracts running on this date"),
         toFilter: activeOn,
       },
     },

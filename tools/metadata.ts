@@ -5,14 +5,6 @@ import { findEntity, supportsRoot } from "../lib/autotask/catalog.ts";
 import { parentIdField } from "../lib/autotask/routes.ts";
 import { defineTool, InputError, type ToolDef } from "../lib/mcp/tool.ts";
 
-const valueSchema = z.object({
-  value: z.union([z.number(), z.string()]),
-  label: z.string(),
-  isDefault: z.boolean().optional(),
-  isActive: z.boolean().optional(),
-  parentValue: z.union([z.number(), z.string()]).optional(),
-});
-
 function scalar(value: string): number | string {
   return /^-?\d+$/.test(value) ? Number(value) : value;
 }
@@ -23,27 +15,18 @@ export const metadataTools: ToolDef[] = [
     name: "list_field_values",
     title: "List field values",
     description:
-      "The tenant's values and labels for a picklist field of any entity (ticket status, " +
-      "priority, queueID, TicketNotes noteType and publish, ...). For a dependent list " +
-      "(subIssueType) pass parentValue to get the values under one parent.",
+      "The tenant's values and labels of a picklist field (status, queueID, publish, ...); parentValue narrows dependent lists.",
     kind: "read",
     toolset: "core",
     openWorld: false,
     input: z.object({
-      entity: z.string().trim().min(1).max(100).describe("Entity name, e.g. Tickets, TicketNotes"),
-      field: z.string().trim().min(1).max(100).describe(
-        "Field name, e.g. status, queueID, publish",
-      ),
+      entity: z.string().trim().min(1).max(100),
+      field: z.string().trim().min(1).max(100),
       parentValue: z.union([z.number().int(), z.string().trim().min(1).max(100)]).optional()
-        .describe("Only values under this parent value (dependent picklists)"),
-      includeInactive: z.boolean().optional().describe("true: also list inactive values"),
+        .describe("Dependent lists: values under this parent"),
+      includeInactive: z.boolean().optional(),
     }),
-    output: z.object({
-      entity: z.string(),
-      field: z.string(),
-      parentField: z.string().optional(),
-      values: z.array(valueSchema),
-    }),
+    output: z.looseObject({ values: z.array(z.record(z.string(), z.unknown())) }),
     handler: async ({ entity, field, parentValue, includeInactive }, ctx) => {
       const entry = findEntity(entity);
       if (!entry) {
@@ -93,20 +76,14 @@ export const metadataTools: ToolDef[] = [
     name: "describe_entity",
     title: "Describe an entity",
     description:
-      "Fields of any Autotask entity (type, required, read-only, picklist, reference), " +
-      "its user-defined fields and which operations the API allows on it.",
+      "Fields of any entity (type, required, read-only, picklist, reference), its user-defined fields and allowed operations.",
     kind: "read",
     toolset: "core",
     openWorld: false,
     input: z.object({
-      entity: z.string().trim().min(1).max(100).describe("Entity, e.g. Tickets, ServiceCalls"),
+      entity: z.string().trim().min(1).max(100),
     }),
-    output: z.object({
-      entity: z.string(),
-      operations: z.array(z.string()),
-      fields: z.array(z.string()),
-      userDefinedFields: z.array(z.string()).optional(),
-    }),
+    output: z.looseObject({ fields: z.array(z.string()) }),
     handler: async ({ entity }, ctx) => {
       const entry = findEntity(entity);
       if (!entry) {

@@ -1,6 +1,7 @@
 /** Opportunity tools: get, search and create sales opportunities. */
 
 import * as z from "zod";
+import type { AutotaskRecord } from "../lib/autotask/client.ts";
 import type { Filter } from "../lib/autotask/query.ts";
 import {
   createAndReport,
@@ -13,6 +14,7 @@ import {
   searchTool,
   writeOutput,
 } from "../lib/mcp/common.ts";
+import { extraSchema, prepareExtra } from "../lib/mcp/changes.ts";
 import { defineTool, InputError, type ToolContext, type ToolDef } from "../lib/mcp/tool.ts";
 
 /** Fallback status when the tenant marks no default; Autotask's system value for Active. */
@@ -68,7 +70,7 @@ export const opportunityTools: ToolDef[] = [
   getTool({
     name: "get_opportunity",
     title: "Get opportunity",
-    description: "Read one sales opportunity by id, with all its fields.",
+    description: "Read one sales opportunity by id.",
     entity: "Opportunities",
     label: "Opportunity",
     toolset: "sales",
@@ -78,8 +80,8 @@ export const opportunityTools: ToolDef[] = [
   searchTool({
     name: "search_opportunities",
     title: "Search opportunities",
-    description: "Find sales opportunities by title, company, status, stage, owner or projected " +
-      "close date. openOnly drops Lost, Closed and Implemented ones.",
+    description:
+      "Find opportunities by title, company, status, stage, owner or projected close date.",
     entity: "Opportunities",
     toolset: "sales",
     openWorld: true,
@@ -100,52 +102,49 @@ export const opportunityTools: ToolDef[] = [
       ownerResourceID: { field: "ownerResourceID", schema: idSchema },
       openOnly: {
         field: "status",
-        schema: z.boolean().describe("true: only opportunities not Lost, Closed or Implemented"),
+        schema: z.boolean().describe("Not Lost, Closed or Implemented"),
         toFilter: (value, ctx) => value === true ? openFilter(ctx) : undefined,
       },
       projectedCloseAfter: {
         field: "projectedCloseDate",
         op: "gte",
-        schema: dateTimeSchema.describe("Projected to close on or after"),
+        schema: dateTimeSchema,
       },
       projectedCloseBefore: {
         field: "projectedCloseDate",
         op: "lt",
-        schema: dateTimeSchema.describe("Projected to close before"),
+        schema: dateTimeSchema,
       },
     },
   }),
   defineTool({
     name: "create_opportunity",
     title: "Create opportunity",
-    description: "Create a sales opportunity for a company. status and stage default to the " +
-      "tenant's defaults; picklists accept values or tenant labels.",
+    description:
+      "Create a sales opportunity for a company; status and stage default to the tenant's.",
     kind: "create",
     toolset: "sales",
     openWorld: false,
     input: z.object({
       companyID: idSchema,
-      title: z.string().trim().min(1).max(128).describe("Title (max 128 characters)"),
-      amount: z.number().min(0).max(MAX_AMOUNT).describe("Expected revenue"),
-      cost: z.number().min(0).max(MAX_AMOUNT).describe("Expected cost"),
-      probability: z.number().int().min(0).max(100).describe("Chance of winning, 0-100 (%)"),
-      projectedCloseDate: dateTimeSchema.describe("Projected close date, ISO-8601"),
-      ownerResourceID: idSchema.describe("Resource who owns the opportunity"),
-      stage: picklistSchema.optional().describe(
-        "Stage value or tenant label (default: the tenant's default stage)",
-      ),
-      status: picklistSchema.optional().describe(
-        "Status value or tenant label (default: the tenant's default status)",
-      ),
-      useQuoteTotals: z.boolean().default(false).describe(
-        "true: amount and cost come from the primary quote (default false)",
-      ),
-      description: z.string().max(8000).optional().describe("Details (max 8000 characters)"),
-      contactID: idSchema.optional().describe("Contact at the company"),
+      title: z.string().trim().min(1).max(128),
+      amount: z.number().min(0).max(MAX_AMOUNT),
+      cost: z.number().min(0).max(MAX_AMOUNT),
+      probability: z.number().int().min(0).max(100),
+      projectedCloseDate: dateTimeSchema,
+      ownerResourceID: idSchema,
+      stage: picklistSchema.optional().describe("Default: the tenant's"),
+      status: picklistSchema.optional().describe("Default: the tenant's"),
+      extra: extraSchema.optional(),
     }),
     output: writeOutput,
-    handler: async (args, ctx) => {
-      const record = defined({ ...args });
+    handler: async ({ extra, ...args }, ctx) => {
+      // useQuoteTotals is required by Autotask; false keeps amount and cost as given.
+      const record: AutotaskRecord = {
+        useQuoteTotals: false,
+        ...await prepareExtra(ctx, "Opportunities", extra, args),
+        ...defined({ ...args }),
+      };
       if (record.status === undefined) {
         let status = await ctx.picklists.defaultValue("Opportunities", "status", ctx.signal);
         if (

@@ -17,7 +17,7 @@ import { normalizeFilter } from "../lib/mcp/filters.ts";
 import { selectFields } from "../lib/mcp/shape.ts";
 import { defineTool, InputError, type ToolDef } from "../lib/mcp/tool.ts";
 
-const entitySchema = z.string().trim().min(1).max(100).describe("Entity, e.g. Tickets, Invoices");
+const entitySchema = z.string().trim().min(1).max(100);
 const filterSchema = z.array(z.record(z.string(), z.unknown())).max(100).describe(
   'Conditions, ANDed: {"op":"eq","field":"status","value":1}; ops eq noteq gt gte lt lte ' +
     'beginsWith endsWith contains exist notExist in notIn; groups {"op":"or","items":[...]}; ' +
@@ -72,8 +72,8 @@ export const queryTools: ToolDef[] = [
   defineTool({
     name: "query_entities",
     title: "Query any entity",
-    description: "Search any queryable Autotask entity with Autotask's full filter grammar " +
-      "(field names checked, picklist labels accepted). Use describe_entity to see fields.",
+    description:
+      "Search any queryable entity with Autotask's filter grammar (fields checked, picklist labels accepted).",
     kind: "read",
     toolset: "query",
     openWorld: true,
@@ -106,13 +106,17 @@ export const queryTools: ToolDef[] = [
   defineTool({
     name: "count_entities",
     title: "Count any entity",
-    description:
-      "Count the records of any queryable entity that match a filter, without reading them.",
+    description: "Count the records of any queryable entity matching a filter.",
     kind: "read",
     toolset: "query",
     openWorld: false,
-    input: z.object({ entity: entitySchema, filter: filterSchema.optional() }),
-    output: z.object({ entity: z.string(), count: z.number() }),
+    input: z.object({
+      entity: entitySchema,
+      filter: z.array(z.record(z.string(), z.unknown())).max(100).optional().describe(
+        "As in query_entities",
+      ),
+    }),
+    output: z.looseObject({ count: z.number() }),
     handler: async (args, ctx) => {
       const entry = queryable(args.entity, "count");
       const filter = await normalizeFilter(ctx, entry.name, args.filter ?? []);
@@ -123,7 +127,7 @@ export const queryTools: ToolDef[] = [
   defineTool({
     name: "get_entity",
     title: "Get any entity",
-    description: "Read one record of any Autotask entity by id, with labels and names inline.",
+    description: "Read one record of any entity by id.",
     kind: "read",
     toolset: "query",
     openWorld: true,

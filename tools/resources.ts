@@ -22,7 +22,7 @@ export const resourceTools: ToolDef[] = [
   getTool({
     name: "get_resource",
     title: "Get resource",
-    description: "Read one resource (staff member or API user) by id, with all its fields.",
+    description: "Read one resource (staff member or API user) by id.",
     entity: "Resources",
     label: "Resource",
     toolset: "crm",
@@ -32,27 +32,23 @@ export const resourceTools: ToolDef[] = [
   searchTool({
     name: "search_resources",
     title: "Search resources",
-    description: "Find resources (staff members and API users) by name or email text, " +
-      "exact email or user name, active state or license type.",
+    description:
+      "Find resources (staff, API users) by name or email, active state or license type.",
     entity: "Resources",
     toolset: "crm",
     openWorld: false,
     textFields: ["firstName", "lastName", "email"],
     fields: SEARCH_FIELDS,
     filters: {
-      isActive: { field: "isActive", schema: z.boolean().describe("true: active resources only") },
+      isActive: { field: "isActive", schema: z.boolean() },
       email: {
         field: "email",
-        schema: z.string().trim().min(1).max(254).describe("Exact email address"),
-      },
-      userName: {
-        field: "userName",
-        schema: z.string().trim().min(1).max(100).describe("Exact Autotask user name"),
+        schema: z.string().trim().min(1).max(254),
       },
       licenseType: {
         field: "licenseType",
         picklist: true,
-        schema: picklistSchema.describe("License type value or tenant label (7 marks API users)"),
+        schema: picklistSchema.describe("7 marks API users"),
       },
     },
   }),

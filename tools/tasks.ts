@@ -47,7 +47,7 @@ export const taskTools: ToolDef[] = [
   getTool({
     name: "get_task",
     title: "Get task",
-    description: "Read one project task by id, with all its fields.",
+    description: "Read one project task by id.",
     entity: "Tasks",
     label: "Task",
     toolset: "projects",
@@ -80,25 +80,23 @@ export const taskTools: ToolDef[] = [
   defineTool({
     name: "create_task",
     title: "Create task",
-    description: "Create a task in a project. Defaults: the tenant's default status, " +
-      "taskType Fixed Work; an assignee's role is chosen when assignedResourceRoleID is absent.",
+    description:
+      "Create a task in a project. Defaults: the tenant's status, taskType Fixed Work; an assignee's role is chosen.",
     kind: "create",
     toolset: "projects",
     openWorld: false,
     input: z.object({
       projectID: idSchema,
-      title: z.string().trim().min(1).max(255).describe("Title (max 255 characters)"),
+      title: z.string().trim().min(1).max(255),
       status: picklistSchema.optional(),
-      taskType: picklistSchema.optional().describe(
-        "Task type value or tenant label (1 Fixed Work, 2 Fixed Duration)",
-      ),
-      description: z.string().max(8000).optional().describe("Details (max 8000 characters)"),
-      phaseID: idSchema.optional().describe("Phase of the project"),
-      assignedResourceID: idSchema.optional().describe("Resource to assign"),
-      assignedResourceRoleID: idSchema.optional().describe("Role of the assigned resource"),
-      estimatedHours: z.number().min(0).max(10_000).optional().describe("Estimated hours"),
-      startDateTime: dateTimeSchema.optional().describe("Start, ISO-8601 (UTC)"),
-      endDateTime: dateTimeSchema.optional().describe("End, ISO-8601 (UTC)"),
+      taskType: picklistSchema.optional(),
+      description: z.string().max(8000).optional(),
+      phaseID: idSchema.optional(),
+      assignedResourceID: idSchema.optional(),
+      assignedResourceRoleID: idSchema.optional(),
+      estimatedHours: z.number().min(0).max(10_000).optional(),
+      startDateTime: dateTimeSchema.optional(),
+      endDateTime: dateTimeSchema.optional(),
     }),
     output: writeOutput,
     handler: async (args, ctx) => {

@@ -18,9 +18,11 @@ import {
   viewShape,
   writeOutput,
 } from "../lib/mcp/common.ts";
+import { changesSchema, extraSchema, prepareChanges, prepareExtra } from "../lib/mcp/changes.ts";
 import { enrich, selectFields, untrustedFieldsIn } from "../lib/mcp/shape.ts";
 import { defineTool, InputError, type ToolContext, type ToolDef } from "../lib/mcp/tool.ts";
 import type { AutotaskRecord } from "../lib/autotask/client.ts";
+import { eq, type Filter } from "../lib/autotask/query.ts";
 
 /** Autotask's system value for a completed ticket (the same in every tenant). */
 const STATUS_COMPLETE = 5;
@@ -87,25 +89,14 @@ async function latest(
 }
 
 const ticketFields = {
-  title: z.string().trim().min(1).max(255).describe("Short summary (max 255 characters)"),
-  description: z.string().max(8000).describe("Details (plain text, max 8000 characters)"),
+  title: z.string().trim().min(1).max(255),
+  description: z.string().max(8000),
   status: picklistSchema,
   priority: picklistSchema,
   queueID: picklistSchema,
-  dueDateTime: dateTimeSchema.describe("Due date-time, ISO-8601 (UTC)"),
-  contactID: idSchema.describe("Contact id (the requester)"),
-  assignedResourceID: idSchema.describe(
-    "Resource to assign; a role is chosen when assignedResourceRoleID is absent",
-  ),
-  assignedResourceRoleID: idSchema.describe("Role of the assigned resource"),
-  ticketType: picklistSchema,
-  source: picklistSchema.describe("Source value or label (e.g. phone, email)"),
-  issueType: picklistSchema,
-  subIssueType: picklistSchema.describe("Sub-issue type value or label (within issueType)"),
-  ticketCategory: picklistSchema,
-  configurationItemID: idSchema,
-  contractID: idSchema,
-  estimatedHours: z.number().min(0).max(10_000).describe("Estimated hours"),
+  dueDateTime: dateTimeSchema,
+  contactID: idSchema,
+  assignedResourceID: idSchema.describe("Role chosen unless extra has assignedResourceRoleID"),
 };
 
 async function withAssignmentRole(
@@ -128,13 +119,92 @@ function plusHours(hours: number): string {
   return due.toISOString();
 }
 
+/** Most groups ticket_summary counts one by one (each group is one count request). */
+const MAX_SUMMARY_GROUPS = 60;
+
 /** The ticket toolset. */
 export const ticketTools: ToolDef[] = [
   defineTool({
+    name: "ticket_summary",
+    title: "Ticket summary",
+    description:
+      "Count tickets per status, priority, queue or assignee, optionally for a company or creation dates (Autotask counts; nothing is downloaded).",
+    kind: "read",
+    toolset: "reports",
+    openWorld: false,
+    input: z.object({
+      groupBy: z.enum(["status", "priority", "queueID", "assignedResourceID"]),
+      companyID: idSchema.optional(),
+      openOnly: z.boolean().optional(),
+      createdAfter: dateTimeSchema.optional(),
+      createdBefore: dateTimeSchema.optional(),
+    }),
+    output: z.looseObject({
+      total: z.number(),
+      groups: z.array(z.record(z.string(), z.unknown())),
+    }),
+    handler: async (args, ctx) => {
+      const base: Filter[] = [];
+      if (args.companyID !== undefined) base.push(eq("companyID", args.companyID));
+      if (args.openOnly) base.push({ op: "noteq", field: "status", value: STATUS_COMPLETE });
+      if (args.createdAfter) {
+        base.push({ op: "gte", field: "createDate", value: args.createdAfter });
+      }
+      if (args.createdBefore) {
+        base.push({ op: "lt", field: "createDate", value: args.createdBefore });
+      }
+      let buckets: { value: number | null; label: string }[];
+      if (args.groupBy === "assignedResourceID") {
+        const resources = await ctx.client.query("Resources", {
+          filter: [eq("isActive", true)],
+          includeFields: ["firstName", "lastName"],
+          maxRecords: MAX_SUMMARY_GROUPS,
+          signal: ctx.signal,
+        });
+        buckets = resources.items.map((r) => ({
+          value: r.id as number,
+          label: `${r.firstName ?? ""} ${r.lastName ?? ""}`.trim(),
+        }));
+        buckets.push({ value: null, label: "(unassigned)" });
+      } else {
+        const values = await ctx.picklists.values("Tickets", args.groupBy, { signal: ctx.signal });
+        buckets = values.slice(0, MAX_SUMMARY_GROUPS).map((v) => ({
+          value: Number(v.value),
+          label: v.label,
+        }));
+        if (args.groupBy === "queueID") buckets.push({ value: null, label: "(no queue)" });
+      }
+      const total = await ctx.client.count("Tickets", { filter: base, signal: ctx.signal });
+      const groups: { value: number | null; label: string; count: number }[] = [];
+      let done = 0;
+      // The client's gate keeps these at 3 in flight; progress goes to callers that asked.
+      await Promise.all(buckets.map(async (bucket) => {
+        const condition: Filter = bucket.value === null
+          ? { op: "notExist", field: args.groupBy }
+          : eq(args.groupBy, bucket.value);
+        const count = await ctx.client.count("Tickets", {
+          filter: [...base, condition],
+          signal: ctx.signal,
+        });
+        if (count > 0) groups.push({ ...bucket, count });
+        await ctx.progress(++done, buckets.length, `counted ${bucket.label}`);
+      }));
+      groups.sort((a, b) => b.count - a.count);
+      const result: Record<string, unknown> = { groupBy: args.groupBy, total, groups };
+      const counted = groups.reduce((sum, g) => sum + g.count, 0);
+      if (counted < total) {
+        result.note = `${total - counted} tickets have a value outside the listed groups ` +
+          `(inactive values${
+            args.groupBy === "assignedResourceID" ? " or inactive resources" : ""
+          })`;
+      }
+      return result;
+    },
+  }) as unknown as ToolDef,
+  defineTool({
     name: "get_ticket",
     title: "Get ticket",
-    description: "Read one ticket by id with labels and names inline; include adds its latest " +
-      "notes, time entries and the contact in the same call.",
+    description: "Read one ticket by id; include adds its latest notes, time entries and contact.",
     kind: "read",
     toolset: "tickets",
     openWorld: true,
@@ -145,11 +215,7 @@ export const ticketTools: ToolDef[] = [
         `Related records to add: the latest ${RELATED_LIMIT} notes and time entries, the contact`,
       ),
     }),
-    output: getOutput.extend({
-      notes: z.array(z.record(z.string(), z.unknown())).optional(),
-      timeEntries: z.array(z.record(z.string(), z.unknown())).optional(),
-      contact: z.record(z.string(), z.unknown()).nullable().optional(),
-    }),
+    output: getOutput,
     handler: async ({ id, fields, detail, include }, ctx) => {
       const wanted = new Set(include ?? []);
       const defaults = getView("Tickets", SEARCH_FIELDS);
@@ -198,8 +264,7 @@ export const ticketTools: ToolDef[] = [
     name: "search_tickets",
     title: "Search tickets",
     description:
-      "Find tickets by company, status, priority, queue, assignee, dates or text in the title. " +
-      "Newest-first is not available: results come in id order; use createdAfter to see recent ones.",
+      "Find tickets by company, status, priority, queue, assignee, dates or title text (in id order).",
     entity: "Tickets",
     toolset: "tickets",
     openWorld: true,
@@ -235,19 +300,19 @@ export const ticketTools: ToolDef[] = [
       },
       openOnly: {
         field: "status",
-        schema: z.boolean().describe("true: only tickets not Complete"),
+        schema: z.boolean().describe("Not Complete"),
         toFilter: (value) =>
           value === true ? { op: "noteq", field: "status", value: STATUS_COMPLETE } : undefined,
       },
       createdAfter: {
         field: "createDate",
         op: "gte",
-        schema: dateTimeSchema.describe("Created on or after"),
+        schema: dateTimeSchema,
       },
       createdBefore: {
         field: "createDate",
         op: "lt",
-        schema: dateTimeSchema.describe("Created before"),
+        schema: dateTimeSchema,
       },
     },
   }),
@@ -255,14 +320,13 @@ export const ticketTools: ToolDef[] = [
     name: "create_ticket",
     title: "Create ticket",
     description:
-      "Create a ticket for a company. Defaults: status New, the tenant's default priority, " +
-      "due in 24 hours; picklists accept values or tenant labels.",
+      "Create a ticket for a company. Defaults: status New, the tenant's priority and queue, due in 24 h.",
     kind: "create",
     toolset: "tickets",
     openWorld: false,
     input: z.object({
-      companyID: idSchema.describe("Company id (0 is your own company)"),
-      ...ticketFields,
+      companyID: idSchema,
+      title: ticketFields.title,
       description: ticketFields.description.optional(),
       status: ticketFields.status.optional(),
       priority: ticketFields.priority.optional(),
@@ -270,20 +334,15 @@ export const ticketTools: ToolDef[] = [
       dueDateTime: ticketFields.dueDateTime.optional(),
       contactID: ticketFields.contactID.optional(),
       assignedResourceID: ticketFields.assignedResourceID.optional(),
-      assignedResourceRoleID: ticketFields.assignedResourceRoleID.optional(),
-      ticketType: ticketFields.ticketType.optional(),
-      source: ticketFields.source.optional(),
-      issueType: ticketFields.issueType.optional(),
-      subIssueType: ticketFields.subIssueType.optional(),
-      ticketCategory: ticketFields.ticketCategory.optional(),
-      configurationItemID: ticketFields.configurationItemID.optional(),
-      contractID: ticketFields.contractID.optional(),
-      estimatedHours: ticketFields.estimatedHours.optional(),
+      extra: extraSchema.optional(),
     }),
     output: writeOutput,
-    handler: async (args, ctx) => {
+    handler: async ({ extra, ...args }, ctx) => {
       const notes: string[] = [];
-      const record = defined({ ...args });
+      const record = {
+        ...await prepareExtra(ctx, "Tickets", extra, args),
+        ...defined({ ...args }),
+      };
       if (record.status === undefined) {
         record.status = await ctx.picklists.has("Tickets", "status", STATUS_NEW, ctx.signal)
           ? STATUS_NEW
@@ -316,28 +375,21 @@ export const ticketTools: ToolDef[] = [
     name: "update_ticket",
     title: "Update ticket",
     description:
-      "Change fields of a ticket (only the fields given are sent). Set status to Complete (5) to close it.",
+      "Change a ticket: changes maps Autotask field names to new values (labels accepted; " +
+      'only these are sent). Close it with {"status": 5}.',
     kind: "update",
     toolset: "tickets",
     openWorld: false,
-    input: z.object({
-      id: idSchema,
-      ...Object.fromEntries(Object.entries(ticketFields).map(([k, v]) => [k, v.optional()])),
-      companyID: idSchema.optional().describe("Move the ticket to another company"),
-    }),
+    input: z.object({ id: idSchema, changes: changesSchema }),
     output: writeOutput,
-    handler: async (args: Record<string, unknown>, ctx) => {
-      const { id, ...changes } = args as { id: number } & Record<string, unknown>;
-      const record = defined(changes);
-      if (Object.keys(record).length === 0) {
-        throw new InputError("Nothing to update: give at least one field to change besides id");
-      }
+    handler: async ({ id, changes }, ctx) => {
+      const record = await prepareChanges(ctx, "Tickets", changes);
       const notes: string[] = [];
       const roleNote = await withAssignmentRole(ctx, record);
       if (roleNote) notes.push(roleNote);
-      const resolved = await resolvePicklists(ctx, "Tickets", record);
-      await ctx.client.update("Tickets", id, resolved, { signal: ctx.signal });
-      const result: Record<string, unknown> = { id, entity: "Tickets", item: { id, ...resolved } };
+      await ctx.client.update("Tickets", id, record, { signal: ctx.signal });
+      const [item] = await enrich(ctx, "Tickets", [{ id, ...record }]);
+      const result: Record<string, unknown> = { id, entity: "Tickets", item };
       if (notes.length > 0) result.note = notes.join("; ");
       return result;
     },
@@ -345,20 +397,18 @@ export const ticketTools: ToolDef[] = [
   defineTool({
     name: "add_ticket_note",
     title: "Add ticket note",
-    description: "Add a note to a ticket. Notes are INTERNAL unless publish says otherwise; " +
-      "publish 1 (All Autotask Users) makes the note visible to the customer.",
+    description:
+      "Add a note to a ticket. Internal unless publish says otherwise (publish 1 shows it to the customer).",
     kind: "create",
     toolset: "tickets",
     openWorld: false,
     input: z.object({
       ticketID: idSchema,
-      description: z.string().trim().min(1).max(32_000).describe("Note text (plain text)"),
-      title: z.string().trim().min(1).max(250).optional().describe("Note title"),
-      noteType: picklistSchema.optional().describe(
-        "Note type value or label (default: the tenant's default)",
-      ),
+      description: z.string().trim().min(1).max(32_000),
+      title: z.string().trim().min(1).max(250).optional(),
+      noteType: picklistSchema.optional().describe("Default: the tenant's"),
       publish: picklistSchema.optional().describe(
-        "Who sees it: value or label; default 2 (Internal Project Team). 1 = visible to the customer",
+        "Default 2 (internal); 1 shows the note to the customer",
       ),
     }),
     output: writeOutput,

@@ -13,6 +13,7 @@ import {
   searchTool,
   writeOutput,
 } from "../lib/mcp/common.ts";
+import { extraSchema, prepareExtra } from "../lib/mcp/changes.ts";
 import { defineTool, InputError, type ToolDef } from "../lib/mcp/tool.ts";
 
 /** When no startDateTime is given, ticket and task work is placed at this UTC time of day. */
@@ -88,39 +89,23 @@ export const timeEntryTools: ToolDef[] = [
   defineTool({
     name: "create_time_entry",
     title: "Log time",
-    description: "Log hours on a ticket or a task (or regular time when neither is given). " +
-      "roleID defaults to a role the resource holds; without startDateTime, ticket and task " +
-      "work starts at 08:00Z on dateWorked and ends hoursWorked later.",
+    description:
+      "Log hours on a ticket or task (or regular time); roleID is chosen when omitted; work starts 08:00Z unless startDateTime.",
     kind: "create",
     toolset: "time",
     openWorld: false,
     input: z.object({
-      resourceID: idSchema.describe("Resource who did the work"),
-      ticketID: idSchema.optional().describe("Ticket worked on (not with taskID)"),
-      taskID: idSchema.optional().describe("Project task worked on (not with ticketID)"),
-      hoursWorked: z.number().positive().max(24).describe(
-        "Hours worked, more than 0 and at most 24",
-      ),
-      dateWorked: dateSchema.optional().describe(
-        "Date worked, YYYY-MM-DD (default: startDateTime's date, else today in UTC)",
-      ),
-      startDateTime: dateTimeSchema.optional().describe(
-        "Start, ISO-8601 (UTC); end = start + hoursWorked",
-      ),
-      summaryNotes: z.string().trim().min(1).max(MAX_NOTES).describe(
-        "What was done (may reach the customer)",
-      ),
-      internalNotes: z.string().trim().min(1).max(MAX_NOTES).optional().describe(
-        "Internal-only notes",
-      ),
-      roleID: idSchema.optional().describe(
-        "Role the work is done in (default: chosen, see the note)",
-      ),
-      billingCodeID: idSchema.optional().describe("Work type (billing code) id"),
-      internalBillingCodeID: idSchema.optional().describe(
-        "Internal time category id (regular time)",
-      ),
-      isNonBillable: z.boolean().optional().describe("true: not billed to the customer"),
+      resourceID: idSchema,
+      ticketID: idSchema.optional(),
+      taskID: idSchema.optional(),
+      hoursWorked: z.number().positive().max(24),
+      dateWorked: dateSchema.optional().describe("Default: today (UTC)"),
+      startDateTime: dateTimeSchema.optional().describe("End = start + hoursWorked"),
+      summaryNotes: z.string().trim().min(1).max(MAX_NOTES).describe("May reach the customer"),
+      internalNotes: z.string().trim().min(1).max(MAX_NOTES).optional(),
+      roleID: idSchema.optional().describe("Default: chosen for the resource"),
+      billingCodeID: idSchema.optional().describe("Work type"),
+      extra: extraSchema.optional(),
     }),
     output: writeOutput,
     handler: async (args, ctx) => {
@@ -180,9 +165,8 @@ export const timeEntryTools: ToolDef[] = [
         summaryNotes: args.summaryNotes,
         internalNotes: args.internalNotes,
         billingCodeID: args.billingCodeID,
-        internalBillingCodeID: args.internalBillingCodeID,
-        isNonBillable: args.isNonBillable,
       });
+      Object.assign(record, await prepareExtra(ctx, "TimeEntries", args.extra, record));
       const result = await createAndReport(ctx, "TimeEntries", record, {
         readBack: [
           "id",
@@ -216,12 +200,12 @@ export const timeEntryTools: ToolDef[] = [
       taskID: { field: "taskID", schema: idSchema },
       dateWorkedFrom: {
         field: "dateWorked",
-        schema: dateSchema.describe("Worked on or after, YYYY-MM-DD"),
+        schema: dateSchema,
         toFilter: dateFilter("gte"),
       },
       dateWorkedTo: {
         field: "dateWorked",
-        schema: dateSchema.describe("Worked on or before, YYYY-MM-DD"),
+        schema: dateSchema,
         toFilter: dateFilter("lte"),
       },
     },

@@ -11,8 +11,13 @@ import { GET_EXTRA_FIELDS } from "./views.ts";
 /** Largest id Autotask uses (int32 for most entities, int64 for a few). */
 const MAX_ID = Number.MAX_SAFE_INTEGER;
 
-/** A record id: company 0 is the tenant's own company, so 0 is allowed. */
-export const idSchema = z.number().int().min(0).max(MAX_ID);
+/**
+ * A record id: company 0 is the tenant's own company, so 0 is allowed. The
+ * bounds are a refinement so the published schema stays `{"type":"integer"}`.
+ */
+export const idSchema = z.number().int().refine((n) => n >= 0 && n <= MAX_ID, {
+  message: "Expected a record id: a whole number, 0 or more",
+});
 
 /**
  * A picklist field given as the tenant's numeric value or its label (any case).
@@ -30,9 +35,9 @@ export const picklistSchema = z.union([z.number().int(), z.string()]).superRefin
   }
 });
 
-/** ISO-8601 date or date-time. */
-export const dateTimeSchema = z.string().trim().max(40).refine(
-  (text) => !Number.isNaN(Date.parse(text)),
+/** ISO-8601 date or date-time (UTC unless the text says otherwise). */
+export const dateTimeSchema = z.string().trim().refine(
+  (text) => text.length <= 40 && !Number.isNaN(Date.parse(text)),
   {
     message: "Expected an ISO-8601 date or date-time such as 2026-11-24 or 2026-11-24T14:00:00Z",
   },
@@ -40,44 +45,32 @@ export const dateTimeSchema = z.string().trim().max(40).refine(
 
 /** Paging arguments of every search tool. */
 export const pagingShape = {
-  limit: z.number().int().min(1).max(500).default(25),
+  // Bounds as a refinement: the instructions state them once for every search.
+  limit: z.number().int().refine((n) => n >= 1 && n <= 500, { message: "limit is 1-500" })
+    .default(25),
   cursor: z.string().min(1).max(20_000).optional(),
 };
 
 const recordSchema = z.record(z.string(), z.unknown());
-const untrustedSchema = z.array(z.string()).optional();
 
 /** `fields` and `detail`: which fields a read returns. */
 export const viewShape = {
-  fields: z.array(z.string().trim().min(1).max(100)).min(1).max(100).optional(),
+  fields: z.array(z.string().trim().min(1)).min(1).max(100).optional(),
   detail: z.enum(["compact", "full"]).optional(),
 };
 
-/** Output of get tools. */
-export const getOutput = z.object({
-  item: recordSchema,
-  untrustedFields: untrustedSchema,
-  note: z.string().optional(),
-});
+/**
+ * Output of get tools. Output schemas name only the keys every result has and
+ * allow the rest (note, untrustedFields, notice, ...), which the server
+ * instructions explain once instead of every schema repeating them.
+ */
+export const getOutput = z.looseObject({ item: recordSchema });
 
-/** Output of search tools. */
-export const searchOutput = z.object({
-  items: z.array(recordSchema),
-  count: z.number(),
-  hasMore: z.boolean(),
-  cursor: z.string().optional(),
-  total: z.number().optional(),
-  note: z.string().optional(),
-  untrustedFields: untrustedSchema,
-});
+/** Output of search tools (also count, hasMore, cursor, total, note, untrustedFields). */
+export const searchOutput = z.looseObject({ items: z.array(z.unknown()) });
 
-/** Output of create/update tools. */
-export const writeOutput = z.object({
-  id: z.number(),
-  entity: z.string(),
-  item: recordSchema.optional(),
-  note: z.string().optional(),
-});
+/** Output of create/update tools (also entity, item, note). */
+export const writeOutput = z.looseObject({ id: z.number() });
 
 /** Reads one record (whole, no projection) or fails with a clear not-found message. */
 export async function getRecord(
@@ -297,7 +290,7 @@ export function getTool(spec: GetToolSpec): ToolDef {
     kind: "read",
     toolset: spec.toolset,
     openWorld: spec.openWorld,
-    input: z.object({ id: idSchema.describe(`${spec.label} id`), ...viewShape }),
+    input: z.object({ id: idSchema, ...viewShape }),
     output: getOutput,
     handler: async ({ id, fields, detail }, ctx) => {
       const selection = await selectFields(ctx, spec.entity, { fields, detail, defaults });
@@ -328,7 +321,9 @@ export interface SearchToolSpec {
 /** A `search_*` tool: field filters, free text, limit and cursor. */
 export function searchTool(spec: SearchToolSpec): ToolDef {
   const shape: Record<string, z.ZodType> = {
-    query: z.string().trim().min(1).max(200).optional().describe(
+    query: z.string().trim().min(1).refine((t) => t.length <= 200, {
+      message: "query is at most 200 characters",
+    }).optional().describe(
       `Text in ${spec.textFields.join(", ")}`,
     ),
   };

@@ -5,7 +5,7 @@ import { isWriteTool, type ToolDef } from "./tool.ts";
 /** Every toolset, with what it covers (shown by --help and the README). */
 export const TOOLSETS: Record<string, string> = {
   core: "list_field_values and describe_entity (always on)",
-  tickets: "tickets, ticket notes, the ticket summary",
+  tickets: "tickets and ticket notes",
   crm: "companies, contacts, resources",
   projects: "projects and tasks",
   time: "time entries",
@@ -13,6 +13,7 @@ export const TOOLSETS: Record<string, string> = {
   contracts: "contracts",
   sales: "opportunities",
   query: "any entity, read-only: query_entities, count_entities, get_entity",
+  reports: "ticket_summary: ticket counts per status, priority, queue or assignee",
   notes: "ticket notes by id, company notes and project notes",
   attachments: "ticket attachments: list, metadata, content, attach a file",
   updates:

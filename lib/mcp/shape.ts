@@ -50,7 +50,8 @@ export function nameKey(field: string, record: AutotaskRecord): string {
   return key in record ? `${field}Name` : key;
 }
 
-function closest(name: string, candidates: string[]): string[] {
+/** Up to three names close to `name` (substring or small edit distance), for "did you mean". */
+export function closest(name: string, candidates: string[]): string[] {
   const target = name.toLowerCase();
   const distance = (a: string, b: string): number => {
     const row = Array.from({ length: b.length + 1 }, (_, i) => i);

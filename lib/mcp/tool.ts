@@ -40,6 +40,10 @@ export interface ToolDef<Input extends z.ZodObject = z.ZodObject> {
   /** True when results carry text that came from outside (customers' emails, notes). */
   openWorld: boolean;
   input: Input;
+  /**
+   * A loose object (z.looseObject) naming the keys every result has: results
+   * may add note, untrustedFields and the budget notice.
+   */
   output: z.ZodObject;
   handler(args: z.infer<Input>, ctx: ToolContext): Promise<ToolOutput>;
 }
@@ -107,9 +111,6 @@ export function errorResult(message: string, redact: (text: string) => string) {
   return { content: [{ type: "text" as const, text: redact(cleanText(message)) }], isError: true };
 }
 
-/** Every output may carry the hourly-budget notice. */
-const noticeShape = { notice: z.string().optional() };
-
 /** Turns anything a handler threw into an actionable message (no stack traces). */
 export function describeError(error: unknown): string {
   if (error instanceof InputError) return error.message;
@@ -130,8 +131,9 @@ type JsonSchema = Record<string, unknown>;
 /**
  * Drops what a JSON Schema says without telling a model anything: `$schema`,
  * the safe-integer bounds zod adds to integers, `propertyNames: {type: string}`
- * and `additionalProperties: {}` on free-form records. Every agent pays for the
- * tool list on every turn.
+ * and `additionalProperties: {}` on free-form records, "at least one" and huge
+ * upper bounds. Validation keeps every bound (zod checks the input); only the
+ * published text shrinks, since every agent pays for the tool list on every turn.
  */
 export function compactJsonSchema(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(compactJsonSchema);
@@ -143,6 +145,15 @@ export function compactJsonSchema(node: unknown): unknown {
     if (key === "minimum" && value === Number.MIN_SAFE_INTEGER) continue;
     if (key === "propertyNames" && JSON.stringify(value) === '{"type":"string"}') continue;
     if (key === "additionalProperties" && JSON.stringify(value) === "{}") continue;
+    // Bounds a model would never hit or that state the obvious (non-empty, huge caps).
+    if ((key === "minLength" || key === "minItems") && value === 1) continue;
+    if (
+      (key === "maxLength" && typeof value === "number" && value >= 1000) ||
+      (key === "maxItems" && typeof value === "number" && value >= 50)
+    ) continue;
+    if (key === "items" && JSON.stringify(value) === "{}") continue;
+    // An enum of strings already says the type.
+    if (key === "type" && value === "string" && Array.isArray((node as JsonSchema).enum)) continue;
     out[key] = compactJsonSchema(value);
   }
   return out;
@@ -162,6 +173,11 @@ export function published(schema: z.ZodType): z.ZodType {
   };
   const wrap = (convert: Converter): Converter => (options) =>
     compactJsonSchema(convert(options)) as JsonSchema;
+  // An output schema's "required" repeats what every result shows; inputs keep theirs.
+  const wrapOutput = (convert: Converter): Converter => (options) => {
+    const { required: _required, ...rest } = compactJsonSchema(convert(options)) as JsonSchema;
+    return rest;
+  };
   return {
     "~standard": {
       version: 1,
@@ -169,7 +185,7 @@ export function published(schema: z.ZodType): z.ZodType {
       validate: standard.validate,
       jsonSchema: {
         input: wrap(standard.jsonSchema.input),
-        output: wrap(standard.jsonSchema.output),
+        output: wrapOutput(standard.jsonSchema.output),
       },
     },
   } as unknown as z.ZodType;
@@ -184,7 +200,7 @@ export function registerTools(server: McpServer, defs: ToolDef[], deps: ToolDeps
         title: def.title,
         description: def.description,
         inputSchema: published(def.input),
-        outputSchema: published(def.output.extend(noticeShape)),
+        outputSchema: published(def.output),
         annotations: annotationsFor(def),
       },
       async (args: unknown, ctx: ServerContext) => {
