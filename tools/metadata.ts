@@ -128,7 +128,7 @@ export const metadataTools: ToolDef[] = [
       const result: Record<string, unknown> = { entity: entry.name, operations, fields: lines };
       if (Object.values(entry.fields).includes("udfs")) {
         const udfs = await ctx.client.userDefinedFields(entry.name, { signal: ctx.signal });
-        if (udfs.length > 0) result.userDefinedFields = udfs.map((u) => `${u.name} ${u.dataType}`);
+        if (udfs.length > 0) result.userDefinedFields = udfs.map((u) => `${u.name}: ${u.dataType}`);
       }
       return result;
     },
