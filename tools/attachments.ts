@@ -1,6 +1,326 @@
-/** attachments tools (being written). */
+/** Ticket attachment tools: list and read metadata, download content within a cap, attach a file (internal by default). */
 
-import type { ToolDef } from "../lib/mcp/tool.ts";
+import * as z from "zod";
+import type { AutotaskRecord } from "../lib/autotask/client.ts";
+import { eq } from "../lib/autotask/query.ts";
+import {
+  createAndReport,
+  getOutput,
+  getRecord,
+  idSchema,
+  pagingShape,
+  picklistSchema,
+  readOne,
+  resolvePicklists,
+  runSearch,
+  searchOutput,
+  shapedItem,
+  writeOutput,
+} from "../lib/mcp/common.ts";
+import { jsonLength } from "../lib/mcp/shape.ts";
+import { defineTool, InputError, type ToolContext, type ToolDef } from "../lib/mcp/tool.ts";
+import { cleanText } from "../lib/mcp/untrusted.ts";
+import { internalPublish } from "./notes.ts";
+
+/**
+ * Largest file download_ticket_attachment returns (decoded bytes). The
+ * server's result cap (AUTOTASK_MAX_RESULT_CHARS) usually binds first: base64
+ * takes 4 characters per 3 bytes, and a result never exceeds that cap.
+ */
+export const MAX_DOWNLOAD_BYTES = 1024 * 1024;
+/** Largest file add_ticket_attachment sends (decoded bytes); Autotask's own limit is larger. */
+export const MAX_UPLOAD_BYTES = 5 * 1024 * 1024;
+/** Room in a result for everything but the content. */
+const ENVELOPE_CHARS = 2_000;
+
+/** Metadata only: `data` (the content) is never part of a list or a metadata read. */
+const META_FIELDS = [
+  "id",
+  "parentID",
+  "title",
+  "fullPath",
+  "contentType",
+  "fileSize",
+  "publish",
+  "attachDate",
+  "attachedByResourceID",
+  "attachedByContactID",
+  "attachmentType",
+];
+/** Attachment text that came from outside (file names and titles of customers' files). */
+const UNTRUSTED = ["title", "fullPath"];
+
+/** Content types shown as text when the bytes are valid UTF-8. */
+const TEXT_TYPE =
+  /^(text\/|application\/(json|xml|csv|x-ndjson|yaml|x-yaml|javascript|x-sh)\b)|\+(json|xml)\b/i;
+
+/** Content types by file extension, for files sent without one. */
+const EXTENSION_TYPES: Record<string, string> = {
+  txt: "text/plain",
+  log: "text/plain",
+  csv: "text/csv",
+  json: "application/json",
+  xml: "application/xml",
+  html: "text/html",
+  htm: "text/html",
+  pdf: "application/pdf",
+  png: "image/png",
+  jpg: "image/jpeg",
+  jpeg: "image/jpeg",
+  gif: "image/gif",
+  zip: "application/zip",
+  eml: "message/rfc822",
+  docx: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+  xlsx: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+};
+
+/** Bytes as people read them: 1536 -> "1.5 KiB (1,536 bytes)". */
+function size(bytes: number): string {
+  const units = ["bytes", "KiB", "MiB", "GiB"];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  const exact = `${bytes.toLocaleString("en-US")} bytes`;
+  return unit === 0 ? exact : `${value.toFixed(1)} ${units[unit]} (${exact})`;
+}
+
+/** Marks the untrusted text fields present in `result` (items or item). */
+function markUntrusted(result: Record<string, unknown>, records: AutotaskRecord[]): void {
+  const present = UNTRUSTED.filter((f) => records.some((r) => typeof r[f] === "string"));
+  if (present.length > 0) result.untrustedFields = present;
+}
+
+/** The largest file (decoded bytes) one result can carry as base64 or as text. */
+function downloadCap(ctx: ToolContext, text: boolean): number {
+  const room = Math.max(0, ctx.maxResultChars - ENVELOPE_CHARS);
+  return Math.min(MAX_DOWNLOAD_BYTES, text ? room : Math.floor(room / 4) * 3);
+}
+
+function tooLarge(ctx: ToolContext, id: number, bytes: number, cap: number): InputError {
+  return new InputError(
+    `Attachment ${id} is ${size(bytes)}; download_ticket_attachment returns files up to ` +
+      `${
+        size(cap)
+      } with this server's result cap (AUTOTASK_MAX_RESULT_CHARS=${ctx.maxResultChars}; ` +
+      `never more than ${size(MAX_DOWNLOAD_BYTES)}): open it in Autotask instead`,
+  );
+}
+
+/** Decoded size of clean base64 text. */
+function decodedLength(base64: string): number {
+  const padding = base64.endsWith("==") ? 2 : base64.endsWith("=") ? 1 : 0;
+  return (base64.length / 4) * 3 - padding;
+}
+
+/**
+ * Accepts plain or URL-safe base64, with line breaks, or a `data:` URL;
+ * returns the clean base64 and the content type a data URL names.
+ */
+function parseBase64(input: string): { base64: string; contentType?: string } {
+  let text = input.trim();
+  let contentType: string | undefined;
+  const dataUrl = /^data:([^;,]*)(;[^,]*)?,/i.exec(text);
+  if (dataUrl) {
+    if (!/;base64/i.test(dataUrl[2] ?? "")) {
+      throw new InputError("data is a data: URL without ;base64: send the file base64-encoded");
+    }
+    contentType = dataUrl[1] || undefined;
+    text = text.slice(dataUrl[0].length);
+  }
+  const clean = text.replace(/\s+/g, "").replaceAll("-", "+").replaceAll("_", "/");
+  const padded = clean.length % 4 === 0 ? clean : clean + "=".repeat(4 - (clean.length % 4));
+  if (
+    clean.length === 0 || clean.length % 4 === 1 || !/^[A-Za-z0-9+/]*={0,2}$/.test(padded)
+  ) {
+    throw new InputError(
+      "data is not valid base64: encode the file's bytes with base64 (A-Z, a-z, 0-9, +, /, = padding)",
+    );
+  }
+  return { base64: padded, contentType };
+}
 
 /** The attachments toolset. */
-export const attachmentTools: ToolDef[] = [];
+export const attachmentTools: ToolDef[] = [
+  defineTool({
+    name: "list_ticket_attachments",
+    title: "List ticket attachments",
+    description: "A ticket's attachments: title, file name, type, size and publish label " +
+      "(no content; download_ticket_attachment gets it).",
+    kind: "read",
+    toolset: "attachments",
+    openWorld: true,
+    input: z.object({ ticketID: idSchema, ...pagingShape }),
+    output: searchOutput,
+    handler: async ({ ticketID, limit, cursor }, ctx) => {
+      const result = await runSearch(ctx, "TicketAttachments", {
+        filter: [eq("parentID", ticketID)],
+        limit,
+        cursor,
+        fields: META_FIELDS.filter((f) => f !== "parentID"),
+        openWorld: true,
+      });
+      const items = result.items as AutotaskRecord[];
+      if (!cursor && items.length === 0) await getRecord(ctx, "Tickets", ticketID, "Ticket");
+      markUntrusted(result, items);
+      return result;
+    },
+  }) as unknown as ToolDef,
+  defineTool({
+    name: "get_ticket_attachment",
+    title: "Get ticket attachment",
+    description: "One attachment's metadata by id (ticket, title, file name, type, size, publish).",
+    kind: "read",
+    toolset: "attachments",
+    openWorld: true,
+    input: z.object({ id: idSchema }),
+    output: getOutput,
+    handler: async ({ id }, ctx) => {
+      // A query with IncludeFields, so the content never travels.
+      const record = await readOne(ctx, "TicketAttachments", id, {
+        label: "Attachment",
+        fields: META_FIELDS,
+      });
+      const result = await shapedItem(ctx, "TicketAttachments", record, true);
+      markUntrusted(result, [result.item as AutotaskRecord]);
+      return result;
+    },
+  }) as unknown as ToolDef,
+  defineTool({
+    name: "download_ticket_attachment",
+    title: "Download ticket attachment",
+    description: "An attachment's content: text files as text, others as base64, up to a size " +
+      "cap that the error names.",
+    kind: "read",
+    toolset: "attachments",
+    openWorld: true,
+    input: z.object({ id: idSchema }),
+    output: z.looseObject({ id: z.number(), encoding: z.enum(["text", "base64"]) }),
+    handler: async ({ id }, ctx) => {
+      const meta = await readOne(ctx, "TicketAttachments", id, {
+        label: "Attachment",
+        fields: META_FIELDS,
+      });
+      const contentType = typeof meta.contentType === "string" ? meta.contentType : "";
+      const textual = TEXT_TYPE.test(contentType);
+      // Refuse before downloading: the metadata knows the size.
+      if (typeof meta.fileSize === "number" && meta.fileSize > downloadCap(ctx, textual)) {
+        throw tooLarge(ctx, id, meta.fileSize, downloadCap(ctx, textual));
+      }
+      const parentId = typeof meta.parentID === "number" ? meta.parentID : undefined;
+      const full = await ctx.client.get("TicketAttachments", id, { parentId, signal: ctx.signal });
+      if (!full || typeof full.data !== "string") {
+        throw new InputError(
+          `Attachment ${id} has no content Autotask will return (it may be a link or was removed)`,
+        );
+      }
+      const base64 = full.data.replace(/\s+/g, "");
+      const bytes = decodedLength(base64);
+      const result: Record<string, unknown> = {
+        id,
+        ticketID: parentId,
+        title: typeof meta.title === "string" ? cleanText(meta.title) : undefined,
+        fileName: typeof meta.fullPath === "string" ? cleanText(meta.fullPath) : undefined,
+        contentType: contentType || undefined,
+        size: bytes,
+      };
+      let text: string | undefined;
+      if (textual && bytes <= downloadCap(ctx, true)) {
+        try {
+          const raw = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+          text = cleanText(new TextDecoder("utf-8", { fatal: true }).decode(raw));
+        } catch {
+          text = undefined; // not UTF-8 after all: base64 below
+        }
+      }
+      if (text !== undefined) {
+        result.encoding = "text";
+        result.text = text;
+      } else {
+        if (bytes > downloadCap(ctx, false)) {
+          throw tooLarge(ctx, id, bytes, downloadCap(ctx, false));
+        }
+        result.encoding = "base64";
+        result.data = base64;
+      }
+      if (jsonLength(result) > ctx.maxResultChars) {
+        throw tooLarge(ctx, id, bytes, downloadCap(ctx, false));
+      }
+      const untrusted = ["title", "fileName", "text"].filter((k) => typeof result[k] === "string");
+      if (untrusted.length > 0) result.untrustedFields = untrusted;
+      return result;
+    },
+  }) as unknown as ToolDef,
+  defineTool({
+    name: "add_ticket_attachment",
+    title: "Add ticket attachment",
+    description: `Attach a file (base64, at most ${
+      MAX_UPLOAD_BYTES / 1024 / 1024
+    } MiB) to a ticket. INTERNAL unless publish says otherwise.`,
+    kind: "create",
+    toolset: "attachments",
+    openWorld: false,
+    input: z.object({
+      ticketID: idSchema,
+      title: z.string().trim().min(1).max(255),
+      data: z.string().min(1).max(12_000_000).describe("File content, base64"),
+      fileName: z.string().trim().min(1).max(255).optional().describe("Default: title"),
+      contentType: z.string().trim().min(3).max(100).optional().describe("Default: from fileName"),
+      publish: picklistSchema.optional().describe(
+        "Default 2 (internal); 1 shows the file to the customer",
+      ),
+    }),
+    output: writeOutput,
+    handler: async (args, ctx) => {
+      const parsed = parseBase64(args.data);
+      const bytes = decodedLength(parsed.base64);
+      if (bytes > MAX_UPLOAD_BYTES) {
+        throw new InputError(
+          `The file is ${size(bytes)}; add_ticket_attachment sends at most ${
+            size(MAX_UPLOAD_BYTES)
+          }: attach a smaller file or a link to it`,
+        );
+      }
+      try {
+        atob(parsed.base64);
+      } catch {
+        throw new InputError("data is not valid base64: encode the file's bytes with base64");
+      }
+      await getRecord(ctx, "Tickets", args.ticketID, "Ticket");
+      const fileName = args.fileName ?? args.title;
+      const extension = /\.([a-z0-9]{1,8})$/i.exec(fileName)?.[1]?.toLowerCase() ?? "";
+      const contentType = args.contentType ?? parsed.contentType ??
+        EXTENSION_TYPES[extension] ?? "application/octet-stream";
+      const record = await resolvePicklists(ctx, "TicketAttachments", {
+        parentID: args.ticketID,
+        title: args.title,
+        fullPath: fileName,
+        contentType,
+        attachmentType: "FILE_ATTACHMENT",
+        publish: args.publish ?? await internalPublish(ctx, "TicketAttachments"),
+        data: parsed.base64,
+      });
+      const result = await createAndReport(ctx, "TicketAttachments", record, {
+        parentId: args.ticketID,
+      });
+      const label = await ctx.picklists.label(
+        "TicketAttachments",
+        "publish",
+        record.publish,
+        ctx.signal,
+      );
+      result.item = {
+        ticketID: args.ticketID,
+        title: args.title,
+        fileName,
+        contentType,
+        size: bytes,
+        publish: record.publish,
+        publishLabel: label,
+      };
+      return result;
+    },
+  }) as unknown as ToolDef,
+];

@@ -18,7 +18,7 @@ import {
   viewShape,
   writeOutput,
 } from "../lib/mcp/common.ts";
-import { changesSchema, extraSchema, prepareChanges, prepareExtra } from "../lib/mcp/changes.ts";
+import { changesSchema, checkChanges, extraSchema, prepareExtra } from "../lib/mcp/changes.ts";
 import { enrich, selectFields, untrustedFieldsIn } from "../lib/mcp/shape.ts";
 import { defineTool, InputError, type ToolContext, type ToolDef } from "../lib/mcp/tool.ts";
 import type { AutotaskRecord } from "../lib/autotask/client.ts";
@@ -383,7 +383,7 @@ export const ticketTools: ToolDef[] = [
     input: z.object({ id: idSchema, changes: changesSchema }),
     output: writeOutput,
     handler: async ({ id, changes }, ctx) => {
-      const record = await prepareChanges(ctx, "Tickets", changes);
+      const record = await checkChanges(ctx, "Tickets", changes);
       const notes: string[] = [];
       const roleNote = await withAssignmentRole(ctx, record);
       if (roleNote) notes.push(roleNote);

@@ -25,6 +25,7 @@ const UNTRUSTED_FIELDS: Record<string, string[]> = {
   ProjectNotes: ["title", "description"],
   CompanyNotes: ["name", "note"],
   TaskNotes: ["title", "description"],
+  TicketAttachments: ["title", "fullPath"],
 };
 
 /** The untrusted-text fields of `entity` that appear in `records`. */
