@@ -3,7 +3,6 @@
 import * as z from "zod";
 import {
   createAndReport,
-  dateTimeSchema,
   defined,
   getTool,
   idSchema,

@@ -1,6 +1,311 @@
-/** quotes tools (being written). */
+/** Quote tools: find and read quotes with their lines, create a quote for an opportunity, add lines. */
 
-import type { ToolDef } from "../lib/mcp/tool.ts";
+import * as z from "zod";
+import type { AutotaskRecord, FieldInfo } from "../lib/autotask/client.ts";
+import { eq } from "../lib/autotask/query.ts";
+import { extraSchema, prepareExtra } from "../lib/mcp/changes.ts";
+import {
+  createAndReport,
+  dateTimeSchema,
+  defined,
+  getOutput,
+  getRecord,
+  idSchema,
+  picklistSchema,
+  readOne,
+  resolvePicklists,
+  searchTool,
+  shapedItem,
+  viewShape,
+  writeOutput,
+} from "../lib/mcp/common.ts";
+import { enrich, selectFields } from "../lib/mcp/shape.ts";
+import { defineTool, InputError, type ToolContext, type ToolDef } from "../lib/mcp/tool.ts";
+import { addServiceNames } from "./catalog.ts";
 
-/** The quotes toolset. */
-export const quoteTools: ToolDef[] = [];
+const SEARCH_FIELDS = [
+  "id",
+  "quoteNumber",
+  "name",
+  "companyID",
+  "opportunityID",
+  "contactID",
+  "effectiveDate",
+  "expirationDate",
+  "primaryQuote",
+  "isActive",
+  "approvalStatus",
+];
+const GET_FIELDS = [
+  ...SEARCH_FIELDS,
+  "description",
+  "comment",
+  "paymentTerm",
+  "purchaseOrderNumber",
+  "billToLocationID",
+  "createDate",
+  "creatorResourceID",
+  "lastActivityDate",
+];
+const ITEM_FIELDS = [
+  "id",
+  "quoteItemType",
+  "productID",
+  "serviceID",
+  "laborID",
+  "name",
+  "quantity",
+  "unitPrice",
+  "unitCost",
+  "unitDiscount",
+  "percentageDiscount",
+  "lineDiscount",
+  "periodType",
+  "isOptional",
+  "isTaxable",
+];
+/** Lines get_quote lists; longer quotes say how to read the rest. */
+const MAX_ITEMS = 200;
+/** Autotask's system quote item types for catalog products and services. */
+const ITEM_TYPE_PRODUCT = 1;
+const ITEM_TYPE_SERVICE = 11;
+/** The location fields a quote may require (a tenant setting). */
+const LOCATION_FIELDS = ["billToLocationID", "shipToLocationID", "soldToLocationID"];
+/** Largest quantity or price accepted: catches typos, not big deals. */
+const MAX_AMOUNT = 1e9;
+
+function midnightUtc(ms: number): string {
+  return `${new Date(ms).toISOString().slice(0, 10)}T00:00:00Z`;
+}
+
+function fit(value: unknown, field: FieldInfo | undefined): string | undefined {
+  if (typeof value !== "string" || value.trim() === "") return undefined;
+  return field?.length ? value.slice(0, field.length) : value;
+}
+
+/**
+ * When this tenant requires bill-to, ship-to and sold-to locations, creates
+ * one quote location from the company's address and uses it for each.
+ */
+async function locationsFor(
+  ctx: ToolContext,
+  record: AutotaskRecord,
+  companyID: number,
+): Promise<string | undefined> {
+  const fields = await ctx.client.fields("Quotes", { signal: ctx.signal });
+  const missing = fields.filter((f) =>
+    LOCATION_FIELDS.includes(f.name) && f.isRequired && !f.isReadOnly &&
+    record[f.name] === undefined
+  );
+  if (missing.length === 0) return undefined;
+  const company = await ctx.client.get("Companies", companyID, { signal: ctx.signal });
+  const meta = await ctx.client.fields("QuoteLocations", { signal: ctx.signal });
+  const field = (name: string) => meta.find((f) => f.name === name);
+  const address = defined({
+    address1: fit(company?.address1, field("address1")),
+    address2: fit(company?.address2, field("address2")),
+    city: fit(company?.city, field("city")),
+    state: fit(company?.state, field("state")),
+    postalCode: fit(company?.postalCode, field("postalCode")),
+  });
+  const locationId = await ctx.client.create("QuoteLocations", address, { signal: ctx.signal });
+  for (const f of missing) record[f.name] = locationId;
+  return `${missing.map((f) => f.name).join(", ")} set to new quote location ${locationId} ` +
+    `with the company's address`;
+}
+
+/** The quote toolset. */
+export const quoteTools: ToolDef[] = [
+  searchTool({
+    name: "search_quotes",
+    title: "Search quotes",
+    description: "Find quotes by name, company, opportunity, active state or dates.",
+    entity: "Quotes",
+    toolset: "quotes",
+    openWorld: false,
+    textFields: ["name"],
+    fields: SEARCH_FIELDS,
+    filters: {
+      companyID: { field: "companyID", schema: idSchema },
+      opportunityID: { field: "opportunityID", schema: idSchema },
+      isActive: { field: "isActive", schema: z.boolean() },
+      createdAfter: { field: "createDate", op: "gte", schema: dateTimeSchema },
+      expiresBefore: { field: "expirationDate", op: "lt", schema: dateTimeSchema },
+    },
+  }),
+  defineTool({
+    name: "get_quote",
+    title: "Get quote",
+    description: "Read one quote with its lines (products, services, labor), names inline.",
+    kind: "read",
+    toolset: "quotes",
+    openWorld: false,
+    input: z.object({ id: idSchema, ...viewShape }),
+    output: getOutput.extend({ items: z.array(z.record(z.string(), z.unknown())) }),
+    handler: async ({ id, fields, detail }, ctx) => {
+      const selection = await selectFields(ctx, "Quotes", { fields, detail, defaults: GET_FIELDS });
+      const [quote, lines] = await Promise.all([
+        readOne(ctx, "Quotes", id, { label: "Quote", fields: selection.fields }),
+        ctx.client.query("QuoteItems", {
+          filter: [eq("quoteID", id)],
+          includeFields: ITEM_FIELDS,
+          maxRecords: MAX_ITEMS,
+          signal: ctx.signal,
+        }),
+      ]);
+      const result = await shapedItem(ctx, "Quotes", quote, false);
+      const items = await enrich(ctx, "QuoteItems", lines.items);
+      await addServiceNames(ctx, items);
+      result.items = items;
+      if (lines.next) {
+        result.note = `The quote has more than ${MAX_ITEMS} lines: read the rest with ` +
+          `query_entities on QuoteItems filtered by quoteID ${id}`;
+      }
+      return result;
+    },
+  }) as unknown as ToolDef,
+  defineTool({
+    name: "create_quote",
+    title: "Create quote",
+    description: "Create a quote for an opportunity, for its company and contact, effective " +
+      "today unless given; add lines with add_quote_item.",
+    kind: "create",
+    toolset: "quotes",
+    openWorld: false,
+    input: z.object({
+      opportunityID: idSchema,
+      name: z.string().trim().min(1).max(100),
+      expirationDate: dateTimeSchema,
+      effectiveDate: dateTimeSchema.optional(),
+      description: z.string().max(2000).optional(),
+      contactID: idSchema.optional(),
+      paymentTerm: picklistSchema.optional(),
+      extra: extraSchema.optional(),
+    }),
+    output: writeOutput,
+    handler: async ({ extra, ...args }, ctx) => {
+      const notes: string[] = [];
+      const opportunity = await readOne(ctx, "Opportunities", args.opportunityID, {
+        label: "Opportunity",
+        fields: ["companyID", "contactID"],
+      });
+      const record: AutotaskRecord = {
+        ...await prepareExtra(ctx, "Quotes", extra, args),
+        ...defined({ ...args }),
+        companyID: opportunity.companyID,
+      };
+      if (record.effectiveDate === undefined) {
+        const today = midnightUtc(Date.now());
+        record.effectiveDate = today;
+        notes.push(`effectiveDate defaulted to today (${today.slice(0, 10)})`);
+      }
+      if (
+        Date.parse(String(record.expirationDate)) < Date.parse(String(record.effectiveDate))
+      ) {
+        throw new InputError(
+          `expirationDate ${args.expirationDate} is before effectiveDate ${record.effectiveDate}: ` +
+            `a quote is valid from effectiveDate to expirationDate`,
+        );
+      }
+      if (record.contactID === undefined && typeof opportunity.contactID === "number") {
+        record.contactID = opportunity.contactID;
+      }
+      const resolved = await resolvePicklists(ctx, "Quotes", record);
+      const locationNote = await locationsFor(ctx, resolved, opportunity.companyID as number);
+      if (locationNote) notes.push(locationNote);
+      const result = await createAndReport(ctx, "Quotes", resolved, {
+        readBack: [
+          "id",
+          "quoteNumber",
+          "name",
+          "companyID",
+          "opportunityID",
+          "contactID",
+          "effectiveDate",
+          "expirationDate",
+          "primaryQuote",
+        ],
+      });
+      if (result.item) [result.item] = await enrich(ctx, "Quotes", [result.item as AutotaskRecord]);
+      if (notes.length > 0) result.note = [result.note, ...notes].filter(Boolean).join("; ");
+      return result;
+    },
+  }) as unknown as ToolDef,
+  defineTool({
+    name: "add_quote_item",
+    title: "Add quote item",
+    description: "Add a product or service line to a quote; name and price come from the " +
+      "catalog unless given.",
+    kind: "create",
+    toolset: "quotes",
+    openWorld: false,
+    input: z.object({
+      quoteID: idSchema,
+      productID: idSchema.optional(),
+      serviceID: idSchema.optional(),
+      quantity: z.number().positive().max(MAX_AMOUNT).default(1),
+      unitPrice: z.number().min(0).max(MAX_AMOUNT).optional(),
+      percentageDiscount: z.number().min(0).max(100).optional(),
+      name: z.string().trim().min(1).max(100).optional(),
+      description: z.string().max(2000).optional(),
+      isOptional: z.boolean().default(false),
+      extra: extraSchema.optional(),
+    }),
+    output: writeOutput,
+    handler: async ({ extra, ...args }, ctx) => {
+      if ((args.productID === undefined) === (args.serviceID === undefined)) {
+        throw new InputError(
+          "Give productID or serviceID (one per line): search_products and search_services list them",
+        );
+      }
+      const isProduct = args.productID !== undefined;
+      const entity = isProduct ? "Products" : "Services";
+      const label = isProduct ? "Product" : "Service";
+      const itemType = isProduct ? ITEM_TYPE_PRODUCT : ITEM_TYPE_SERVICE;
+      const fromExtra = await prepareExtra(ctx, "QuoteItems", extra, args);
+      const [, source, typeKnown] = await Promise.all([
+        getRecord(ctx, "Quotes", args.quoteID, "Quote"),
+        readOne(ctx, entity, (args.productID ?? args.serviceID) as number, {
+          label,
+          fields: ["name", "unitPrice", "unitCost", "periodType", "isActive"],
+        }),
+        ctx.picklists.has("QuoteItems", "quoteItemType", itemType, ctx.signal),
+      ]);
+      if (source.isActive === false) {
+        throw new InputError(
+          `${label} ${source.id} (${source.name}) is inactive: choose an active one`,
+        );
+      }
+      if (!typeKnown && fromExtra.quoteItemType === undefined) {
+        throw new InputError(
+          `This tenant has no quote item type ${itemType} (${label}): pass its own type as ` +
+            `extra.quoteItemType (list_field_values shows them)`,
+        );
+      }
+      // Autotask wants all three discounts, at most one of them above 0.
+      const record: AutotaskRecord = {
+        quoteItemType: itemType,
+        unitDiscount: 0,
+        lineDiscount: 0,
+        percentageDiscount: 0,
+        ...fromExtra,
+        ...defined({ ...args }),
+      };
+      record.name ??= source.name;
+      record.unitPrice ??= source.unitPrice ?? 0;
+      if (typeof source.unitCost === "number") record.unitCost ??= source.unitCost;
+      if (source.periodType != null) record.periodType ??= source.periodType;
+      const resolved = await resolvePicklists(ctx, "QuoteItems", record);
+      const result = await createAndReport(ctx, "QuoteItems", resolved, {
+        parentId: args.quoteID,
+        readBack: ITEM_FIELDS,
+      });
+      if (result.item) {
+        const [item] = await enrich(ctx, "QuoteItems", [result.item as AutotaskRecord]);
+        await addServiceNames(ctx, [item]);
+        result.item = item;
+      }
+      return result;
+    },
+  }) as unknown as ToolDef,
+];

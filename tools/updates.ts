@@ -2,12 +2,11 @@
 
 import * as z from "zod";
 import { childRoute, requireEntity, supportsRoot } from "../lib/autotask/catalog.ts";
-import type { AutotaskRecord, FieldInfo } from "../lib/autotask/client.ts";
+import type { AutotaskRecord } from "../lib/autotask/client.ts";
 import { parentIdField } from "../lib/autotask/routes.ts";
-import { AutotaskError } from "../lib/autotask/errors.ts";
 import { changesSchema, checkChanges } from "../lib/mcp/changes.ts";
 import { getRecord, idSchema, writeOutput } from "../lib/mcp/common.ts";
-import { closest, enrich } from "../lib/mcp/shape.ts";
+import { enrich } from "../lib/mcp/shape.ts";
 import { defineTool, InputError, type ToolContext, type ToolDef } from "../lib/mcp/tool.ts";
 
 /** `{ id, changes }`: the one input shape of every update tool (the instructions explain changes). */

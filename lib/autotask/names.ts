@@ -22,6 +22,9 @@ const DISPLAY_FIELDS: Record<string, string[]> = {
   BillingCodes: ["name"],
   CompanyLocations: ["name"],
   Departments: ["name"],
+  Services: ["name"],
+  Quotes: ["name"],
+  Invoices: ["invoiceNumber"],
 };
 
 /**

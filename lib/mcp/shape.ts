@@ -26,6 +26,8 @@ const UNTRUSTED_FIELDS: Record<string, string[]> = {
   CompanyNotes: ["name", "note"],
   TaskNotes: ["title", "description"],
   TicketAttachments: ["title", "fullPath"],
+  ServiceCalls: ["description"],
+  Quotes: ["name", "description"],
 };
 
 /** The untrusted-text fields of `entity` that appear in `records`. */

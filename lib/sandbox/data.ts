@@ -22,6 +22,7 @@ import {
   TICKET_TEMPLATES,
   WELL_KNOWN,
 } from "./data_fixtures.ts";
+import { seedRoadmap } from "./data_roadmap.ts";
 import type { Store } from "./store.ts";
 import type { Rec, SandboxCredentials } from "./types.ts";
 
@@ -145,6 +146,7 @@ export function seedTenant(
   seedProjects(store, g, now, seeded);
   seedTimeEntries(store, g, now);
   seedSales(store, g, now, seeded);
+  seedRoadmap(store, { seed: options.seed, now: options.now });
   if (
     options.ticketCount !== undefined && options.ticketCount > store.table("Tickets").rows.length
   ) {

@@ -350,7 +350,7 @@ export const ACTION_TYPE: PicklistEntry[] = [
 
 /** Ticket charge types. */
 export const CHARGE_TYPE: PicklistEntry[] = [
-  { value: 1, label: "Operational", isSystem: true },
+  { value: 1, label: "Operational", isSystem: true, isDefaultValue: true },
   { value: 2, label: "Capitalized", isSystem: true },
 ];
 
@@ -373,4 +373,63 @@ export const LICENSE_TYPE: PicklistEntry[] = [
 export const ATTACHMENT_PUBLISH: PicklistEntry[] = [
   { value: 1, label: "All Autotask Users", isSystem: true, isDefaultValue: true },
   { value: 2, label: "Internal Project Team", isSystem: true },
+];
+
+/**
+ * Service call status. Autotask ships New (1) and Complete (2) as system values: a client that
+ * assumes ticket-style 5 = Complete marks nothing complete here.
+ */
+export const SERVICE_CALL_STATUS: PicklistEntry[] = [
+  { value: 1, label: "New", isSystem: true, isDefaultValue: true },
+  { value: 5, label: "Confirmed with Client" },
+  { value: 6, label: "Technician En Route" },
+  { value: 7, label: "On Site" },
+  { value: 9, label: "Rescheduled - Client Request" },
+  { value: 12, label: "Parts Not Arrived", isActive: false },
+  { value: 2, label: "Complete", isSystem: true },
+];
+
+/** Quote item types: Autotask system values (which item field a line uses). */
+export const QUOTE_ITEM_TYPE: PicklistEntry[] = [
+  { value: 1, label: "Product", isSystem: true },
+  { value: 2, label: "Cost", isSystem: true },
+  { value: 3, label: "Labor", isSystem: true },
+  { value: 4, label: "Expense", isSystem: true },
+  { value: 6, label: "Shipping", isSystem: true },
+  { value: 11, label: "Service", isSystem: true },
+  { value: 12, label: "Service Bundle", isSystem: true },
+];
+
+/** Billing periods of products, services and quote lines: Autotask system values. */
+export const PERIOD_TYPE: PicklistEntry[] = [
+  { value: 1, label: "One-Time", isSystem: true, isDefaultValue: true },
+  { value: 2, label: "Monthly", isSystem: true },
+  { value: 3, label: "Quarterly", isSystem: true },
+  { value: 4, label: "Semi-Annual", isSystem: true },
+  { value: 5, label: "Yearly", isSystem: true },
+];
+
+/** Payment terms of quotes and invoices: this tenant's own list. */
+export const PAYMENT_TERM: PicklistEntry[] = [
+  { value: 1, label: "Due on Receipt" },
+  { value: 4, label: "Net 14", isDefaultValue: true },
+  { value: 5, label: "Net 30" },
+  { value: 8, label: "2% 10, Net 30" },
+  { value: 11, label: "Prepaid (card on file)" },
+];
+
+/** Quote approval status (eQuote): read-only, set by Autotask. */
+export const QUOTE_APPROVAL_STATUS: PicklistEntry[] = [
+  { value: 1, label: "Not Submitted", isSystem: true },
+  { value: 2, label: "Awaiting Customer", isSystem: true },
+  { value: 3, label: "Accepted", isSystem: true },
+  { value: 4, label: "Declined", isSystem: true },
+];
+
+/** Product categories: this tenant's own. */
+export const PRODUCT_CATEGORY: PicklistEntry[] = [
+  { value: 29683201, label: "End-user Hardware" },
+  { value: 29683202, label: "Infrastructure" },
+  { value: 29683203, label: "Components & Accessories" },
+  { value: 29683204, label: "Mobile" },
 ];

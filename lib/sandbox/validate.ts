@@ -551,10 +551,153 @@ function attachmentRules(input: RuleInput): void {
 
 function chargeRules(input: RuleInput): void {
   const { rec, ctx, mode } = input;
-  if (mode === "create") rec.creatorResourceID = ctx.actorResourceId;
+  if (mode === "create") {
+    rec.creatorResourceID = ctx.actorResourceId;
+    rec.isBillableToCompany ??= true;
+    rec.isBilled ??= false;
+  }
   const qty = typeof rec.unitQuantity === "number" ? rec.unitQuantity : 0;
   const cost = typeof rec.unitCost === "number" ? rec.unitCost : 0;
   rec.extendedCost = Math.round(qty * cost * 100) / 100;
+  const price = typeof rec.unitPrice === "number" ? rec.unitPrice : 0;
+  rec.billableAmount = rec.isBillableToCompany === false ? 0 : Math.round(qty * price * 100) / 100;
+}
+
+function hoursBetween(start: unknown, end: unknown): number | null {
+  if (typeof start !== "string" || typeof end !== "string") return null;
+  return Math.round((Date.parse(end) - Date.parse(start)) / 36_000) / 100;
+}
+
+function serviceCallRules(input: RuleInput): void {
+  const { rec, ctx, errors, mode } = input;
+  const hours = hoursBetween(rec.startDateTime, rec.endDateTime);
+  if (hours !== null && hours <= 0) errors.push("endDateTime must be after startDateTime.");
+  rec.duration = hours;
+  if (rec.isComplete == null) rec.isComplete = 0;
+  else if (rec.isComplete !== 0 && rec.isComplete !== 1) {
+    errors.push(`Value ${rec.isComplete} is not valid for isComplete: use 1 (complete) or 0.`);
+  }
+  if (mode === "create") rec.creatorResourceID = ctx.actorResourceId;
+}
+
+function serviceCallTicketRules(input: RuleInput): void {
+  const { rec, ctx, errors } = input;
+  const call = ctx.store.table("ServiceCalls").get(rec.serviceCallID as number);
+  const ticket = ctx.store.table("Tickets").get(rec.ticketID as number);
+  if (!call || !ticket) return; // reported by the reference checks
+  if (ticket.companyID !== call.companyID) {
+    errors.push(
+      `Ticket ${ticket.id} belongs to company ${ticket.companyID}, not to the service call's company ${call.companyID}.`,
+    );
+  }
+  const taken = ctx.store.table("ServiceCallTickets").rows.some((r) =>
+    r.id !== rec.id && r.serviceCallID === call.id && r.ticketID === ticket.id
+  );
+  if (taken) errors.push(`Ticket ${ticket.id} is already assigned to service call ${call.id}.`);
+}
+
+function serviceCallTicketResourceRules(input: RuleInput): void {
+  const { rec, ctx, errors } = input;
+  const resource = rec.resourceID as number | null | undefined;
+  const role = rec.roleID as number | null | undefined;
+  if (resource == null || !ctx.store.table("Resources").get(resource)) return;
+  if (!isActiveResource(ctx, resource)) {
+    errors.push(`Resource ${resource} is inactive and cannot be assigned.`);
+  } else if (role != null && !holdsRole(ctx.store, resource, role, true)) {
+    errors.push(
+      `Resource ${resource} does not hold role ${role}: assign a role from the resource's ResourceServiceDeskRoles.`,
+    );
+  }
+  const taken = ctx.store.table("ServiceCallTicketResources").rows.some((r) =>
+    r.id !== rec.id && r.serviceCallTicketID === rec.serviceCallTicketID &&
+    r.resourceID === resource
+  );
+  if (taken) {
+    errors.push(
+      `Resource ${resource} is already assigned to service call ticket ${rec.serviceCallTicketID}.`,
+    );
+  }
+}
+
+function quoteRules(input: RuleInput): void {
+  const { rec, ctx, errors, mode } = input;
+  if (rec.effectiveDate != null && rec.expirationDate != null) {
+    if (Date.parse(rec.expirationDate as string) < Date.parse(rec.effectiveDate as string)) {
+      errors.push("expirationDate must be on or after effectiveDate.");
+    }
+  }
+  const opportunity = ctx.store.table("Opportunities").get(rec.opportunityID as number);
+  if (opportunity) {
+    if (rec.companyID == null) rec.companyID = opportunity.companyID;
+    else if (rec.companyID !== opportunity.companyID) {
+      errors.push(
+        `companyID ${rec.companyID} does not match the company of opportunity ${opportunity.id}.`,
+      );
+    }
+  }
+  if (mode !== "create") return;
+  const quotes = ctx.store.table("Quotes").rows;
+  rec.quoteNumber = quotes.reduce((n, q) => Math.max(n, (q.quoteNumber as number) ?? 0), 1000) + 1;
+  rec.creatorResourceID = ctx.actorResourceId;
+  rec.approvalStatus = 1;
+  rec.isActive ??= true;
+  rec.primaryQuote ??= !quotes.some((q) => q.opportunityID === rec.opportunityID);
+}
+
+/** Which item field each system quote item type uses. */
+const QUOTE_ITEM_FIELDS: Record<number, string> = {
+  1: "productID",
+  2: "chargeID",
+  3: "laborID",
+  4: "expenseID",
+  6: "shippingID",
+  11: "serviceID",
+  12: "serviceBundleID",
+};
+
+function quoteItemRules(input: RuleInput): void {
+  const { rec, ctx, errors, mode } = input;
+  const set = Object.values(QUOTE_ITEM_FIELDS).filter((f) => rec[f] != null);
+  if (set.length > 1) {
+    errors.push(`Only one of ${set.join(", ")} can be set on a quote item.`);
+  }
+  const wanted = QUOTE_ITEM_FIELDS[rec.quoteItemType as number];
+  if (wanted && rec[wanted] == null) {
+    errors.push(`A quote item of quoteItemType ${rec.quoteItemType} requires ${wanted}.`);
+  }
+  if (typeof rec.quantity === "number" && rec.quantity <= 0) {
+    errors.push("quantity must be greater than 0.");
+  }
+  const discounts = ["unitDiscount", "percentageDiscount", "lineDiscount"];
+  if (discounts.some((f) => typeof rec[f] === "number" && (rec[f] as number) < 0)) {
+    errors.push("Discounts cannot be negative.");
+  }
+  if (discounts.filter((f) => typeof rec[f] === "number" && (rec[f] as number) > 0).length > 1) {
+    errors.push(
+      "Only one of unitDiscount, percentageDiscount and lineDiscount can be greater than 0.",
+    );
+  }
+  if (typeof rec.percentageDiscount === "number" && rec.percentageDiscount > 100) {
+    errors.push("percentageDiscount must be at most 100.");
+  }
+  if (mode !== "create") return;
+  // Autotask fills a line from its catalog item where the caller left gaps.
+  const source = rec.productID != null
+    ? ctx.store.table("Products").get(rec.productID as number)
+    : rec.serviceID != null
+    ? ctx.store.table("Services").get(rec.serviceID as number)
+    : undefined;
+  if (source) {
+    if (source.isActive === false) {
+      errors.push(`${rec.productID != null ? "Product" : "Service"} ${source.id} is inactive.`);
+    }
+    if (rec.name == null || rec.name === "") rec.name = source.name;
+    rec.unitPrice ??= source.unitPrice ?? 0;
+    rec.unitCost ??= source.unitCost ?? 0;
+    rec.periodType ??= source.periodType ?? 1;
+  }
+  rec.unitPrice ??= 0;
+  rec.isTaxable ??= false;
 }
 
 const ENTITY_RULES: Record<string, (input: RuleInput) => void> = {
@@ -570,6 +713,11 @@ const ENTITY_RULES: Record<string, (input: RuleInput) => void> = {
   Opportunities: opportunityRules,
   TicketAttachments: attachmentRules,
   TicketCharges: chargeRules,
+  ServiceCalls: serviceCallRules,
+  ServiceCallTickets: serviceCallTicketRules,
+  ServiceCallTicketResources: serviceCallTicketResourceRules,
+  Quotes: quoteRules,
+  QuoteItems: quoteItemRules,
 };
 
 /** Parses a write body: a JSON object, else an Autotask-style failure. */
