@@ -19,6 +19,7 @@ import {
   type Logger,
   serveHttp,
 } from "./lib/mcp/http.ts";
+import { doctorMain } from "./lib/doctor.ts";
 import { InventoryError, selectTools, TOOLSETS } from "./lib/mcp/inventory.ts";
 import { createServerFactory, SERVER_NAME, VERSION } from "./lib/mcp/server.ts";
 import { allTools } from "./tools/mod.ts";
@@ -68,36 +69,61 @@ function transportOf(args: string[]): "stdio" | HttpTransport | undefined {
 
 const HELP = `${SERVER_NAME} ${VERSION}: MCP server for Autotask PSA
 
-Usage: autotask-mcp [--sandbox] [--http] [--read-only] [--toolsets=a,b] [--exclude-tools=x,y]
-                    [--help] [--version]
+Usage:
+  autotask-mcp [options]           serve MCP over stdio (what an MCP client starts)
+  autotask-mcp --http [options]    serve MCP over Streamable HTTP at http://127.0.0.1:8050/mcp
+  autotask-mcp doctor [--sandbox]  check configuration, zone, credentials and API usage, then exit
+  autotask-mcp --help | --version
 
+Options:
   --sandbox            Use the built-in simulated Autotask tenant (no network, no credentials)
   --http               Serve MCP over Streamable HTTP (same as TRANSPORT=http)
   --read-only          No tool that writes is listed or callable (same as AUTOTASK_READ_ONLY=true)
   --toolsets=a,b       Toolsets to expose (same as AUTOTASK_TOOLSETS): all, default, or
                        ${Object.keys(TOOLSETS).join(", ")}
   --exclude-tools=x,y  Tools to leave out (same as AUTOTASK_EXCLUDE_TOOLS)
+  -h, --help           This text
+  -V, --version        The version
 
-Environment:
-  AUTOTASK_API_USERNAME, AUTOTASK_API_SECRET, AUTOTASK_API_INTEGRATION_CODE   credentials (required)
+Required environment (an Autotask API user):
+  AUTOTASK_API_USERNAME          the API user's username (alias AUTOTASK_USERNAME)
+  AUTOTASK_API_SECRET            its secret (alias AUTOTASK_SECRET)
+  AUTOTASK_API_INTEGRATION_CODE  the API tracking identifier (alias AUTOTASK_INTEGRATION_CODE)
+
+Optional environment:
   AUTOTASK_ZONE        zone number or host (ww6, 6, webservices6); default: discovered from the username
   AUTOTASK_API_URL     REST base URL instead of a zone (proxies, test tenants)
   AUTOTASK_IMPERSONATION_RESOURCE_ID   act as this resource where Autotask allows it
+  AUTOTASK_TIMEOUT_MS  per-request timeout in milliseconds (default 30000)
   AUTOTASK_SANDBOX=1   same as --sandbox
-  AUTOTASK_READ_ONLY, AUTOTASK_TOOLSETS, AUTOTASK_EXCLUDE_TOOLS   see the flags above
+  AUTOTASK_READ_ONLY, AUTOTASK_TOOLSETS, AUTOTASK_EXCLUDE_TOOLS   see the options above
   AUTOTASK_MAX_RESULT_CHARS   cap on one tool result in characters (default 40000)
+  AUTOTASK_BUDGET_WARN, AUTOTASK_BUDGET_HARD   shares of the hourly request limit for the usage
+                       notice and for skipping optional lookups (default 0.8 and 0.95)
   TRANSPORT            stdio (default), http (Streamable HTTP at /mcp), or sse (http plus the
                        deprecated HTTP+SSE endpoints /sse and /messages)
-  HOST, PORT           HTTP listen address (default 127.0.0.1 and 8050); the network
-                       permission must allow exactly HOST:PORT
+  HOST, PORT           HTTP listen address (default 127.0.0.1 and 8050); the network permission
+                       must allow exactly HOST:PORT (the binaries allow only the default)
   MCP_AUTH_TOKEN       bearer token clients must send over HTTP (required off loopback)
   MCP_ALLOWED_HOSTS    extra Host names accepted over HTTP (comma-separated; loopback always)
   MCP_ALLOWED_ORIGINS  browser origins accepted over HTTP (comma-separated; loopback always)
   MCP_RATE_LIMIT       HTTP requests per minute per client address (default 300; 0 = off)
   LOG_LEVEL            error, warn, info (default) or debug
+
+Examples:
+  autotask-mcp --sandbox                  try every tool against the simulated tenant
+  autotask-mcp doctor                     check the variables above before adding the server
+  claude mcp add -e AUTOTASK_API_USERNAME=... -e AUTOTASK_API_SECRET=... \\
+    -e AUTOTASK_API_INTEGRATION_CODE=... autotask -- /path/to/autotask-mcp
+  autotask-mcp --read-only --toolsets=tickets,crm
+  MCP_AUTH_TOKEN=$(openssl rand -hex 32) autotask-mcp --http
+
+Permissions: the release binaries reach only *.autotask.net:443, listen only on 127.0.0.1:8050
+(HTTP mode), and read only the variables above; no files, no subprocesses.
 `;
 
 async function main(args: string[]): Promise<number> {
+  if (args[0] === "doctor") return await doctorMain(args.slice(1), allTools());
   if (args.includes("--help") || args.includes("-h")) {
     console.log(HELP);
     return 0;

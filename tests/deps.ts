@@ -10,3 +10,4 @@ export {
   SSEClientTransport,
   StreamableHTTPClientTransport,
 } from "npm:@modelcontextprotocol/client@~2.4.0";
+export { parse as parseYaml } from "npm:yaml@^2.8.0";

@@ -1,0 +1,79 @@
+/**
+ * The production permission set, defined once. deno.json's run tasks and the compiled binaries
+ * are derived from it; `deno task permissions` checks deno.json against it (`--write` updates it).
+ */
+
+import { ENV_VARS } from "../lib/autotask/config.ts";
+import { DEFAULT_HOST, DEFAULT_PORT } from "../lib/mcp/http.ts";
+
+/** Every Autotask REST host (zone discovery included), HTTPS only. */
+export const AUTOTASK_HOSTS = "*.autotask.net:443";
+
+/** The default HTTP listen address (HOST:PORT defaults): the only socket a binary may open. */
+export const HTTP_LISTEN = `${DEFAULT_HOST}:${DEFAULT_PORT}`;
+
+/** `--no-prompt`, then `--allow-net` for `net` (omitted when empty), then `--allow-env`. */
+export function permissionFlags(net: readonly string[]): string[] {
+  return [
+    "--no-prompt",
+    ...(net.length > 0 ? [`--allow-net=${net.join(",")}`] : []),
+    `--allow-env=${ENV_VARS.join(",")}`,
+  ];
+}
+
+/** `deno task start`: the Autotask hosts and the variables the product reads; nothing else. */
+export function serverFlags(): string[] {
+  return permissionFlags([AUTOTASK_HOSTS]);
+}
+
+/**
+ * What `deno task compile` bakes into every binary: the `start` set plus the default HTTP
+ * listen address, so `--http` works out of the box on loopback and nowhere else.
+ */
+export function binaryFlags(): string[] {
+  return permissionFlags([AUTOTASK_HOSTS, HTTP_LISTEN]);
+}
+
+function run(flags: string[], args: string[] = []): string {
+  return ["deno run", ...flags, "main.ts", ...args].join(" ");
+}
+
+/** The deno.json tasks that run the server, exactly as deno.json must hold them. */
+export function runTasks(): Record<string, string> {
+  const [noPrompt, ...rest] = serverFlags();
+  return {
+    start: run(serverFlags()),
+    dev: run(["--watch", noPrompt, "--env-file=.env", ...rest]),
+    sandbox: run(permissionFlags([]), ["--sandbox"]),
+    "start:http": run(binaryFlags(), ["--http"]),
+    "sandbox:http": run(permissionFlags([HTTP_LISTEN]), ["--sandbox", "--http"]),
+    doctor: run([noPrompt, "--env-file=.env", ...rest], ["doctor"]),
+  };
+}
+
+/** Tasks whose text differs from {@linkcode runTasks} (missing ones included). */
+export function staleTasks(tasks: Record<string, string>): string[] {
+  return Object.entries(runTasks()).filter(([name, text]) => tasks[name] !== text).map(([n]) => n);
+}
+
+if (import.meta.main) {
+  const path = new URL("../deno.json", import.meta.url);
+  const config = JSON.parse(await Deno.readTextFile(path));
+  const stale = staleTasks(config.tasks);
+  if (stale.length === 0) {
+    console.log("deno.json run tasks match scripts/permissions.ts");
+    Deno.exit(0);
+  }
+  if (!Deno.args.includes("--write")) {
+    for (const name of stale) {
+      console.error(`deno.json task "${name}" differs from scripts/permissions.ts:`);
+      console.error(`  has:      ${config.tasks[name] ?? "(missing)"}`);
+      console.error(`  expected: ${runTasks()[name]}`);
+    }
+    console.error("Run `deno task permissions --write` to update deno.json");
+    Deno.exit(1);
+  }
+  config.tasks = { ...config.tasks, ...runTasks() };
+  await Deno.writeTextFile(path, JSON.stringify(config, null, 2) + "\n");
+  console.log(`updated deno.json tasks: ${stale.join(", ")}`);
+}
