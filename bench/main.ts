@@ -1,0 +1,129 @@
+/**
+ * `deno task bench`: measures the server as users run it (spawned over stdio with the production
+ * permission flags, against the simulated tenant on loopback) and writes bench/RESULTS.md.
+ * `--quick` runs a few repetitions of everything and writes nothing (a smoke test of the bench).
+ *
+ * Items: 1 cold start and memory, 2 per-call overhead, 3 Autotask requests per tool call,
+ * 4 bytes per result, 5 concurrency, 6 memory under load, 7 scale, 8 tool-definition weight.
+ */
+
+import type { SandboxOptions, ServedSandbox } from "../lib/sandbox/mod.ts";
+import { coldStart } from "./cold_start.ts";
+import { concurrency } from "./concurrency.ts";
+import { describeMachine } from "./machine.ts";
+import { memoryUnderLoad } from "./memory.ts";
+import { caveatsText, rowsText } from "./notes.ts";
+import { perCallOverhead } from "./overhead.ts";
+import { payloadSize } from "./payload.ts";
+import { type DetailTable, mainTable, markdownTable, type SectionResult } from "./report.ts";
+import { requestsPerCall } from "./requests.ts";
+import { scale } from "./scale.ts";
+import { fmt } from "./stats.ts";
+import { startTenant } from "./tenant.ts";
+import { toolWeight } from "./tool_weight.ts";
+
+/** Repetitions of each benchmark: a few minutes on two cores. */
+interface Plan {
+  coldStarts: number;
+  perCall: number;
+  bursts: number;
+  loadCalls: number;
+  scaleResults: number;
+}
+
+const FULL: Plan = {
+  coldStarts: 10,
+  perCall: 200,
+  bursts: 5,
+  loadCalls: 10_000,
+  scaleResults: 10_000,
+};
+const QUICK: Plan = { coldStarts: 2, perCall: 20, bursts: 1, loadCalls: 1_100, scaleResults: 500 };
+
+const RESULTS = new URL("./RESULTS.md", import.meta.url);
+
+function progress(line: string): void {
+  console.error(`bench: ${line}`);
+}
+
+async function withTenant(
+  options: SandboxOptions,
+  run: (tenant: ServedSandbox) => Promise<SectionResult>,
+): Promise<SectionResult> {
+  const tenant = await startTenant(options);
+  try {
+    return await run(tenant);
+  } finally {
+    await tenant.close();
+  }
+}
+
+async function runAll(plan: Plan): Promise<SectionResult[]> {
+  return [
+    await withTenant({}, (t) => coldStart(t, { runs: plan.coldStarts, progress })),
+    await withTenant({}, (t) => perCallOverhead(t, { calls: plan.perCall, progress })),
+    await withTenant({}, (t) => requestsPerCall(t, { progress })),
+    await withTenant({}, (t) => payloadSize(t)),
+    await concurrency({ calls: 100, bursts: plan.bursts, latencyMs: 50, progress }),
+    await withTenant(
+      {},
+      (t) =>
+        memoryUnderLoad(t, { calls: plan.loadCalls, concurrency: 8, heapCapMib: 64, progress }),
+    ),
+    await scale({
+      tenantSizes: [1_000, 100_000],
+      results: plan.scaleResults,
+      pageSize: 50,
+      progress,
+    }),
+    await withTenant({}, (t) => toolWeight(t)),
+  ];
+}
+
+function detailText(table: DetailTable): string {
+  return `## ${table.title}\n\n${table.intro}\n\n${markdownTable(table.header, table.body)}\n`;
+}
+
+/** Formats the file the way `deno fmt --check` expects (bench/ is checked with the rest). */
+async function denoFmt(path: URL): Promise<void> {
+  const { success } = await new Deno.Command(Deno.execPath(), {
+    args: ["fmt", "--quiet", path.pathname],
+    stdout: "null",
+    stderr: "inherit",
+  }).output();
+  if (!success) progress("deno fmt failed on RESULTS.md: run `deno fmt bench/RESULTS.md`");
+}
+
+async function main(args: string[]): Promise<void> {
+  const quick = args.includes("--quick");
+  const started = performance.now();
+  const sections = await runAll(quick ? QUICK : FULL);
+  const seconds = (performance.now() - started) / 1000;
+  const rows = sections.flatMap((s) => s.rows).sort((a, b) => a.item - b.item);
+  const details = sections.flatMap((s) => s.details ?? []);
+  const text = [
+    "# Benchmarks",
+    "",
+    `Measured by \`deno task bench\` on ${new Date().toISOString().slice(0, 10)} in ${
+      fmt(seconds)
+    } s${quick ? " (--quick: few repetitions, not representative)" : ""}.`,
+    "",
+    `Machine: ${await describeMachine()}.`,
+    "",
+    mainTable(rows),
+    "",
+    ...details.map(detailText),
+    rowsText(),
+    caveatsText(),
+  ].join("\n");
+  if (quick) {
+    console.log(text);
+    return;
+  }
+  await Deno.writeTextFile(RESULTS, text);
+  await denoFmt(RESULTS);
+  console.log(await Deno.readTextFile(RESULTS));
+  progress(`written to bench/RESULTS.md in ${fmt(seconds)} s`);
+}
+
+if (import.meta.main) await main(Deno.args);

@@ -1,0 +1,169 @@
+/**
+ * 6. Memory under load: the spawned server's RSS after 100 tool calls and after 10,000; then the
+ * same calls with V8's heap capped, which tells garbage not yet collected from memory retained.
+ */
+
+import type { ServedSandbox } from "../lib/sandbox/mod.ts";
+import { type Row, type SectionResult, valueRow } from "./report.ts";
+import { type ProcessMemory, type ServerProcess, startServer } from "./server_process.ts";
+import { fmt, MIB_FROM_KIB, show, showSpread, summarize } from "./stats.ts";
+import { serverEnv, serverFlags } from "./tenant.ts";
+
+/** Options of {@linkcode memoryUnderLoad}. */
+export interface MemoryOptions {
+  calls: number;
+  /** Calls in flight at once (a busy agent with parallel tool calls). */
+  concurrency: number;
+  /** V8 old-space cap of the diagnostic run, in MiB (0: no diagnostic run). */
+  heapCapMib: number;
+  progress(line: string): void;
+}
+
+const FIRST_SAMPLE = 100;
+const SAMPLE_EVERY = 1_000;
+
+/** Ids the calls cycle through. */
+interface Ids {
+  companies: number[];
+  tickets: number[];
+  contacts: number[];
+}
+
+/** What one run of calls measured. */
+interface Load {
+  early: ProcessMemory;
+  late: ProcessMemory;
+  /** RSS every {@linkcode SAMPLE_EVERY} calls, in KiB. */
+  samples: number[];
+  callsPerSecond: number;
+  errors: number;
+}
+
+/** The soak test's mix: a company, a ticket search, a ticket, a contact. */
+function call(i: number, ids: Ids): [string, Record<string, unknown>] {
+  const company = ids.companies[i % ids.companies.length];
+  switch (i % 4) {
+    case 0:
+      return ["get_company", { id: company }];
+    case 1:
+      return ["search_tickets", { limit: 1 + (i % 10), companyID: company }];
+    case 2:
+      return ["get_ticket", { id: ids.tickets[i % ids.tickets.length] }];
+    default:
+      return ["get_contact", { id: ids.contacts[i % ids.contacts.length] }];
+  }
+}
+
+/** Calls `from` to `to` with `width` in flight; returns how many were error results. */
+async function run(
+  server: ServerProcess,
+  ids: Ids,
+  range: { from: number; to: number; width: number },
+): Promise<number> {
+  let next = range.from;
+  let errors = 0;
+  await Promise.all(Array.from({ length: range.width }, async () => {
+    while (next < range.to) {
+      const [name, args] = call(next++, ids);
+      if ((await server.callTool(name, args)).result.isError) errors++;
+    }
+  }));
+  return errors;
+}
+
+async function load(
+  tenant: ServedSandbox,
+  options: MemoryOptions,
+  extraFlags: string[],
+): Promise<Load> {
+  const flags = [...await serverFlags(), ...extraFlags];
+  const server = await startServer({ flags, env: serverEnv(tenant) });
+  try {
+    const ids: Ids = {
+      companies: tenant.sandbox.records("Companies").slice(1, 40).map((r) => r.id as number),
+      tickets: tenant.sandbox.records("Tickets").slice(0, 40).map((r) => r.id as number),
+      contacts: tenant.sandbox.records("Contacts").slice(0, 40).map((r) => r.id as number),
+    };
+    const width = options.concurrency;
+    const started = performance.now();
+    let errors = await run(server, ids, { from: 0, to: FIRST_SAMPLE, width });
+    const early = await server.memory();
+    const samples: number[] = [];
+    for (let done = FIRST_SAMPLE; done < options.calls;) {
+      const to = Math.min(options.calls, Math.ceil((done + 1) / SAMPLE_EVERY) * SAMPLE_EVERY);
+      errors += await run(server, ids, { from: done, to, width });
+      done = to;
+      const memory = await server.memory();
+      samples.push(memory.rssKib);
+      const label = extraFlags.length > 0 ? ` (${extraFlags.join(" ")})` : "";
+      options.progress(
+        `memory${label}: ${fmt(done)} calls, RSS ${show(memory.rssKib, MIB_FROM_KIB)}`,
+      );
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const late = await server.memory();
+    return { early, late, samples, callsPerSecond: options.calls / seconds, errors };
+  } finally {
+    await server.close();
+  }
+}
+
+function growth(result: Load): string {
+  const kib = result.late.rssKib - result.early.rssKib;
+  return `${kib >= 0 ? "+" : ""}${show(kib, MIB_FROM_KIB)}`;
+}
+
+function peak(result: Load): string {
+  return result.late.peakKib === undefined ? "n/a" : show(result.late.peakKib, MIB_FROM_KIB);
+}
+
+/** `options.calls` calls, RSS sampled after the first 100 and every 1,000 after that. */
+export async function memoryUnderLoad(
+  tenant: ServedSandbox,
+  options: MemoryOptions,
+): Promise<SectionResult> {
+  const plain = await load(tenant, options, []);
+  const calls = fmt(options.calls);
+  const rows: Row[] = [
+    valueRow(6, `Server RSS after ${fmt(FIRST_SAMPLE)} tool calls`, {
+      value: show(plain.early.rssKib, MIB_FROM_KIB),
+      notes: "get_company, search_tickets, get_ticket, get_contact in turn, " +
+        `${options.concurrency} in flight`,
+    }),
+    {
+      item: 6,
+      measure: `Server RSS after ${calls} tool calls`,
+      value: show(plain.late.rssKib, MIB_FROM_KIB),
+      spread: showSpread(summarize(plain.samples), MIB_FROM_KIB),
+      runs: `${plain.samples.length} samples`,
+      notes: `value: at the end; spread: samples every ${fmt(SAMPLE_EVERY)} calls; peak ` +
+        `(VmHWM) ${peak(plain)}; ${fmt(plain.callsPerSecond)} calls/s; ${plain.errors} tool errors`,
+    },
+    valueRow(6, `RSS growth from ${fmt(FIRST_SAMPLE)} to ${calls} calls`, {
+      value: growth(plain),
+      notes: "no GC is forced: V8 grows its heap before it collects (see the next row)",
+    }),
+  ];
+  if (options.heapCapMib > 0) {
+    const flag = `--v8-flags=--max-old-space-size=${options.heapCapMib}`;
+    const capped = await load(tenant, options, [flag]);
+    rows.push(
+      valueRow(
+        6,
+        `Same ${calls} calls with V8's old space capped at ${options.heapCapMib} MiB: RSS growth`,
+        {
+          value: growth(capped),
+          notes:
+            `diagnostic, \`${flag}\` is not a production flag: RSS ${
+              show(capped.early.rssKib, MIB_FROM_KIB)
+            } → ${show(capped.late.rssKib, MIB_FROM_KIB)}, peak ${
+              peak(capped)
+            }; ${capped.errors} ` +
+            `tool errors; ${fmt(capped.callsPerSecond)} calls/s (V8 collects far more often). ` +
+            "Memory retained per call would grow (or fail) under the cap too",
+        },
+      ),
+    );
+  }
+  return { rows };
+}

@@ -1,0 +1,59 @@
+/** The explanations RESULTS.md carries under the numbers. */
+
+/** What each item of the table measures, and how. */
+export function rowsText(): string {
+  return `## What the rows mean
+
+Every server is \`deno run <the flags of deno task start, plus 127.0.0.1 in --allow-net> main.ts\`,
+spawned by the bench and driven in JSON-RPC over its stdin and stdout (protocol 2025-11-25), with
+the simulated Autotask tenant (\`lib/sandbox\`) served over HTTP on 127.0.0.1. Times are wall-clock
+in the bench process; memory is the server process's VmRSS/VmHWM from \`/proc/<pid>/status\`.
+Spreads are min–max below 20 samples and p10–p90 from 20 on.
+
+1. **Cold start**: spawn → \`initialize\` → \`tools/list\` answered, after one unmeasured start.
+   RSS is read right then.
+2. **Per-call overhead**: the same call repeated with warm caches, one at a time; the library row
+   replays the exact query body the tool sent (taken from the tenant's log) with \`AutotaskClient\`
+   in the bench process. The difference is paired per iteration: what the MCP layer adds
+   (argument validation, labels and names from cache, shaping, JSON over two pipes).
+3. **Requests per tool call**: counted in the tenant's request log. Each seed tool gets a fresh
+   server; cold is its first call, warm its second (same ids, new names for writes).
+4. **Bytes per result**: the text block the model reads (warm call) against the JSON of the full
+   Autotask records holding the same data.
+5. **Concurrency**: 100 tool calls sent at once (search_tickets, get_company, search_contacts in
+   turn) to a tenant that holds each request 50 ms and allows 3 at a time per entity, after one
+   unmeasured burst. The floor is the least time the tenant's limits allow for the requests made.
+6. **Memory under load**: 10,000 calls (get_company, search_tickets, get_ticket, get_contact in
+   turn, 8 in flight) through one server; RSS after the first 100 and every 1,000 after that.
+   Then the same calls through a server whose V8 old space is capped at 64 MiB (a diagnostic flag,
+   not a production one): memory kept per call would grow, or fail, there too.
+7. **Scale**: \`search_tickets\` for open tickets, 50 per page, followed by cursor, on a fresh
+   tenant of each size, 200 pages each (the 1,000-ticket tenant runs out of matches and is paged
+   through again from the first page); the first page is unmeasured (caches). "The tenant's own
+   time" is what the simulated tenant spent answering (from its log); the rest is the server, the
+   client library and loopback.
+8. **Tool-definition weight**: the JSON of the \`tools/list\` result (tokens ≈ bytes / 4).
+`;
+}
+
+/** What the numbers do not say. */
+export function caveatsText(): string {
+  return `## Caveats
+
+- Loopback, not the internet: a real Autotask zone answers in tens to hundreds of milliseconds,
+  which dwarfs every per-call cost here. The tenant runs in the bench process and shares the CPU
+  with the server, so on few cores both slow each other down.
+- Cold start assumes Deno's module cache is warm. A first run after install (or after a change to
+  main.ts's imports) also transpiles and, for a fresh \`DENO_DIR\`, downloads the npm packages;
+  the unmeasured first start absorbs that. A compiled binary (\`deno compile\`) starts differently
+  and is not measured (it cannot be built here).
+- RSS includes garbage V8 has not collected yet: the server runs with its production flags, so no
+  GC is forced, and V8 lets the heap grow before it collects hard. The capped run of item 6 is the
+  check for memory actually retained.
+- Memory comes from \`/proc/<pid>/status\` (Linux), read through \`cat\` because Deno grants
+  /proc only with --allow-all; elsewhere \`ps\` gives RSS without a peak. Windows is not supported.
+- The simulated tenant's data and query engine are not Autotask's: request counts are exact, times
+  of the tenant itself are not representative.
+- Tool counts, \`tools/list\` sizes and the seed tools' requests change as tools are added.
+`;
+}

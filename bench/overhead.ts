@@ -1,0 +1,134 @@
+/**
+ * 2. Per-call overhead: a tool call through MCP (stdio, spawned server) against the identical
+ * Autotask request made by the client library alone; the difference is the server's own cost.
+ */
+
+import type { AutotaskClient } from "../lib/autotask/client.ts";
+import type { Filter } from "../lib/autotask/query.ts";
+import type { ServedSandbox } from "../lib/sandbox/mod.ts";
+import { type Row, type SectionResult, summaryRow } from "./report.ts";
+import { type ServerProcess, startServer } from "./server_process.ts";
+import { fmt, MS, summarize } from "./stats.ts";
+import { libraryClient, serverEnv, serverFlags } from "./tenant.ts";
+
+/** Options of {@linkcode perCallOverhead}. */
+export interface OverheadOptions {
+  calls: number;
+  progress(line: string): void;
+}
+
+/** Calls before timing starts: fills the caches (picklists, names, budget) on both paths. */
+const WARM_UP = 20;
+
+/** The query body a tool sent, as the tenant logged it. */
+interface LoggedQuery {
+  filter: Filter[];
+  IncludeFields?: string[];
+  MaxRecords?: number;
+}
+
+function lastQuery(tenant: ServedSandbox, entity: string): LoggedQuery {
+  const entry = tenant.sandbox.log.findLast((e) =>
+    e.method === "POST" && e.entity === entity && /\/query$/i.test(e.path)
+  );
+  if (!entry) throw new Error(`The tool sent no ${entity} query: adapt bench/overhead.ts`);
+  return entry.body as LoggedQuery;
+}
+
+async function timed(run: () => Promise<unknown>): Promise<number> {
+  const started = performance.now();
+  await run();
+  return performance.now() - started;
+}
+
+/** The two paths to the same tenant. */
+interface Paths {
+  tenant: ServedSandbox;
+  server: ServerProcess;
+  library: AutotaskClient;
+}
+
+/** A tool call and the entity its one Autotask query reads. */
+interface Probe {
+  name: string;
+  args: Record<string, unknown>;
+  entity: string;
+}
+
+async function compare(paths: Paths, tool: Probe, options: OverheadOptions): Promise<Row[]> {
+  const { tenant, server, library } = paths;
+  const callTool = () => server.callOk(tool.name, tool.args);
+  for (let i = 0; i < WARM_UP; i++) await callTool();
+  const query = lastQuery(tenant, tool.entity);
+  const callLibrary = () =>
+    library.query(tool.entity, {
+      filter: query.filter,
+      includeFields: query.IncludeFields,
+      maxRecords: query.MaxRecords,
+    });
+  for (let i = 0; i < WARM_UP; i++) await callLibrary();
+
+  const viaMcp: number[] = [];
+  const viaLibrary: number[] = [];
+  const differences: number[] = [];
+  tenant.sandbox.resetStats();
+  const libraryBefore = library.stats().requests;
+  // Interleaved, so both paths see the same machine state.
+  for (let i = 0; i < options.calls; i++) {
+    const mcp = await timed(callTool);
+    const lib = await timed(callLibrary);
+    viaMcp.push(mcp);
+    viaLibrary.push(lib);
+    differences.push(mcp - lib);
+  }
+  const libraryRequests = library.stats().requests - libraryBefore;
+  const mcpRequests = tenant.sandbox.log.length - libraryRequests;
+  options.progress(`${tool.name}: ${options.calls} calls on each path`);
+  const perCall = (n: number) => fmt(n / options.calls, 2);
+  const { bytes } = await server.callTool(tool.name, tool.args);
+  return [
+    summaryRow(2, `\`${tool.name}\` through MCP (stdio, spawned server)`, {
+      summary: summarize(viaMcp),
+      unit: MS,
+      notes: `${perCall(mcpRequests)} Autotask requests per call; answer ${fmt(bytes)} B`,
+    }),
+    summaryRow(2, `\`${tool.name}\`: the same Autotask request by \`AutotaskClient\` alone`, {
+      summary: summarize(viaLibrary),
+      unit: MS,
+      notes: `${perCall(libraryRequests)} Autotask requests per call`,
+    }),
+    summaryRow(2, `\`${tool.name}\`: the server's own cost (MCP − library, paired)`, {
+      summary: summarize(differences),
+      unit: MS,
+      notes: "validation, labels and names from cache, shaping, JSON-RPC over pipes",
+    }),
+  ];
+}
+
+/** get_ticket and search_tickets, each `calls` times on both paths. */
+export async function perCallOverhead(
+  tenant: ServedSandbox,
+  options: OverheadOptions,
+): Promise<SectionResult> {
+  const server = await startServer({ flags: await serverFlags(), env: serverEnv(tenant) });
+  const paths: Paths = { tenant, server, library: libraryClient(tenant) };
+  try {
+    const ticket = tenant.sandbox.records("Tickets")[0];
+    return {
+      rows: [
+        ...await compare(paths, {
+          name: "get_ticket",
+          args: { id: ticket.id },
+          entity: "Tickets",
+        }, options),
+        ...await compare(paths, {
+          name: "search_tickets",
+          args: { openOnly: true, limit: 25 },
+          entity: "Tickets",
+        }, options),
+      ],
+    };
+  } finally {
+    await server.close();
+  }
+}
