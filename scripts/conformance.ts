@@ -21,17 +21,10 @@ export interface ScenarioResult {
   ms: number;
 }
 
+import { childEnv } from "./child_env.ts";
+
 const ROOT = new URL("..", import.meta.url).pathname;
 const LISTENING = /serving MCP over Streamable HTTP at (http:\/\/[^\s/]+)\/mcp/;
-
-function childEnv(): Record<string, string> {
-  const env: Record<string, string> = { NO_COLOR: "1" };
-  for (const name of ["HOME", "PATH", "DENO_DIR", "XDG_CACHE_HOME", "NPM_CONFIG_REGISTRY"]) {
-    const value = Deno.env.get(name);
-    if (value) env[name] = value;
-  }
-  return env;
-}
 
 /** The `deno task sandbox` flags with loopback listening allowed on any port. */
 async function sandboxHttpFlags(): Promise<string[]> {

@@ -1,5 +1,6 @@
 /** Test harness: the simulated tenant over HTTP and the server spawned with the users' permission flags. */
 
+import { childEnv } from "../scripts/child_env.ts";
 import { Client, StdioClientTransport } from "./deps.ts";
 import {
   SANDBOX_CREDENTIALS,
@@ -66,23 +67,13 @@ export interface ConnectOptions {
   era?: "legacy" | "modern";
 }
 
-function baseEnv(): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const name of ["HOME", "PATH", "DENO_DIR", "XDG_CACHE_HOME"]) {
-    const value = Deno.env.get(name);
-    if (value) env[name] = value;
-  }
-  env.NO_COLOR = "1";
-  return env;
-}
-
 /** Spawns `deno run <flags> main.ts` and connects the official MCP client over stdio. */
 export async function connectStdio(options: ConnectOptions = {}): Promise<StdioSession> {
   const flags = options.flags ?? await productionFlagsPlusLoopback();
   const transport = new StdioClientTransport({
     command: Deno.execPath(),
     args: ["run", ...flags, `${ROOT}main.ts`, ...(options.args ?? [])],
-    env: { ...baseEnv(), ...options.env },
+    env: { ...childEnv(), ...options.env },
     stderr: "pipe",
     cwd: ROOT,
   });
@@ -143,7 +134,7 @@ export async function runToExit(
 ): Promise<{ code: number; stderr: string; stdout: string }> {
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", ...flags, `${ROOT}main.ts`, ...args],
-    env: { ...baseEnv(), ...env },
+    env: { ...childEnv(), ...env },
     clearEnv: true,
     stdin: "null",
     stdout: "piped",

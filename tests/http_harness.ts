@@ -1,19 +1,10 @@
 /** HTTP test harness: the server spawned in HTTP mode, MCP clients over HTTP, raw requests. */
 
+import { childEnv } from "../scripts/child_env.ts";
 import { Client, SSEClientTransport, StreamableHTTPClientTransport } from "./deps.ts";
 import { productionFlagsPlusLoopback } from "./harness.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
-
-function baseEnv(): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const name of ["HOME", "PATH", "DENO_DIR", "XDG_CACHE_HOME"]) {
-    const value = Deno.env.get(name);
-    if (value) env[name] = value;
-  }
-  env.NO_COLOR = "1";
-  return env;
-}
 
 /** A server process listening over HTTP. */
 export interface HttpServerProcess {
@@ -41,7 +32,7 @@ export async function startHttpServer(options: StartOptions = {}): Promise<HttpS
   const flags = options.flags ?? await productionFlagsPlusLoopback();
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", ...flags, `${ROOT}main.ts`, ...(options.args ?? ["--http"])],
-    env: { ...baseEnv(), PORT: "0", ...options.env },
+    env: { ...childEnv(), PORT: "0", ...options.env },
     clearEnv: true,
     stdin: "null",
     stdout: "piped",

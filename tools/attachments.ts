@@ -8,6 +8,7 @@ import {
   getOutput,
   getRecord,
   idSchema,
+  internalPublish,
   pagingShape,
   picklistSchema,
   readOne,
@@ -20,7 +21,6 @@ import {
 import { jsonLength } from "../lib/mcp/shape.ts";
 import { defineTool, InputError, type ToolContext, type ToolDef } from "../lib/mcp/tool.ts";
 import { cleanText } from "../lib/mcp/untrusted.ts";
-import { internalPublish } from "./notes.ts";
 
 /**
  * Largest file download_ticket_attachment returns (decoded bytes). The

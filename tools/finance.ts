@@ -2,7 +2,6 @@
 
 import * as z from "zod";
 import type { AutotaskRecord } from "../lib/autotask/client.ts";
-import { eq } from "../lib/autotask/query.ts";
 import { extraSchema, prepareExtra } from "../lib/mcp/changes.ts";
 import {
   createAndReport,
@@ -15,8 +14,8 @@ import {
   picklistSchema,
   readOne,
   resolvePicklists,
-  runSearch,
   searchOutput,
+  searchTicketChildren,
   searchTool,
   writeOutput,
 } from "../lib/mcp/common.ts";
@@ -146,20 +145,13 @@ export const financeTools: ToolDef[] = [
     openWorld: false,
     input: z.object({ ticketID: idSchema, ...pagingShape }),
     output: searchOutput,
-    handler: async ({ ticketID, limit, cursor }, ctx) => {
-      const result = await runSearch(ctx, "TicketCharges", {
-        filter: [eq("ticketID", ticketID)],
+    handler: ({ ticketID, limit, cursor }, ctx) =>
+      searchTicketChildren(ctx, "TicketCharges", ticketID, {
         limit,
         cursor,
         fields: CHARGE_FIELDS,
         openWorld: false,
-      });
-      // An empty list for a ticket that does not exist would mislead.
-      if (!cursor && (result.items as unknown[]).length === 0) {
-        await getRecord(ctx, "Tickets", ticketID, "Ticket");
-      }
-      return result;
-    },
+      }),
   }) as unknown as ToolDef,
   defineTool({
     name: "create_ticket_charge",

@@ -1,7 +1,6 @@
 /** Note tools: a ticket's notes, company notes and project notes (project notes internal by default). */
 
 import * as z from "zod";
-import { eq } from "../lib/autotask/query.ts";
 import {
   createAndReport,
   dateTimeSchema,
@@ -9,18 +8,17 @@ import {
   getRecord,
   getTool,
   idSchema,
+  internalPublish,
   pagingShape,
+  pickDefault,
   picklistSchema,
   resolvePicklists,
-  runSearch,
   searchOutput,
+  searchTicketChildren,
   searchTool,
   writeOutput,
 } from "../lib/mcp/common.ts";
-import { defineTool, InputError, type ToolContext, type ToolDef } from "../lib/mcp/tool.ts";
-
-/** `publish` value "Internal Project Team": never shown to the customer. */
-const PUBLISH_INTERNAL = 2;
+import { defineTool, type ToolContext, type ToolDef } from "../lib/mcp/tool.ts";
 
 const TICKET_NOTE_FIELDS = [
   "id",
@@ -57,48 +55,6 @@ const PROJECT_NOTE_FIELDS = [
   "creatorResourceID",
 ];
 
-/** "1 (Phone Call), 2 (Meeting)": the tenant's active values, for error messages. */
-async function choices(ctx: ToolContext, entity: string, field: string): Promise<string> {
-  const values = await ctx.picklists.values(entity, field, { signal: ctx.signal });
-  return values.map((v) => `${v.value} (${v.label})`).join(", ");
-}
-
-/**
- * The tenant's default for a picklist the caller left out, else its first
- * active value (`firstIfNoDefault`), else an error listing the choices.
- */
-async function pickDefault(
-  ctx: ToolContext,
-  entity: string,
-  field: string,
-  firstIfNoDefault: boolean,
-): Promise<number | string> {
-  const value = await ctx.picklists.defaultValue(entity, field, ctx.signal);
-  if (value !== undefined) return value;
-  const values = await ctx.picklists.values(entity, field, { signal: ctx.signal });
-  if (firstIfNoDefault && values.length > 0) {
-    const first = values[0].value;
-    return /^-?\d+$/.test(first) ? Number(first) : first;
-  }
-  throw new InputError(
-    `Pass ${field}: this tenant has no default. Values: ${await choices(ctx, entity, field)}`,
-  );
-}
-
-/**
- * Publish level 2 (internal) for `entity`, refusing to guess when the tenant
- * lacks it. Never the tenant's `isDefaultValue`, which can be the public level.
- */
-export async function internalPublish(ctx: ToolContext, entity: string): Promise<number> {
-  if (!await ctx.picklists.has(entity, "publish", PUBLISH_INTERNAL, ctx.signal)) {
-    throw new InputError(
-      `This tenant has no internal publish level ${PUBLISH_INTERNAL} for ${entity}: pass publish ` +
-        `explicitly (${await choices(ctx, entity, "publish")})`,
-    );
-  }
-  return PUBLISH_INTERNAL;
-}
-
 /** Adds the tenant's labels of the given picklist fields of `record` to `item`. */
 async function withLabels(
   ctx: ToolContext,
@@ -129,20 +85,13 @@ export const noteTools: ToolDef[] = [
     openWorld: true,
     input: z.object({ ticketID: idSchema, ...pagingShape }),
     output: searchOutput,
-    handler: async ({ ticketID, limit, cursor }, ctx) => {
-      const result = await runSearch(ctx, "TicketNotes", {
-        filter: [eq("ticketID", ticketID)],
+    handler: ({ ticketID, limit, cursor }, ctx) =>
+      searchTicketChildren(ctx, "TicketNotes", ticketID, {
         limit,
         cursor,
         fields: TICKET_NOTE_FIELDS,
         openWorld: true,
-      });
-      // An empty list may mean a wrong ticket id: say which.
-      if (!cursor && (result.items as unknown[]).length === 0) {
-        await getRecord(ctx, "Tickets", ticketID, "Ticket");
-      }
-      return result;
-    },
+      }),
   }) as unknown as ToolDef,
   getTool({
     name: "get_ticket_note",
@@ -189,7 +138,7 @@ export const noteTools: ToolDef[] = [
     handler: async (args, ctx) => {
       await getRecord(ctx, "Companies", args.companyID, "Company");
       const record = defined({ ...args });
-      record.actionType ??= await pickDefault(ctx, "CompanyNotes", "actionType", false);
+      record.actionType ??= await pickDefault(ctx, "CompanyNotes", "actionType");
       const resolved = await resolvePicklists(ctx, "CompanyNotes", record);
       const result = await createAndReport(ctx, "CompanyNotes", resolved, {
         parentId: args.companyID,
@@ -240,7 +189,7 @@ export const noteTools: ToolDef[] = [
       const record = defined({ ...args });
       // Never the tenant's isDefaultValue: here it is the public level.
       record.publish ??= await internalPublish(ctx, "ProjectNotes");
-      record.noteType ??= await pickDefault(ctx, "ProjectNotes", "noteType", true);
+      record.noteType ??= await pickDefault(ctx, "ProjectNotes", "noteType", { firstActive: true });
       record.isAnnouncement ??= false;
       const resolved = await resolvePicklists(ctx, "ProjectNotes", record);
       const result = await createAndReport(ctx, "ProjectNotes", resolved, {

@@ -9,13 +9,14 @@ import {
   defined,
   getTool,
   idSchema,
+  pickDefault,
   picklistSchema,
   resolvePicklists,
   searchTool,
   writeOutput,
 } from "../lib/mcp/common.ts";
 import { extraSchema, prepareExtra } from "../lib/mcp/changes.ts";
-import { defineTool, InputError, type ToolContext, type ToolDef } from "../lib/mcp/tool.ts";
+import { defineTool, type ToolContext, type ToolDef } from "../lib/mcp/tool.ts";
 
 /** Fallback status when the tenant marks no default; Autotask's system value for Active. */
 const STATUS_ACTIVE = 1;
@@ -38,12 +39,6 @@ const SEARCH_FIELDS = [
   "closedDate",
   "lostDate",
 ];
-
-/** "1 (Active), 2 (Lost)": the tenant's active values, for error messages. */
-async function choices(ctx: ToolContext, field: string): Promise<string> {
-  const values = await ctx.picklists.values("Opportunities", field, { signal: ctx.signal });
-  return values.map((v) => `${v.value} (${v.label})`).join(", ");
-}
 
 /**
  * What "open" means for this tenant. Opportunity status is a system picklist
@@ -146,30 +141,13 @@ export const opportunityTools: ToolDef[] = [
         ...defined({ ...args }),
       };
       if (record.status === undefined) {
-        let status = await ctx.picklists.defaultValue("Opportunities", "status", ctx.signal);
-        if (
-          status === undefined &&
-          await ctx.picklists.has("Opportunities", "status", STATUS_ACTIVE, ctx.signal)
-        ) {
-          status = STATUS_ACTIVE;
-        }
-        if (status === undefined) {
-          throw new InputError(
-            "This tenant has no default opportunity status: pass status, one of " +
-              await choices(ctx, "status"),
-          );
-        }
-        record.status = status;
+        record.status = await pickDefault(ctx, "Opportunities", "status", {
+          system: STATUS_ACTIVE,
+          tenantFirst: true,
+        });
       }
       if (record.stage === undefined) {
-        const stage = await ctx.picklists.defaultValue("Opportunities", "stage", ctx.signal);
-        if (stage === undefined) {
-          throw new InputError(
-            "This tenant has no default opportunity stage: pass stage, one of " +
-              await choices(ctx, "stage"),
-          );
-        }
-        record.stage = stage;
+        record.stage = await pickDefault(ctx, "Opportunities", "stage");
       }
       const resolved = await resolvePicklists(ctx, "Opportunities", record);
       return await createAndReport(ctx, "Opportunities", resolved, {

@@ -7,12 +7,13 @@ import {
   defined,
   getTool,
   idSchema,
+  pickDefault,
   picklistSchema,
   resolvePicklists,
   searchTool,
   writeOutput,
 } from "../lib/mcp/common.ts";
-import { defineTool, InputError, type ToolContext, type ToolDef } from "../lib/mcp/tool.ts";
+import { defineTool, InputError, type ToolDef } from "../lib/mcp/tool.ts";
 
 /** Autotask's system value for a new project (the same in every tenant). */
 const STATUS_NEW = 1;
@@ -20,12 +21,6 @@ const STATUS_NEW = 1;
 const STATUS_COMPLETE = 5;
 /** Autotask's system projectType value for a client project. */
 const TYPE_CLIENT = 5;
-
-/** "2 (Proposal), 5 (Client)": the tenant's active values, for error messages. */
-async function choices(ctx: ToolContext, field: string): Promise<string> {
-  const values = await ctx.picklists.values("Projects", field, { signal: ctx.signal });
-  return values.map((v) => `${v.value} (${v.label})`).join(", ");
-}
 
 const SEARCH_FIELDS = [
   "id",
@@ -123,25 +118,14 @@ export const projectTools: ToolDef[] = [
       }
       const record = defined({ ...args });
       if (record.projectType === undefined) {
-        if (!await ctx.picklists.has("Projects", "projectType", TYPE_CLIENT, ctx.signal)) {
-          throw new InputError(
-            "This tenant has no Client project type (5): pass projectType, one of " +
-              await choices(ctx, "projectType"),
-          );
-        }
-        record.projectType = TYPE_CLIENT;
+        // Client (5) is Autotask's system value; a tenant's other default is not assumed.
+        record.projectType = await pickDefault(ctx, "Projects", "projectType", {
+          system: TYPE_CLIENT,
+          tenantDefault: false,
+        });
       }
       if (record.status === undefined) {
-        const status = await ctx.picklists.has("Projects", "status", STATUS_NEW, ctx.signal)
-          ? STATUS_NEW
-          : await ctx.picklists.defaultValue("Projects", "status", ctx.signal);
-        if (status === undefined) {
-          throw new InputError(
-            "This tenant has no New project status (1) and no default: pass status, one of " +
-              await choices(ctx, "status"),
-          );
-        }
-        record.status = status;
+        record.status = await pickDefault(ctx, "Projects", "status", { system: STATUS_NEW });
       }
       const resolved = await resolvePicklists(ctx, "Projects", record);
       return await createAndReport(ctx, "Projects", resolved, {

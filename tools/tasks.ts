@@ -9,12 +9,13 @@ import {
   getRecord,
   getTool,
   idSchema,
+  pickDefault,
   picklistSchema,
   resolvePicklists,
   searchTool,
   writeOutput,
 } from "../lib/mcp/common.ts";
-import { defineTool, InputError, type ToolContext, type ToolDef } from "../lib/mcp/tool.ts";
+import { defineTool, InputError, type ToolDef } from "../lib/mcp/tool.ts";
 
 /** Autotask's system taskType value for Fixed Work. */
 const TYPE_FIXED_WORK = 1;
@@ -35,12 +36,6 @@ const SEARCH_FIELDS = [
   "estimatedHours",
   "remainingHours",
 ];
-
-/** "1 (New), 5 (Complete)": the tenant's active values, for error messages. */
-async function choices(ctx: ToolContext, field: string): Promise<string> {
-  const values = await ctx.picklists.values("Tasks", field, { signal: ctx.signal });
-  return values.map((v) => `${v.value} (${v.label})`).join(", ");
-}
 
 /** The task toolset. */
 export const taskTools: ToolDef[] = [
@@ -120,31 +115,13 @@ export const taskTools: ToolDef[] = [
       if (record.status === undefined) {
         // Task status is not one of the system values Autotask documents: the
         // tenant's own default wins, 1 is only the fallback.
-        let status = await ctx.picklists.defaultValue("Tasks", "status", ctx.signal);
-        if (
-          status === undefined && await ctx.picklists.has("Tasks", "status", STATUS_NEW, ctx.signal)
-        ) {
-          status = STATUS_NEW;
-        }
-        if (status === undefined) {
-          throw new InputError(
-            "This tenant has no default task status: pass status, one of " +
-              await choices(ctx, "status"),
-          );
-        }
-        record.status = status;
+        record.status = await pickDefault(ctx, "Tasks", "status", {
+          system: STATUS_NEW,
+          tenantFirst: true,
+        });
       }
       if (record.taskType === undefined) {
-        const taskType = await ctx.picklists.has("Tasks", "taskType", TYPE_FIXED_WORK, ctx.signal)
-          ? TYPE_FIXED_WORK
-          : await ctx.picklists.defaultValue("Tasks", "taskType", ctx.signal);
-        if (taskType === undefined) {
-          throw new InputError(
-            "This tenant has no Fixed Work task type (1) and no default: pass taskType, one of " +
-              await choices(ctx, "taskType"),
-          );
-        }
-        record.taskType = taskType;
+        record.taskType = await pickDefault(ctx, "Tasks", "taskType", { system: TYPE_FIXED_WORK });
       }
       if (
         typeof record.assignedResourceID === "number" && record.assignedResourceRoleID === undefined

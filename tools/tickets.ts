@@ -10,6 +10,8 @@ import {
   getRecord,
   getView,
   idSchema,
+  internalPublish,
+  pickDefault,
   picklistSchema,
   readOne,
   resolvePicklists,
@@ -20,7 +22,7 @@ import {
 } from "../lib/mcp/common.ts";
 import { changesSchema, checkChanges, extraSchema, prepareExtra } from "../lib/mcp/changes.ts";
 import { enrich, selectFields, untrustedFieldsIn } from "../lib/mcp/shape.ts";
-import { defineTool, InputError, type ToolContext, type ToolDef } from "../lib/mcp/tool.ts";
+import { defineTool, type ToolContext, type ToolDef } from "../lib/mcp/tool.ts";
 import type { AutotaskRecord } from "../lib/autotask/client.ts";
 import { eq, type Filter } from "../lib/autotask/query.ts";
 
@@ -30,8 +32,6 @@ const STATUS_COMPLETE = 5;
 const STATUS_NEW = 1;
 /** Default due date when none is given: this many hours from now. */
 const DEFAULT_DUE_HOURS = 24;
-/** `publish` value for "Internal Project Team": never visible to the customer. */
-const PUBLISH_INTERNAL = 2;
 
 const SEARCH_FIELDS = [
   "id",
@@ -343,20 +343,8 @@ export const ticketTools: ToolDef[] = [
         ...await prepareExtra(ctx, "Tickets", extra, args),
         ...defined({ ...args }),
       };
-      if (record.status === undefined) {
-        record.status = await ctx.picklists.has("Tickets", "status", STATUS_NEW, ctx.signal)
-          ? STATUS_NEW
-          : await ctx.picklists.defaultValue("Tickets", "status", ctx.signal);
-      }
-      if (record.priority === undefined) {
-        const priority = await ctx.picklists.defaultValue("Tickets", "priority", ctx.signal);
-        if (priority === undefined) {
-          throw new InputError(
-            "This tenant has no default ticket priority: pass priority (list_field_values shows them)",
-          );
-        }
-        record.priority = priority;
-      }
+      record.status ??= await pickDefault(ctx, "Tickets", "status", { system: STATUS_NEW });
+      record.priority ??= await pickDefault(ctx, "Tickets", "priority");
       if (record.dueDateTime === undefined) {
         record.dueDateTime = plusHours(DEFAULT_DUE_HOURS);
         notes.push(`dueDateTime defaulted to ${record.dueDateTime}`);
@@ -415,22 +403,8 @@ export const ticketTools: ToolDef[] = [
     handler: async (args, ctx) => {
       await getRecord(ctx, "Tickets", args.ticketID, "Ticket");
       const record = defined({ ...args });
-      if (record.publish === undefined) {
-        if (!await ctx.picklists.has("TicketNotes", "publish", PUBLISH_INTERNAL, ctx.signal)) {
-          throw new InputError(
-            "This tenant has no internal publish level 2: pass publish explicitly (list_field_values shows them)",
-          );
-        }
-        record.publish = PUBLISH_INTERNAL;
-      }
-      if (record.noteType === undefined) {
-        const noteType = await ctx.picklists.defaultValue("TicketNotes", "noteType", ctx.signal) ??
-          (await ctx.picklists.values("TicketNotes", "noteType", { signal: ctx.signal }))[0]?.value;
-        if (noteType === undefined) {
-          throw new InputError("Pass noteType: this tenant has no default note type");
-        }
-        record.noteType = noteType;
-      }
+      record.publish ??= await internalPublish(ctx, "TicketNotes");
+      record.noteType ??= await pickDefault(ctx, "TicketNotes", "noteType", { firstActive: true });
       const resolved = await resolvePicklists(ctx, "TicketNotes", record);
       const result = await createAndReport(ctx, "TicketNotes", resolved, {
         parentId: args.ticketID,

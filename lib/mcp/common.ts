@@ -2,6 +2,7 @@
 
 import * as z from "zod";
 import type { AutotaskRecord } from "../autotask/client.ts";
+import type { PicklistScalar } from "../autotask/picklists.ts";
 import { AutotaskError, isBudgetRefusal } from "../autotask/errors.ts";
 import { contains, eq, type Filter, type LeafOperator } from "../autotask/query.ts";
 import { enrich, jsonLength, selectFields, truncateLongText, untrustedFieldsIn } from "./shape.ts";
@@ -214,6 +215,23 @@ export async function runSearch(
 }
 
 /**
+ * One page of a ticket's child records (notes, charges, ...). An empty first
+ * page checks the ticket exists, so a wrong id is not mistaken for "none".
+ */
+export async function searchTicketChildren(
+  ctx: ToolContext,
+  entity: string,
+  ticketID: number,
+  options: { limit: number; cursor?: string; fields: string[]; openWorld: boolean },
+): Promise<Record<string, unknown>> {
+  const result = await runSearch(ctx, entity, { filter: [eq("ticketID", ticketID)], ...options });
+  if (!options.cursor && (result.items as unknown[]).length === 0) {
+    await getRecord(ctx, "Tickets", ticketID, "Ticket");
+  }
+  return result;
+}
+
+/**
  * Resolves every picklist field of `record` given as a label into its value,
  * using the tenant's own metadata (dependent picklists use their parent's value
  * from the same record).
@@ -244,6 +262,80 @@ export async function resolvePicklists(
     });
   }
   return out;
+}
+
+/** "1 (New), 5 (Complete)": the tenant's active values of a picklist, for error messages. */
+export async function picklistChoices(
+  ctx: ToolContext,
+  entity: string,
+  field: string,
+): Promise<string> {
+  const values = await ctx.picklists.values(entity, field, { signal: ctx.signal });
+  return values.map((v) => `${v.value} (${v.label})`).join(", ");
+}
+
+/** How {@linkcode pickDefault} chooses. */
+export interface DefaultChoice {
+  /** A value Autotask documents as a system value (ticket status 1 New), used when the tenant has it. */
+  system?: number;
+  /** Try the tenant's own default before the system value. */
+  tenantFirst?: boolean;
+  /** false: never fall back to the tenant's default. */
+  tenantDefault?: boolean;
+  /** Last resort: the first active value. */
+  firstActive?: boolean;
+}
+
+/**
+ * The value a create uses for a picklist the caller left out: the system
+ * value (when this tenant has it) and/or the tenant's default, in the order
+ * asked for; otherwise an error listing the tenant's values.
+ */
+export async function pickDefault(
+  ctx: ToolContext,
+  entity: string,
+  field: string,
+  choice: DefaultChoice = {},
+): Promise<PicklistScalar> {
+  const system = async () =>
+    choice.system !== undefined && await ctx.picklists.has(entity, field, choice.system, ctx.signal)
+      ? choice.system
+      : undefined;
+  const tenant = () =>
+    choice.tenantDefault === false
+      ? undefined
+      : ctx.picklists.defaultValue(entity, field, ctx.signal);
+  const value = choice.tenantFirst
+    ? await tenant() ?? await system()
+    : await system() ?? await tenant();
+  if (value !== undefined) return value;
+  if (choice.firstActive) {
+    const [first] = await ctx.picklists.values(entity, field, { signal: ctx.signal });
+    if (first) return /^-?\d+$/.test(first.value) ? Number(first.value) : first.value;
+  }
+  const wanted = choice.system !== undefined ? `value ${choice.system} and no default` : "default";
+  throw new InputError(
+    `This tenant has no ${entity} ${field} ${wanted}: pass ${field}, one of ` +
+      await picklistChoices(ctx, entity, field),
+  );
+}
+
+/** Autotask's publish level "Internal Project Team": never visible to the customer. */
+export const PUBLISH_INTERNAL = 2;
+
+/**
+ * Publish level 2 (internal) for notes and attachments the caller did not
+ * publish, refusing to guess when the tenant lacks it. Never the tenant's
+ * `isDefaultValue`, which can be the public level.
+ */
+export async function internalPublish(ctx: ToolContext, entity: string): Promise<number> {
+  if (!await ctx.picklists.has(entity, "publish", PUBLISH_INTERNAL, ctx.signal)) {
+    throw new InputError(
+      `This tenant has no internal publish level ${PUBLISH_INTERNAL} for ${entity}: pass publish ` +
+        `explicitly (${await picklistChoices(ctx, entity, "publish")})`,
+    );
+  }
+  return PUBLISH_INTERNAL;
 }
 
 /** Drops undefined values so only given fields are sent (sparse PATCH, minimal POST). */
