@@ -351,3 +351,37 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  ...opts,
+  name: "ticket_summary counts with the count endpoint and reports progress to a client that asks",
+  async fn() {
+    await withServer(async (tenant, { client }) => {
+      tenant.sandbox.resetStats();
+      const progress: { progress: number; total?: number }[] = [];
+      const result = await client.callTool(
+        { name: "ticket_summary", arguments: { groupBy: "status", openOnly: true } },
+        { onprogress: (p: { progress: number; total?: number }) => progress.push(p) },
+      );
+      assert.ok(!result.isError, JSON.stringify(result.content));
+      const out = result.structuredContent as Rec;
+      const tickets = tenant.sandbox.records("Tickets").filter((t) => t.status !== 5);
+      assert.equal(out.total, tickets.length);
+      for (const group of out.groups as Rec[]) {
+        assert.equal(
+          group.count,
+          tickets.filter((t) => t.status === group.value).length,
+          String(group.label),
+        );
+      }
+      const queries = tenant.sandbox.log.filter((e) => e.entity === "Tickets");
+      assert.ok(queries.some((e) => /\/query\/count$/i.test(e.path)), "counted by Autotask");
+      assert.ok(
+        !queries.some((e) => /\/query(\/next)?$/i.test(e.path.split("?")[0])),
+        "no ticket downloaded",
+      );
+      assert.ok(progress.length > 1, `progress notifications: ${progress.length}`);
+      assert.equal(progress.at(-1)!.progress, progress.at(-1)!.total);
+    }, { env: { AUTOTASK_TOOLSETS: "default,reports" } });
+  },
+});
