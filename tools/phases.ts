@@ -2,6 +2,7 @@
 
 import * as z from "zod";
 import {
+  assertInOrder,
   createAndReport,
   dateTimeSchema,
   defined,
@@ -59,9 +60,10 @@ export const phaseTools: ToolDef[] = [
     }),
     output: writeOutput,
     handler: async (args, ctx) => {
-      if (args.startDate && args.dueDate && Date.parse(args.dueDate) < Date.parse(args.startDate)) {
-        throw new InputError("dueDate is before startDate: swap them or fix one");
-      }
+      assertInOrder({ field: "startDate", value: args.startDate }, {
+        field: "dueDate",
+        value: args.dueDate,
+      });
       await getRecord(ctx, "Projects", args.projectID, "Project");
       if (args.parentPhaseID !== undefined) {
         const parent = await getRecord(ctx, "Phases", args.parentPhaseID, "Parent phase");

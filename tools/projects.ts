@@ -2,6 +2,7 @@
 
 import * as z from "zod";
 import {
+  assertInOrder,
   createAndReport,
   dateTimeSchema,
   defined,
@@ -110,12 +111,10 @@ export const projectTools: ToolDef[] = [
     }),
     output: writeOutput,
     handler: async (args, ctx) => {
-      if (Date.parse(args.endDateTime) < Date.parse(args.startDateTime)) {
-        throw new InputError(
-          `endDateTime ${args.endDateTime} is before startDateTime ${args.startDateTime}: ` +
-            "give an end on or after the start",
-        );
-      }
+      assertInOrder(
+        { field: "startDateTime", value: args.startDateTime },
+        { field: "endDateTime", value: args.endDateTime },
+      );
       const record = defined({ ...args });
       if (record.projectType === undefined) {
         // Client (5) is Autotask's system value; a tenant's other default is not assumed.

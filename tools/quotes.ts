@@ -5,6 +5,7 @@ import type { AutotaskRecord, FieldInfo } from "../lib/autotask/client.ts";
 import { eq } from "../lib/autotask/query.ts";
 import { extraSchema, prepareExtra } from "../lib/mcp/changes.ts";
 import {
+  assertInOrder,
   createAndReport,
   dateTimeSchema,
   defined,
@@ -199,14 +200,10 @@ export const quoteTools: ToolDef[] = [
         record.effectiveDate = today;
         notes.push(`effectiveDate defaulted to today (${today.slice(0, 10)})`);
       }
-      if (
-        Date.parse(String(record.expirationDate)) < Date.parse(String(record.effectiveDate))
-      ) {
-        throw new InputError(
-          `expirationDate ${args.expirationDate} is before effectiveDate ${record.effectiveDate}: ` +
-            `a quote is valid from effectiveDate to expirationDate`,
-        );
-      }
+      assertInOrder(
+        { field: "effectiveDate", value: record.effectiveDate },
+        { field: "expirationDate", value: record.expirationDate },
+      );
       if (record.contactID === undefined && typeof opportunity.contactID === "number") {
         record.contactID = opportunity.contactID;
       }

@@ -3,6 +3,7 @@
 import * as z from "zod";
 import { chooseRole } from "../lib/autotask/roles.ts";
 import {
+  assertInOrder,
   createAndReport,
   dateTimeSchema,
   defined,
@@ -95,15 +96,10 @@ export const taskTools: ToolDef[] = [
     }),
     output: writeOutput,
     handler: async (args, ctx) => {
-      if (
-        args.startDateTime !== undefined && args.endDateTime !== undefined &&
-        Date.parse(args.endDateTime) < Date.parse(args.startDateTime)
-      ) {
-        throw new InputError(
-          `endDateTime ${args.endDateTime} is before startDateTime ${args.startDateTime}: ` +
-            "give an end on or after the start",
-        );
-      }
+      assertInOrder(
+        { field: "startDateTime", value: args.startDateTime },
+        { field: "endDateTime", value: args.endDateTime },
+      );
       if (args.assignedResourceRoleID !== undefined && args.assignedResourceID === undefined) {
         throw new InputError(
           "assignedResourceRoleID needs assignedResourceID: give the resource too, or drop the role",

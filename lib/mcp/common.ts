@@ -338,6 +338,23 @@ export async function internalPublish(ctx: ToolContext, entity: string): Promise
   return PUBLISH_INTERNAL;
 }
 
+/**
+ * Refuses an end before its start (`endDateTime` before `startDateTime`,
+ * `dueDate` before `startDate`, ...) when both are given, naming both fields.
+ */
+export function assertInOrder(
+  start: { field: string; value: unknown },
+  end: { field: string; value: unknown },
+): void {
+  if (start.value === undefined || end.value === undefined) return;
+  if (Date.parse(String(end.value)) < Date.parse(String(start.value))) {
+    throw new InputError(
+      `${end.field} is before ${start.field} (${end.value} < ${start.value}): give an ` +
+        `${end.field} on or after the ${start.field}`,
+    );
+  }
+}
+
 /** Drops undefined values so only given fields are sent (sparse PATCH, minimal POST). */
 export function defined(record: Record<string, unknown>): AutotaskRecord {
   return Object.fromEntries(Object.entries(record).filter(([, v]) => v !== undefined));
