@@ -14,7 +14,7 @@ import {
   searchTool,
   writeOutput,
 } from "../lib/mcp/common.ts";
-import { defineTool, InputError, type ToolDef } from "../lib/mcp/tool.ts";
+import { defineTool, type ToolDef } from "../lib/mcp/tool.ts";
 
 /** Autotask's system value for a new project (the same in every tenant). */
 const STATUS_NEW = 1;
