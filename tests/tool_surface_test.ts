@@ -55,7 +55,7 @@ Deno.test("tools/list matches the committed snapshot", async () => {
   );
 });
 
-Deno.test("the default tools/list stays under 24 KB of JSON", async () => {
+Deno.test("the default tools/list stays under 24 KB (24,000 bytes) of JSON", async () => {
   const bytes = (value: unknown) => new TextEncoder().encode(JSON.stringify(value)).length;
   const defaults = selectTools(allTools());
   const all = selectTools(allTools(), { toolsets: ["all"] });
@@ -67,7 +67,8 @@ Deno.test("the default tools/list stays under 24 KB of JSON", async () => {
     } tokens); ` +
       `all ${all.length} tools ${allBytes} bytes`,
   );
-  assert.ok(defaultBytes < 24 * 1024, `default tools/list is ${defaultBytes} bytes`);
+  // "Under 24 KB" read strictly (24,000 bytes), so it holds whichever kilobyte is meant.
+  assert.ok(defaultBytes < 24_000, `default tools/list is ${defaultBytes} bytes`);
 });
 
 Deno.test("every field a view asks Autotask for exists in the catalog", () => {

@@ -18,11 +18,8 @@ import { selectFields } from "../lib/mcp/shape.ts";
 import { defineTool, InputError, type ToolDef } from "../lib/mcp/tool.ts";
 
 const entitySchema = z.string().trim().min(1).max(100);
-const filterSchema = z.array(z.record(z.string(), z.unknown())).max(100).describe(
-  'Conditions, ANDed: {"op":"eq","field":"status","value":1}; ops eq noteq gt gte lt lte ' +
-    'beginsWith endsWith contains exist notExist in notIn; groups {"op":"or","items":[...]}; ' +
-    'user-defined fields add "udf":true',
-);
+/** Autotask filter conditions; the grammar is in the server instructions. */
+const filterSchema = z.array(z.record(z.string(), z.unknown())).max(100);
 
 /** Fields a compact any-entity read asks for when the caller names none: the first few of the catalog. */
 function compactView(entry: CatalogEntry): string[] {

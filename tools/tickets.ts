@@ -212,7 +212,7 @@ export const ticketTools: ToolDef[] = [
       id: idSchema,
       ...viewShape,
       include: z.array(z.enum(["notes", "timeEntries", "contact"])).max(3).optional().describe(
-        `Related records to add: the latest ${RELATED_LIMIT} notes and time entries, the contact`,
+        `Latest ${RELATED_LIMIT} notes and time entries, the contact`,
       ),
     }),
     output: getOutput,
@@ -294,9 +294,7 @@ export const ticketTools: ToolDef[] = [
       },
       ticketNumber: {
         field: "ticketNumber",
-        schema: z.string().trim().min(1).max(50).describe(
-          "Exact ticket number, e.g. T20261123.0001",
-        ),
+        schema: z.string().trim().min(1).max(50),
       },
       openOnly: {
         field: "status",
@@ -394,7 +392,7 @@ export const ticketTools: ToolDef[] = [
       ticketID: idSchema,
       description: z.string().trim().min(1).max(32_000),
       title: z.string().trim().min(1).max(250).optional(),
-      noteType: picklistSchema.optional().describe("Default: the tenant's"),
+      noteType: picklistSchema.optional(),
       publish: picklistSchema.optional().describe(
         "Default 2 (internal); 1 shows the note to the customer",
       ),

@@ -103,7 +103,7 @@ export const timeEntryTools: ToolDef[] = [
       startDateTime: dateTimeSchema.optional().describe("End = start + hoursWorked"),
       summaryNotes: z.string().trim().min(1).max(MAX_NOTES).describe("May reach the customer"),
       internalNotes: z.string().trim().min(1).max(MAX_NOTES).optional(),
-      roleID: idSchema.optional().describe("Default: chosen for the resource"),
+      roleID: idSchema.optional(),
       billingCodeID: idSchema.optional().describe("Work type"),
       extra: extraSchema.optional(),
     }),
