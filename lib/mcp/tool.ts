@@ -113,11 +113,8 @@ export function errorResult(message: string, redact: (text: string) => string) {
 
 /** Turns anything a handler threw into an actionable message (no stack traces). */
 export function describeError(error: unknown): string {
-  if (error instanceof InputError) return error.message;
-  if (error instanceof AutotaskError) {
-    if (error.category === "not_found") return error.message;
-    return error.message;
-  }
+  // Both are written for the agent already (Autotask's own text included).
+  if (error instanceof InputError || error instanceof AutotaskError) return error.message;
   if (error instanceof z.ZodError) {
     return `Invalid arguments: ${
       error.issues.map((i) => `${i.path.join(".") || "input"}: ${i.message}`).join("; ")
