@@ -1,5 +1,12 @@
 /** HTTP test harness: the server spawned in HTTP mode, MCP clients over HTTP, raw requests. */
 
+import type { EnvVar } from "../lib/autotask/config.ts";
+import { type HttpConfig, type HttpTransport, loadHttpConfig, serveHttp } from "../lib/mcp/http.ts";
+import type { Timeouts } from "../lib/mcp/http_listener.ts";
+import { createSandboxClient } from "../lib/mcp/sandbox.ts";
+import { createServerFactory } from "../lib/mcp/server.ts";
+import type { Sandbox } from "../lib/sandbox/mod.ts";
+import { allTools } from "../tools/mod.ts";
 import { childEnv } from "../scripts/child_env.ts";
 import { Client, SSEClientTransport, StreamableHTTPClientTransport } from "./deps.ts";
 import { productionFlagsPlusLoopback } from "./harness.ts";
@@ -184,6 +191,51 @@ export async function rawRequest(
       // closed by the server
     }
   }
+}
+
+export type Env = Partial<Record<EnvVar, string>>;
+
+export function reader(env: Env) {
+  return (name: EnvVar) => env[name];
+}
+
+/** The HTTP server in this process on a free port, over the in-process sandbox. */
+export async function serveInProcess(
+  env: Env,
+  options: {
+    transport?: HttpTransport;
+    tweak?(config: HttpConfig): void;
+    timeouts?: Timeouts;
+    sandbox?: Sandbox;
+  } = {},
+) {
+  const config = loadHttpConfig(options.transport ?? "http", reader({ PORT: "0", ...env }));
+  options.tweak?.(config);
+  const lines: string[] = [];
+  const log = {
+    error: (l: string) => lines.push(`error ${l}`),
+    warn: (l: string) => lines.push(`warn ${l}`),
+    info: (l: string) => lines.push(`info ${l}`),
+    debug: (l: string) => lines.push(`debug ${l}`),
+  };
+  const factory = createServerFactory({
+    client: createSandboxClient(options.sandbox),
+    tools: allTools(),
+    sandbox: true,
+    redact: (text) => text,
+    log: log.info,
+  });
+  const server = await serveHttp(
+    factory,
+    config,
+    { log, redact: (text) => text },
+    options.timeouts,
+  );
+  return {
+    origin: server.origin,
+    lines,
+    close: () => server.shutdown(2000),
+  };
 }
 
 /** The JSON-RPC initialize request of a 2025-11-25 client. */

@@ -1,59 +1,24 @@
 /** HTTP security: token, Host/Origin, body cap, rate limit, start-up refusal, secrets, shutdown. */
 
 import assert from "node:assert/strict";
-import { ConfigError, type EnvVar } from "../lib/autotask/config.ts";
-import { type HttpConfig, type HttpTransport, loadHttpConfig, serveHttp } from "../lib/mcp/http.ts";
+import { ConfigError } from "../lib/autotask/config.ts";
+import { loadHttpConfig } from "../lib/mcp/http.ts";
 import { BearerCheck, isLoopbackHost, RateLimiter } from "../lib/mcp/http_guard.ts";
-import { createSandboxClient } from "../lib/mcp/sandbox.ts";
-import { createServerFactory } from "../lib/mcp/server.ts";
 import { SANDBOX_CREDENTIALS } from "../lib/sandbox/mod.ts";
-import { allTools } from "../tools/mod.ts";
 import { Client, StreamableHTTPClientTransport } from "./deps.ts";
 import { callOk, productionFlags, runToExit, startTenant, tenantEnv } from "./harness.ts";
 import {
   connectHttp,
+  type Env,
   INITIALIZE,
   MCP_POST_HEADERS,
   rawRequest,
+  reader,
+  serveInProcess,
   startHttpServer,
 } from "./http_harness.ts";
 
 const TOKEN = "tok-0123456789abcdef-SECRET";
-
-type Env = Partial<Record<EnvVar, string>>;
-
-function reader(env: Env) {
-  return (name: EnvVar) => env[name];
-}
-
-/** The HTTP server in this process on a free port, over the in-process sandbox. */
-async function serveInProcess(
-  env: Env,
-  options: { transport?: HttpTransport; tweak?(config: HttpConfig): void } = {},
-) {
-  const config = loadHttpConfig(options.transport ?? "http", reader({ PORT: "0", ...env }));
-  options.tweak?.(config);
-  const lines: string[] = [];
-  const log = {
-    error: (l: string) => lines.push(`error ${l}`),
-    warn: (l: string) => lines.push(`warn ${l}`),
-    info: (l: string) => lines.push(`info ${l}`),
-    debug: (l: string) => lines.push(`debug ${l}`),
-  };
-  const factory = createServerFactory({
-    client: createSandboxClient(),
-    tools: allTools(),
-    sandbox: true,
-    redact: (text) => text,
-    log: log.info,
-  });
-  const server = await serveHttp(factory, config, { log, redact: (text) => text });
-  return {
-    origin: server.origin,
-    lines,
-    close: () => server.shutdown(2000),
-  };
-}
 
 function initialize(origin: string, headers: Record<string, string> = {}): Promise<Response> {
   return fetch(`${origin}/mcp`, {
@@ -321,7 +286,8 @@ test("configuration: refusals name the variable and never hold the token", () =>
   refuse({ MCP_ALLOWED_HOSTS: "https://mcp.example.com" }, /MCP_ALLOWED_HOSTS/);
   refuse({ MCP_ALLOWED_ORIGINS: "https://*" }, /MCP_ALLOWED_ORIGINS/);
   refuse({ MCP_ALLOWED_ORIGINS: "https://app.example.com/path" }, /MCP_ALLOWED_ORIGINS/);
-  refuse({ HOST: "http://x" }, /HOST must be/);
+  refuse({ HOST: "http://x" }, /HOST must be an IP address/);
+  refuse({ HOST: "mcp.corp.example", MCP_AUTH_TOKEN: TOKEN }, /not a host name.*MCP_ALLOWED_HOSTS/);
 
   const defaults = loadHttpConfig("http", reader({}));
   assert.equal(defaults.host, "127.0.0.1");
@@ -336,6 +302,7 @@ test("configuration: refusals name the variable and never hold the token", () =>
   );
   assert.deepEqual(remote.allow.hosts.slice(3), ["10.0.0.5", "mcp.corp", "[fd00::1]"]);
   assert.equal(loadHttpConfig("http", reader({ HOST: "[::1]" })).host, "::1");
+  assert.equal(loadHttpConfig("http", reader({ HOST: "localhost" })).host, "127.0.0.1");
   for (const host of ["127.0.0.1", "127.1.2.3", "localhost", "::1", "[::1]"]) {
     assert.ok(isLoopbackHost(host), host);
   }

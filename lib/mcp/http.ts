@@ -5,6 +5,7 @@
  */
 
 import { createMcpHandler, type McpServerFactory } from "@modelcontextprotocol/server";
+import { isIP } from "node:net";
 import { ConfigError, type EnvReader } from "../autotask/config.ts";
 import {
   type AllowLists,
@@ -24,6 +25,7 @@ import {
   type RpcNote,
   withoutCredentials,
 } from "./http_guard.ts";
+import { listen, type Listener, TIMEOUTS, type Timeouts } from "./http_listener.ts";
 import { LegacySseEndpoints } from "./http_sse.ts";
 import { SERVER_NAME, VERSION } from "./server.ts";
 
@@ -41,7 +43,7 @@ export interface Logger {
 /** Validated HTTP settings. */
 export interface HttpConfig {
   transport: HttpTransport;
-  /** Listen address as Deno.serve takes it (IPv6 without brackets). */
+  /** Listen address: an IP address, IPv6 without brackets (HOST=localhost becomes 127.0.0.1). */
   host: string;
   /** 0 picks a free port (it is logged). */
   port: number;
@@ -143,13 +145,15 @@ function wholeNumber(
  */
 export function loadHttpConfig(transport: HttpTransport, env: EnvReader): HttpConfig {
   const rawHost = env("HOST") ?? DEFAULT_HOST;
-  if (!/^[A-Za-z0-9.:\-\[\]]{1,253}$/.test(rawHost)) {
+  const bare = rawHost.replace(/^\[(.*)\]$/, "$1");
+  const host = bare.toLowerCase() === "localhost" ? "127.0.0.1" : bare;
+  if (isIP(host) === 0) {
     throw new ConfigError(
-      "HOST must be an address or host name to listen on (127.0.0.1, ::1, 0.0.0.0, a host name)",
+      `HOST must be an IP address to listen on (127.0.0.1, ::1, 0.0.0.0, 192.168.1.20), not a ` +
+        `host name; list the names clients use in MCP_ALLOWED_HOSTS`,
       ["HOST"],
     );
   }
-  const host = rawHost.replace(/^\[(.*)\]$/, "$1");
   const port = wholeNumber(env, "PORT", DEFAULT_PORT, 65_535, "0 picks a free port");
   const rateLimitPerMinute = wholeNumber(
     env,
@@ -407,60 +411,72 @@ function urlHost(host: string): string {
   return host.includes(":") ? `[${host}]` : host;
 }
 
+function listenError(error: unknown, config: HttpConfig): ListenError {
+  const where = `${urlHost(config.host)}:${config.port}`;
+  const code = (error as { code?: string }).code;
+  if (error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied) {
+    return new ListenError(
+      `listening on ${where} is not permitted: add exactly that address to the network ` +
+        `permission, e.g. --allow-net=*.autotask.net:443,${where} (deno task start:http allows ` +
+        `127.0.0.1:8050), or set HOST and PORT to an address that is allowed`,
+      true,
+    );
+  }
+  if (code === "EADDRINUSE") {
+    return new ListenError(
+      `${where} is already in use: stop the other server or set PORT to a free port`,
+      false,
+    );
+  }
+  if (code === "EADDRNOTAVAIL" || code === "EINVAL") {
+    return new ListenError(
+      `${
+        urlHost(config.host)
+      } is not an address of this machine: set HOST to one (127.0.0.1, 0.0.0.0, ...)`,
+      false,
+    );
+  }
+  if (code === "EACCES") {
+    return new ListenError(
+      `the system does not allow listening on port ${config.port}: set PORT to 1024 or above`,
+      false,
+    );
+  }
+  return new ListenError(`cannot listen on ${where}: ${oneLine(error)}`, false);
+}
+
 /** Listens on HOST:PORT. Throws {@linkcode ListenError} with an actionable message. */
 export async function serveHttp(
   factory: McpServerFactory,
   config: HttpConfig,
   options: HttpHandlerOptions,
+  timeouts: Timeouts = TIMEOUTS,
 ): Promise<HttpServer> {
   const handler = createHttpHandler(factory, config, options);
-  const listening = Promise.withResolvers<Deno.NetAddr>();
-  let server: Deno.HttpServer<Deno.NetAddr>;
-  const where = `${urlHost(config.host)}:${config.port}`;
+  const { log, redact } = options;
+  let listener: Listener;
   try {
-    server = Deno.serve({
+    listener = await listen(handler.fetch, {
       hostname: config.host,
       port: config.port,
-      onListen: (addr) => listening.resolve(addr),
+      timeouts,
+      onClientError: (line) => log.info(line),
       onError: (error) => {
-        options.log.error(options.redact(`http: unexpected error: ${oneLine(error)}`));
+        log.error(redact(`http: unexpected error: ${oneLine(error)}`));
         return jsonRpcError(500, -32603, "Internal error");
       },
-    }, handler.fetch);
+    });
   } catch (error) {
-    if (error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied) {
-      throw new ListenError(
-        `listening on ${where} is not permitted: add exactly that address to the network ` +
-          `permission, e.g. --allow-net=*.autotask.net:443,${where} (deno task start:http allows ` +
-          `127.0.0.1:8050), or set HOST and PORT to an address that is allowed`,
-        true,
-      );
-    }
-    if (error instanceof Deno.errors.AddrInUse) {
-      throw new ListenError(
-        `${where} is already in use: stop the other server or set PORT to a free port`,
-        false,
-      );
-    }
-    if (error instanceof Deno.errors.AddrNotAvailable) {
-      throw new ListenError(
-        `${
-          urlHost(config.host)
-        } is not an address of this machine: set HOST to one (127.0.0.1, 0.0.0.0, ...)`,
-        false,
-      );
-    }
-    throw new ListenError(`cannot listen on ${where}: ${oneLine(error)}`, false);
+    throw listenError(error, config);
   }
-  const addr = await listening.promise;
   let stopping: Promise<boolean> | undefined;
   return {
-    origin: `http://${urlHost(addr.hostname)}:${addr.port}`,
+    origin: `http://${urlHost(listener.addr.hostname)}:${listener.addr.port}`,
     handler,
-    finished: server.finished,
+    finished: listener.finished,
     shutdown(graceMs = SHUTDOWN_GRACE_MS): Promise<boolean> {
       stopping ??= (async () => {
-        const done = server.shutdown();
+        const done = listener.shutdown();
         await handler.closeStreams();
         let timer: ReturnType<typeof setTimeout> | undefined;
         const inTime = await Promise.race([
@@ -468,7 +484,10 @@ export async function serveHttp(
           new Promise<boolean>((resolve) => timer = setTimeout(() => resolve(false), graceMs)),
         ]);
         clearTimeout(timer);
-        if (!inTime) await handler.close();
+        if (!inTime) {
+          await handler.close();
+          listener.closeAll();
+        }
         return inTime;
       })();
       return stopping;
