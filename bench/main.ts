@@ -3,13 +3,15 @@
  * permission flags, against the simulated tenant on loopback) and writes bench/RESULTS.md.
  * `--quick` runs a few repetitions of everything and writes nothing (a smoke test of the bench).
  *
- * Items: 1 cold start and memory, 2 per-call overhead, 3 Autotask requests per tool call,
- * 4 bytes per result, 5 concurrency, 6 memory under load, 7 scale, 8 tool-definition weight.
+ * Items: 1 cold start and memory, 2 per-call overhead (stdio; the HTTP listener), 3 Autotask
+ * requests per tool call, 4 bytes per result, 5 concurrency, 6 memory under load, 7 scale,
+ * 8 tool-definition weight.
  */
 
 import type { SandboxOptions, ServedSandbox } from "../lib/sandbox/mod.ts";
 import { coldStart } from "./cold_start.ts";
 import { concurrency } from "./concurrency.ts";
+import { httpListener } from "./http_listener.ts";
 import { describeMachine } from "./machine.ts";
 import { memoryUnderLoad } from "./memory.ts";
 import { caveatsText, rowsText } from "./notes.ts";
@@ -62,6 +64,7 @@ async function runAll(plan: Plan): Promise<SectionResult[]> {
   return [
     await withTenant({}, (t) => coldStart(t, { runs: plan.coldStarts, progress })),
     await withTenant({}, (t) => perCallOverhead(t, { calls: plan.perCall, progress })),
+    await httpListener({ calls: plan.perCall, progress }),
     await withTenant({}, (t) => requestsPerCall(t, { progress })),
     await withTenant({}, (t) => payloadSize(t)),
     await concurrency({ calls: 100, bursts: plan.bursts, latencyMs: 50, progress }),

@@ -16,6 +16,9 @@ Spreads are min–max below 20 samples and p10–p90 from 20 on.
    replays the exact query body the tool sent (taken from the tenant's log) with \`AutotaskClient\`
    in the bench process. The difference is paired per iteration: what the MCP layer adds
    (argument validation, labels and names from cache, shaping, JSON over two pipes).
+   The HTTP rows serve one MCP handler twice in the bench process (over an in-process tenant):
+   with \`node:http\`, which HTTP mode uses for its connection deadlines, and with \`Deno.serve\`;
+   each JSON-RPC request is a keep-alive \`fetch\` whose answer is read to the end.
 3. **Requests per tool call**: counted in the tenant's request log. Each seed tool gets a fresh
    server; cold is its first call, warm its second (same ids, new names for writes).
 4. **Bytes per result**: the text block the model reads (warm call) against the JSON of the full

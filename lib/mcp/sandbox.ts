@@ -1,7 +1,7 @@
 /** Wires the Autotask client to the in-process simulated tenant (demo mode: no network, no credentials). */
 
 import { AutotaskClient } from "../autotask/client.ts";
-import { loadBudgetShares } from "../autotask/config.ts";
+import { type EnvReader, loadBudgetShares, processEnv } from "../autotask/config.ts";
 import { Sandbox, SANDBOX_CREDENTIALS } from "../sandbox/mod.ts";
 
 /** The REST base the in-process tenant answers on; never resolved over the network. */
@@ -9,16 +9,19 @@ export const SANDBOX_BASE_URL = "https://sandbox.autotask.invalid/ATServicesRest
 
 /**
  * A client whose requests are answered by a fresh in-process sandbox. The
- * budget shares come from the environment as in production, so the demo
- * shows the same warnings.
+ * budget shares come from the environment (`env`) as in production, so the
+ * demo shows the same warnings.
  */
-export function createSandboxClient(sandbox: Sandbox = new Sandbox()): AutotaskClient {
+export function createSandboxClient(
+  sandbox: Sandbox = new Sandbox(),
+  env: EnvReader = processEnv,
+): AutotaskClient {
   return new AutotaskClient(
     {
       credentials: SANDBOX_CREDENTIALS,
       baseUrl: SANDBOX_BASE_URL,
       timeoutMs: 30_000,
-      ...loadBudgetShares(),
+      ...loadBudgetShares(env),
     },
     { fetch: (request) => sandbox.handle(request) },
   );
