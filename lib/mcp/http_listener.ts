@@ -5,7 +5,7 @@
  * half a header block, or leaves a keep-alive connection idle, holds a socket for as long as it
  * likes (measured: still open after 120 s). Deno's `node:http` is Node's own server code and
  * enforces both, plus a whole-request deadline and a header size cap
- * (tests/http_timeouts_test.ts). It needs no permission beyond the listen address.
+ * (tests/http_listener_test.ts). It needs no permission beyond the listen address.
  */
 
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";

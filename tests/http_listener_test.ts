@@ -1,9 +1,11 @@
 /**
- * Connection deadlines of the HTTP mode: silent, slow and idle clients are cut off; slow answers
- * and event streams are not. Deadlines are shortened here; production values are TIMEOUTS.
+ * The HTTP listener (node:http): connection deadlines (silent, slow and idle clients are cut off;
+ * slow answers and event streams are not), what a web Request cannot carry, listen errors.
+ * Deadlines are shortened here; production values are TIMEOUTS.
  */
 
 import assert from "node:assert/strict";
+import { ListenError } from "../lib/mcp/http.ts";
 import { TIMEOUTS, type Timeouts } from "../lib/mcp/http_listener.ts";
 import { Sandbox } from "../lib/sandbox/mod.ts";
 import { callOk } from "./harness.ts";
@@ -250,4 +252,27 @@ test("shutdown closes connections that never sent a request instead of waiting f
   assert.ok(performance.now() - started < 1_000, "shutdown did not wait for the silent client");
   const { text } = await untilClosed(silent, 2_000);
   assert.equal(text, "");
+});
+
+test("listen errors say what to change: a port in use, an address not on this machine", async () => {
+  const s = await serveInProcess({}, { timeouts: SHORT });
+  const port = new URL(s.origin).port;
+  try {
+    await assert.rejects(
+      serveInProcess({ PORT: port }),
+      (error: Error) =>
+        error instanceof ListenError && !error.permission &&
+        error.message ===
+          `127.0.0.1:${port} is already in use: stop the other server or set PORT to a free port`,
+    );
+  } finally {
+    await s.close();
+  }
+  await assert.rejects(
+    // TEST-NET-1 (RFC 5737): never an address of this machine.
+    serveInProcess({ HOST: "192.0.2.1", MCP_AUTH_TOKEN: "0123456789abcdef0123" }),
+    (error: Error) =>
+      error instanceof ListenError &&
+      /^192\.0\.2\.1 is not an address of this machine: set HOST/.test(error.message),
+  );
 });
