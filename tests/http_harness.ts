@@ -2,7 +2,7 @@
 
 import type { EnvVar } from "../lib/autotask/config.ts";
 import { type HttpConfig, type HttpTransport, loadHttpConfig, serveHttp } from "../lib/mcp/http.ts";
-import type { Timeouts } from "../lib/mcp/http_listener.ts";
+import type { ConnectionLimits } from "../lib/mcp/http_listener.ts";
 import { createSandboxClient } from "../lib/mcp/sandbox.ts";
 import { createServerFactory } from "../lib/mcp/server.ts";
 import type { Sandbox } from "../lib/sandbox/mod.ts";
@@ -205,7 +205,7 @@ export async function serveInProcess(
   options: {
     transport?: HttpTransport;
     tweak?(config: HttpConfig): void;
-    timeouts?: Timeouts;
+    limits?: ConnectionLimits;
     sandbox?: Sandbox;
   } = {},
 ) {
@@ -229,7 +229,7 @@ export async function serveInProcess(
     factory,
     config,
     { log, redact: (text) => text },
-    options.timeouts,
+    options.limits,
   );
   return {
     origin: server.origin,

@@ -1,17 +1,23 @@
 /**
  * The HTTP listener (node:http): connection deadlines (silent, slow and idle clients are cut off;
  * slow answers and event streams are not), what a web Request cannot carry, listen errors.
- * Deadlines are shortened here; production values are TIMEOUTS.
+ * Deadlines are shortened here; production values are LIMITS.
  */
 
 import assert from "node:assert/strict";
 import { ListenError } from "../lib/mcp/http.ts";
-import { TIMEOUTS, type Timeouts } from "../lib/mcp/http_listener.ts";
+import { type ConnectionLimits, LIMITS } from "../lib/mcp/http_listener.ts";
 import { Sandbox } from "../lib/sandbox/mod.ts";
 import { callOk } from "./harness.ts";
 import { connectHttp, INITIALIZE, MCP_POST_HEADERS, serveInProcess } from "./http_harness.ts";
 
-const SHORT: Timeouts = { headersMs: 400, requestMs: 800, idleMs: 300, checkEveryMs: 100 };
+const SHORT: ConnectionLimits = {
+  ...LIMITS,
+  headersMs: 400,
+  requestMs: 800,
+  idleMs: 300,
+  checkEveryMs: 100,
+};
 /** How late a deadline may fire: the check interval, node:http's 1 s keep-alive slack, CI noise. */
 const SLACK_MS = 2_000;
 
@@ -49,16 +55,41 @@ async function untilClosed(conn: Deno.TcpConn, limitMs = 10_000) {
   return { text, afterMs: performance.now() - started };
 }
 
-test("production deadlines: headers 10 s, whole request 60 s, idle keep-alive 5 s", () => {
+test("production limits: headers 10 s, whole request 60 s, idle keep-alive 5 s, 256 connections", () => {
   assert.deepEqual(
-    { ...TIMEOUTS },
-    { headersMs: 10_000, requestMs: 60_000, idleMs: 5_000, checkEveryMs: 1_000 },
+    { ...LIMITS },
+    {
+      headersMs: 10_000,
+      requestMs: 60_000,
+      idleMs: 5_000,
+      checkEveryMs: 1_000,
+      maxConnections: 256,
+    },
   );
   return Promise.resolve();
 });
 
+test("connections beyond the cap are closed on arrival; the ones within it are served", async () => {
+  const s = await serveInProcess({}, { limits: { ...LIMITS, maxConnections: 3 } });
+  const open: Deno.TcpConn[] = [];
+  try {
+    for (let i = 0; i < 3; i++) open.push(await connect(s.origin));
+    const extra = await connect(s.origin);
+    await extra.write(encoder.encode("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"))
+      .catch(() => {});
+    assert.equal((await untilClosed(extra, 3_000)).text, "", "refused without an answer");
+    await open[0].write(
+      encoder.encode("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nconnection: close\r\n\r\n"),
+    );
+    assert.match((await untilClosed(open[0])).text, /^HTTP\/1\.1 200 OK\r\n/);
+  } finally {
+    for (const conn of open.slice(1)) conn.close();
+    await s.close();
+  }
+});
+
 test("a client that connects and sends nothing gets 408 and is closed at the header deadline", async () => {
-  const s = await serveInProcess({}, { timeouts: SHORT });
+  const s = await serveInProcess({}, { limits: SHORT });
   try {
     const { text, afterMs } = await untilClosed(await connect(s.origin));
     assert.match(text, /^HTTP\/1\.1 408 Request Timeout\r\n/);
@@ -83,7 +114,7 @@ async function trickleHeaders(conn: Deno.TcpConn) {
 }
 
 test("a header block trickled in slowly (slowloris) gets 408 and is closed at the header deadline", async () => {
-  const s = await serveInProcess({}, { timeouts: SHORT });
+  const s = await serveInProcess({}, { limits: SHORT });
   try {
     const first = await trickleHeaders(await connect(s.origin));
     assert.match(first.text, /^HTTP\/1\.1 408 Request Timeout\r\n/);
@@ -105,7 +136,7 @@ test("a header block trickled in slowly (slowloris) gets 408 and is closed at th
 });
 
 test("an idle keep-alive connection is closed after the idle deadline", async () => {
-  const s = await serveInProcess({}, { timeouts: SHORT });
+  const s = await serveInProcess({}, { limits: SHORT });
   try {
     const conn = await connect(s.origin);
     await conn.write(encoder.encode("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
@@ -119,7 +150,7 @@ test("an idle keep-alive connection is closed after the idle deadline", async ()
 });
 
 test("a body trickled in past the whole-request deadline gets 408; the server keeps serving", async () => {
-  const s = await serveInProcess({}, { timeouts: SHORT });
+  const s = await serveInProcess({}, { limits: SHORT });
   try {
     const conn = await connect(s.origin);
     await conn.write(encoder.encode(
@@ -139,7 +170,7 @@ test("a body trickled in past the whole-request deadline gets 408; the server ke
 });
 
 test("a client's Connection: close is honoured, even on an event-stream answer", async () => {
-  const s = await serveInProcess({}, { timeouts: TIMEOUTS });
+  const s = await serveInProcess({}, { limits: LIMITS });
   try {
     const conn = await connect(s.origin);
     await conn.write(encoder.encode(
@@ -158,7 +189,7 @@ test("a client's Connection: close is honoured, even on an event-stream answer",
 });
 
 test("a header block over 16 KiB gets 431", async () => {
-  const s = await serveInProcess({}, { timeouts: SHORT });
+  const s = await serveInProcess({}, { limits: SHORT });
   try {
     const conn = await connect(s.origin);
     await conn.write(encoder.encode(
@@ -173,7 +204,7 @@ test("a header block over 16 KiB gets 431", async () => {
 });
 
 test("absolute-form targets (no proxying) and TRACE get 400, CONNECT is closed; the server goes on", async () => {
-  const s = await serveInProcess({}, { timeouts: SHORT });
+  const s = await serveInProcess({}, { limits: SHORT });
   try {
     for (
       const line of [
@@ -200,7 +231,7 @@ test("absolute-form targets (no proxying) and TRACE get 400, CONNECT is closed; 
 
 test("a tool call answered after the whole-request deadline still arrives (deadlines cover requests, not answers)", async () => {
   const sandbox = new Sandbox();
-  const s = await serveInProcess({}, { timeouts: SHORT, sandbox });
+  const s = await serveInProcess({}, { limits: SHORT, sandbox });
   const client = await connectHttp(s.origin);
   try {
     sandbox.inject({ kind: "delay", delayMs: SHORT.requestMs * 2, match: { entity: "Tickets" } });
@@ -215,7 +246,7 @@ test("a tool call answered after the whole-request deadline still arrives (deadl
 });
 
 test("a legacy SSE stream outlives every deadline and still delivers answers", async () => {
-  const s = await serveInProcess({}, { transport: "sse", timeouts: SHORT });
+  const s = await serveInProcess({}, { transport: "sse", limits: SHORT });
   try {
     const stream = await fetch(`${s.origin}/sse`);
     assert.equal(stream.status, 200);
@@ -245,7 +276,7 @@ test("a legacy SSE stream outlives every deadline and still delivers answers", a
 });
 
 test("shutdown closes connections that never sent a request instead of waiting for them", async () => {
-  const s = await serveInProcess({}, { timeouts: TIMEOUTS });
+  const s = await serveInProcess({}, { limits: LIMITS });
   const silent = await connect(s.origin);
   const started = performance.now();
   assert.equal(await s.close(), true);
@@ -254,8 +285,8 @@ test("shutdown closes connections that never sent a request instead of waiting f
   assert.equal(text, "");
 });
 
-test("listen errors say what to change: a port in use, an address not on this machine", async () => {
-  const s = await serveInProcess({}, { timeouts: SHORT });
+test("listen errors say what to change: a port in use, an address not permitted", async () => {
+  const s = await serveInProcess({}, { limits: SHORT });
   const port = new URL(s.origin).port;
   try {
     await assert.rejects(
@@ -268,11 +299,11 @@ test("listen errors say what to change: a port in use, an address not on this ma
   } finally {
     await s.close();
   }
+  // The tests may listen on 127.0.0.1 only: node:net would throw this on a later tick, uncaught.
   await assert.rejects(
-    // TEST-NET-1 (RFC 5737): never an address of this machine.
-    serveInProcess({ HOST: "192.0.2.1", MCP_AUTH_TOKEN: "0123456789abcdef0123" }),
+    serveInProcess({ HOST: "192.0.2.1", PORT: "8050", MCP_AUTH_TOKEN: "0123456789abcdef0123" }),
     (error: Error) =>
-      error instanceof ListenError &&
-      /^192\.0\.2\.1 is not an address of this machine: set HOST/.test(error.message),
+      error instanceof ListenError && error.permission &&
+      error.message.startsWith("listening on 192.0.2.1:8050 is not permitted: add exactly"),
   );
 });

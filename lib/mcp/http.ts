@@ -25,7 +25,7 @@ import {
   type RpcNote,
   withoutCredentials,
 } from "./http_guard.ts";
-import { listen, type Listener, TIMEOUTS, type Timeouts } from "./http_listener.ts";
+import { type ConnectionLimits, LIMITS, listen, type Listener } from "./http_listener.ts";
 import { LegacySseEndpoints } from "./http_sse.ts";
 import { SERVER_NAME, VERSION } from "./server.ts";
 
@@ -450,7 +450,7 @@ export async function serveHttp(
   factory: McpServerFactory,
   config: HttpConfig,
   options: HttpHandlerOptions,
-  timeouts: Timeouts = TIMEOUTS,
+  limits: ConnectionLimits = LIMITS,
 ): Promise<HttpServer> {
   const handler = createHttpHandler(factory, config, options);
   const { log, redact } = options;
@@ -459,7 +459,7 @@ export async function serveHttp(
     listener = await listen(handler.fetch, {
       hostname: config.host,
       port: config.port,
-      timeouts,
+      limits,
       onClientError: (line) => log.info(line),
       onError: (error) => {
         log.error(redact(`http: unexpected error: ${oneLine(error)}`));

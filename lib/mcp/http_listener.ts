@@ -12,8 +12,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { Socket } from "node:net";
 import { isIP } from "node:net";
 
-/** Connection deadlines. */
-export interface Timeouts {
+/** Connection deadlines and the connection cap. */
+export interface ConnectionLimits {
   /** The whole header block must arrive within this (408, then the connection is closed). */
   headersMs: number;
   /** The whole request, body included, must arrive within this (408). */
@@ -22,14 +22,20 @@ export interface Timeouts {
   idleMs: number;
   /** How often deadlines are checked: they fire up to this much late. */
   checkEveryMs: number;
+  /** Connections open at once; beyond it new ones are closed on arrival. */
+  maxConnections: number;
 }
 
-/** Production deadlines: generous for a slow link, short enough that idle sockets do not pile up. */
-export const TIMEOUTS: Timeouts = {
+/**
+ * Production limits: deadlines generous for a slow link, short enough that idle sockets do not
+ * pile up; connections for a team's worth of MCP clients (each holds one to three).
+ */
+export const LIMITS: ConnectionLimits = {
   headersMs: 10_000,
   requestMs: 60_000,
   idleMs: 5_000,
   checkEveryMs: 1_000,
+  maxConnections: 256,
 };
 
 /** Largest header block accepted (431 beyond it). */
@@ -57,7 +63,7 @@ export interface ListenOptions {
   /** An IP address (names are resolved by the caller's configuration, not here). */
   hostname: string;
   port: number;
-  timeouts?: Timeouts;
+  limits?: ConnectionLimits;
   /** A connection was closed for a protocol reason (timeout, malformed or oversized headers). */
   onClientError?(line: string): void;
   /** The handler threw: the client gets a 500. */
@@ -303,7 +309,7 @@ class Connections {
 
 /** Listens on `hostname:port`. Rejects with the listen error (permission, in use, ...). */
 export function listen(handler: FetchHandler, options: ListenOptions): Promise<Listener> {
-  const timeouts = options.timeouts ?? TIMEOUTS;
+  const limits = options.limits ?? LIMITS;
   // node:net reports a missing permission as an uncaught error on a later tick: check first.
   const bracketed = isIP(options.hostname) === 6 ? `[${options.hostname}]` : options.hostname;
   const where = `${bracketed}:${options.port}`;
@@ -313,14 +319,15 @@ export function listen(handler: FetchHandler, options: ListenOptions): Promise<L
   let closing = false;
   const server = createServer({
     maxHeaderSize: MAX_HEADER_BYTES,
-    connectionsCheckingInterval: timeouts.checkEveryMs,
-    headersTimeout: timeouts.headersMs,
-    requestTimeout: timeouts.requestMs,
-    keepAliveTimeout: timeouts.idleMs,
+    connectionsCheckingInterval: limits.checkEveryMs,
+    headersTimeout: limits.headersMs,
+    requestTimeout: limits.requestMs,
+    keepAliveTimeout: limits.idleMs,
   });
   // No socket inactivity timeout: an event stream may rightly stay quiet for a long time.
   server.timeout = 0;
-  const connections = new Connections(timeouts.headersMs, options.onClientError ?? (() => {}));
+  server.maxConnections = limits.maxConnections;
+  const connections = new Connections(limits.headersMs, options.onClientError ?? (() => {}));
   server.on("connection", connections.opened);
   server.on("clientError", clientErrorHandler(options));
 
