@@ -26,10 +26,16 @@ const test = (name: string, fn: () => Promise<void>) =>
 
 const encoder = new TextEncoder();
 
-async function connect(origin: string): Promise<Deno.TcpConn> {
+/** A raw connection to the server, `text` already sent when given. */
+async function connect(origin: string, text?: string): Promise<Deno.TcpConn> {
   const url = new URL(origin);
-  return await Deno.connect({ hostname: url.hostname, port: Number(url.port) });
+  const conn = await Deno.connect({ hostname: url.hostname, port: Number(url.port) });
+  // A refused connection may already be closed.
+  if (text !== undefined) await conn.write(encoder.encode(text)).catch(() => {});
+  return conn;
 }
+
+const HEALTH = "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
 
 /** Reads until the server closes the connection; what arrived and when it closed. */
 async function untilClosed(conn: Deno.TcpConn, limitMs = 10_000) {
@@ -74,9 +80,7 @@ test("connections beyond the cap are closed on arrival; the ones within it are s
   const open: Deno.TcpConn[] = [];
   try {
     for (let i = 0; i < 3; i++) open.push(await connect(s.origin));
-    const extra = await connect(s.origin);
-    await extra.write(encoder.encode("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"))
-      .catch(() => {});
+    const extra = await connect(s.origin, HEALTH);
     assert.equal((await untilClosed(extra, 3_000)).text, "", "refused without an answer");
     await open[0].write(
       encoder.encode("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nconnection: close\r\n\r\n"),
@@ -120,8 +124,7 @@ test("a header block trickled in slowly (slowloris) gets 408 and is closed at th
     assert.match(first.text, /^HTTP\/1\.1 408 Request Timeout\r\n/);
     assert.ok(first.afterMs < SHORT.headersMs + SLACK_MS, `${first.afterMs}`);
     // The same on a kept-alive connection, after a first request was answered.
-    const conn = await connect(s.origin);
-    await conn.write(encoder.encode("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
+    const conn = await connect(s.origin, HEALTH);
     const buffer = new Uint8Array(4096);
     const n = await conn.read(buffer);
     assert.match(new TextDecoder().decode(buffer.subarray(0, n ?? 0)), /^HTTP\/1\.1 200 OK/);
@@ -138,8 +141,7 @@ test("a header block trickled in slowly (slowloris) gets 408 and is closed at th
 test("an idle keep-alive connection is closed after the idle deadline", async () => {
   const s = await serveInProcess({}, { limits: SHORT });
   try {
-    const conn = await connect(s.origin);
-    await conn.write(encoder.encode("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
+    const conn = await connect(s.origin, HEALTH);
     const { text, afterMs } = await untilClosed(conn);
     assert.match(text, /^HTTP\/1\.1 200 OK\r\n/);
     assert.match(text, /"status":"ok"/);
@@ -152,11 +154,11 @@ test("an idle keep-alive connection is closed after the idle deadline", async ()
 test("a body trickled in past the whole-request deadline gets 408; the server keeps serving", async () => {
   const s = await serveInProcess({}, { limits: SHORT });
   try {
-    const conn = await connect(s.origin);
-    await conn.write(encoder.encode(
+    const conn = await connect(
+      s.origin,
       "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\ncontent-type: application/json\r\n" +
         "accept: application/json, text/event-stream\r\ncontent-length: 1000\r\n\r\n{",
-    ));
+    );
     const trickle = setInterval(() => conn.write(encoder.encode(" ")).catch(() => {}), 100);
     const closed = await untilClosed(conn).finally(() => clearInterval(trickle));
     assert.match(closed.text, /^HTTP\/1\.1 408 /);
@@ -172,12 +174,12 @@ test("a body trickled in past the whole-request deadline gets 408; the server ke
 test("a client's Connection: close is honoured, even on an event-stream answer", async () => {
   const s = await serveInProcess({}, { limits: LIMITS });
   try {
-    const conn = await connect(s.origin);
-    await conn.write(encoder.encode(
+    const conn = await connect(
+      s.origin,
       "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nconnection: close\r\n" +
         "content-type: application/json\r\naccept: application/json, text/event-stream\r\n" +
         `content-length: ${encoder.encode(INITIALIZE).byteLength}\r\n\r\n${INITIALIZE}`,
-    ));
+    );
     const { text, afterMs } = await untilClosed(conn);
     assert.match(text, /^HTTP\/1\.1 200 OK\r\n/);
     assert.match(text, /\r\nConnection: close\r\n/i);
@@ -191,10 +193,10 @@ test("a client's Connection: close is honoured, even on an event-stream answer",
 test("a header block over 16 KiB gets 431", async () => {
   const s = await serveInProcess({}, { limits: SHORT });
   try {
-    const conn = await connect(s.origin);
-    await conn.write(encoder.encode(
+    const conn = await connect(
+      s.origin,
       `GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nx-big: ${"a".repeat(17 * 1024)}\r\n\r\n`,
-    ));
+    );
     const { text } = await untilClosed(conn);
     assert.match(text, /^HTTP\/1\.1 431 Request Header Fields Too Large\r\n/);
     assert.ok(s.lines.some((l) => /header block over 16384 bytes \(431\)/.test(l)));
@@ -213,9 +215,9 @@ test("absolute-form targets (no proxying) and TRACE get 400, CONNECT is closed; 
         "TRACE /mcp HTTP/1.1",
       ]
     ) {
-      const conn = await connect(s.origin);
-      await conn.write(
-        encoder.encode(`${line}\r\nHost: 127.0.0.1\r\nconnection: close\r\n\r\n`),
+      const conn = await connect(
+        s.origin,
+        `${line}\r\nHost: 127.0.0.1\r\nconnection: close\r\n\r\n`,
       );
       const { text } = await untilClosed(conn);
       if (line.startsWith("CONNECT")) assert.equal(text, "");
@@ -299,11 +301,14 @@ test("listen errors say what to change: a port in use, an address not permitted"
   } finally {
     await s.close();
   }
-  // The tests may listen on 127.0.0.1 only: node:net would throw this on a later tick, uncaught.
+  // TEST-NET-1 (RFC 5737) is never this machine's. `deno task test` may listen on 127.0.0.1 only,
+  // so there it is refused by permission first (node:net would throw that on a later tick).
   await assert.rejects(
     serveInProcess({ HOST: "192.0.2.1", PORT: "8050", MCP_AUTH_TOKEN: "0123456789abcdef0123" }),
     (error: Error) =>
-      error instanceof ListenError && error.permission &&
-      error.message.startsWith("listening on 192.0.2.1:8050 is not permitted: add exactly"),
+      error instanceof ListenError &&
+      (error.permission
+        ? error.message.startsWith("listening on 192.0.2.1:8050 is not permitted: add exactly")
+        : error.message.startsWith("192.0.2.1 is not an address of this machine: set HOST")),
   );
 });
