@@ -251,7 +251,7 @@ export function createHttpHandler(
   async function serveMcp(request: Request, note: RpcNote): Promise<Response> {
     if (request.method !== "POST") return mcp.fetch(withoutCredentials(request));
     const read = await readBodyCapped(request, config.maxBodyBytes, config.bodyTimeoutMs);
-    if (!read.ok) return bodyError(read.status);
+    if (!read.ok) return bodyError(read.status, config.maxBodyBytes);
     try {
       Object.assign(note, noteFor(JSON.parse(decoder.decode(read.bytes))));
     } catch {

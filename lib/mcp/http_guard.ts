@@ -253,9 +253,18 @@ export async function readBodyCapped(
 }
 
 /** The gate's answer to a body that was too large, too slow or broken. */
-export function bodyError(status: 400 | 408 | 413): Response {
+export function bodyError(status: 400 | 408 | 413, maxBytes: number): Response {
   if (status === 413) {
-    return jsonRpcError(413, -32000, "Payload Too Large: the request body exceeds the limit");
+    const mib = Math.round(maxBytes / 1024 / 1024 * 10) / 10;
+    // Base64 carries 3 bytes in 4 characters; 16 KiB is left for the rest of the call.
+    const file = Math.floor((maxBytes - 16 * 1024) * 3 / 4 / 1024 / 10) * 10;
+    return jsonRpcError(
+      413,
+      -32000,
+      `Payload Too Large: HTTP mode refuses request bodies over ${mib} MiB, so files sent with ` +
+        `add_ticket_attachment are limited to about ${file} KB here; attach larger files over ` +
+        "stdio or in Autotask",
+    );
   }
   if (status === 408) {
     return jsonRpcError(408, -32000, "Request Timeout: the request body did not arrive in time");

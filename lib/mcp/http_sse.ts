@@ -170,7 +170,7 @@ export class LegacySseEndpoints {
       this.#options.maxBodyBytes,
       this.#options.bodyTimeoutMs,
     );
-    if (!read.ok) return bodyError(read.status);
+    if (!read.ok) return bodyError(read.status, this.#options.maxBodyBytes);
     let message: JSONRPCMessage;
     try {
       const body = JSON.parse(new TextDecoder().decode(read.bytes));
