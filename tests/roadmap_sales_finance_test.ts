@@ -149,6 +149,43 @@ Deno.test({
       );
 
       await t.step(
+        "create_quote refused after its location was made: the error names it, a retry reuses it",
+        async () => {
+          const opportunity = sb.records("Opportunities").find((o) => o.status === 1)!;
+          const locations = sb.records("QuoteLocations").length;
+          sb.inject({
+            kind: "status",
+            status: 500,
+            body: { errors: ["Quote name is reserved by a pending approval."] },
+            match: { method: "POST", pathEndsWith: "/Quotes" },
+          });
+          const refused = await callError(client, "create_quote", {
+            opportunityID: opportunity.id,
+            name: "Retry me",
+            expirationDate: "2031-02-09",
+          });
+          assert.match(refused, /Quote name is reserved by a pending approval\./);
+          const created = sb.records("QuoteLocations");
+          assert.equal(created.length, locations + 1);
+          const id = created.at(-1)!.id;
+          const reuse = new RegExp(
+            `Quote location ${id} was created for this quote first and remains .*` +
+              `retry with extra \\{"billToLocationID":${id},"shipToLocationID":${id},` +
+              `"soldToLocationID":${id}\\}`,
+          );
+          assert.match(refused, reuse);
+          const retried = await callOk(client, "create_quote", {
+            opportunityID: opportunity.id,
+            name: "Retry me",
+            expirationDate: "2031-02-09",
+            extra: { billToLocationID: id, shipToLocationID: id, soldToLocationID: id },
+          });
+          assert.equal(sb.records("QuoteLocations").length, locations + 1, "no second location");
+          assert.equal(sb.record("Quotes", retried.id as number)!.soldToLocationID, id);
+        },
+      );
+
+      await t.step(
         "add_quote_item: child route, catalog name and price, one item field",
         async () => {
           const product = sb.records("Products")[2];

@@ -2,6 +2,7 @@
 
 import * as z from "zod";
 import type { AutotaskRecord, FieldInfo } from "../lib/autotask/client.ts";
+import { AutotaskError } from "../lib/autotask/errors.ts";
 import { eq } from "../lib/autotask/query.ts";
 import { extraSchema, prepareExtra } from "../lib/mcp/changes.ts";
 import {
@@ -84,6 +85,12 @@ function fit(value: unknown, field: FieldInfo | undefined): string | undefined {
   return field?.length ? value.slice(0, field.length) : value;
 }
 
+/** A quote location created for a quote, and the quote fields it fills. */
+interface NewLocation {
+  id: number;
+  fields: string[];
+}
+
 /**
  * When this tenant requires bill-to, ship-to and sold-to locations, creates
  * one quote location from the company's address and uses it for each.
@@ -92,7 +99,7 @@ async function locationsFor(
   ctx: ToolContext,
   record: AutotaskRecord,
   companyID: number,
-): Promise<string | undefined> {
+): Promise<NewLocation | undefined> {
   const fields = await ctx.client.fields("Quotes", { signal: ctx.signal });
   const missing = fields.filter((f) =>
     LOCATION_FIELDS.includes(f.name) && f.isRequired && !f.isReadOnly &&
@@ -109,10 +116,22 @@ async function locationsFor(
     state: fit(company?.state, field("state")),
     postalCode: fit(company?.postalCode, field("postalCode")),
   });
-  const locationId = await ctx.client.create("QuoteLocations", address, { signal: ctx.signal });
-  for (const f of missing) record[f.name] = locationId;
-  return `${missing.map((f) => f.name).join(", ")} set to new quote location ${locationId} ` +
-    `with the company's address`;
+  const id = await ctx.client.create("QuoteLocations", address, { signal: ctx.signal });
+  for (const f of missing) record[f.name] = id;
+  return { id, fields: missing.map((f) => f.name) };
+}
+
+/**
+ * The quote create failed after its location was made. Autotask cannot delete quote locations,
+ * so the error says which one stays and how a retry reuses it instead of making another.
+ */
+function withLocation(error: unknown, location: NewLocation): unknown {
+  const reuse = JSON.stringify(Object.fromEntries(location.fields.map((f) => [f, location.id])));
+  const hint = ` Quote location ${location.id} was created for this quote first and remains ` +
+    `(Autotask cannot delete quote locations): to reuse it, retry with extra ${reuse}.`;
+  if (error instanceof InputError) return new InputError(error.message + hint);
+  if (!(error instanceof AutotaskError)) return error;
+  return new AutotaskError(error.message + hint, { ...error, cause: error });
 }
 
 /** The quote toolset. */
@@ -208,8 +227,13 @@ export const quoteTools: ToolDef[] = [
         record.contactID = opportunity.contactID;
       }
       const resolved = await resolvePicklists(ctx, "Quotes", record);
-      const locationNote = await locationsFor(ctx, resolved, opportunity.companyID as number);
-      if (locationNote) notes.push(locationNote);
+      const location = await locationsFor(ctx, resolved, opportunity.companyID as number);
+      if (location) {
+        notes.push(
+          `${location.fields.join(", ")} set to new quote location ${location.id} ` +
+            `with the company's address`,
+        );
+      }
       const result = await createAndReport(ctx, "Quotes", resolved, {
         readBack: [
           "id",
@@ -222,6 +246,8 @@ export const quoteTools: ToolDef[] = [
           "expirationDate",
           "primaryQuote",
         ],
+      }).catch((error) => {
+        throw location ? withLocation(error, location) : error;
       });
       if (result.item) [result.item] = await enrich(ctx, "Quotes", [result.item as AutotaskRecord]);
       if (notes.length > 0) result.note = [result.note, ...notes].filter(Boolean).join("; ");
