@@ -210,6 +210,7 @@ export async function serveInProcess(
   } = {},
 ) {
   const config = loadHttpConfig(options.transport ?? "http", reader({ PORT: "0", ...env }));
+  if (options.limits) config.limits = options.limits;
   options.tweak?.(config);
   const lines: string[] = [];
   const log = {
@@ -225,12 +226,7 @@ export async function serveInProcess(
     redact: (text) => text,
     log: log.info,
   });
-  const server = await serveHttp(
-    factory,
-    config,
-    { log, redact: (text) => text },
-    options.limits,
-  );
+  const server = await serveHttp(factory, config, { log, redact: (text) => text });
   return {
     origin: server.origin,
     lines,

@@ -128,10 +128,11 @@ async function locationsFor(
 function withLocation(error: unknown, location: NewLocation): unknown {
   const reuse = JSON.stringify(Object.fromEntries(location.fields.map((f) => [f, location.id])));
   const hint = ` Quote location ${location.id} was created for this quote first and remains ` +
-    `(Autotask cannot delete quote locations): to reuse it, retry with extra ${reuse}.`;
-  if (error instanceof InputError) return new InputError(error.message + hint);
+    `(Autotask cannot delete quote locations): to reuse it, retry with extra ${reuse}`;
+  const message = (error as Error).message?.replace(/\.?$/, ".") + hint;
+  if (error instanceof InputError) return new InputError(message);
   if (!(error instanceof AutotaskError)) return error;
-  return new AutotaskError(error.message + hint, { ...error, cause: error });
+  return new AutotaskError(message, { ...error, cause: error });
 }
 
 /** The quote toolset. */

@@ -55,6 +55,8 @@ export interface HttpConfig {
   maxBodyBytes: number;
   /** How long a client may take to send its request body. */
   bodyTimeoutMs: number;
+  /** Connection deadlines and cap of the listener. */
+  limits: ConnectionLimits;
 }
 
 /** Listen address when HOST is unset: this machine only. */
@@ -195,6 +197,7 @@ export function loadHttpConfig(transport: HttpTransport, env: EnvReader): HttpCo
     rateLimitPerMinute,
     maxBodyBytes: MAX_BODY_BYTES,
     bodyTimeoutMs: BODY_TIMEOUT_MS,
+    limits: LIMITS,
   };
 }
 
@@ -450,7 +453,6 @@ export async function serveHttp(
   factory: McpServerFactory,
   config: HttpConfig,
   options: HttpHandlerOptions,
-  limits: ConnectionLimits = LIMITS,
 ): Promise<HttpServer> {
   const handler = createHttpHandler(factory, config, options);
   const { log, redact } = options;
@@ -459,7 +461,7 @@ export async function serveHttp(
     listener = await listen(handler.fetch, {
       hostname: config.host,
       port: config.port,
-      limits,
+      limits: config.limits,
       onClientError: (line) => log.info(line),
       onError: (error) => {
         log.error(redact(`http: unexpected error: ${oneLine(error)}`));
