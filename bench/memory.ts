@@ -1,11 +1,13 @@
 /**
  * 6. Memory under load: the spawned server's RSS after 100 tool calls and after 10,000; then the
- * same calls with V8's heap capped, which tells garbage not yet collected from memory retained.
+ * same calls with V8's heap capped, which tells garbage not yet collected from memory retained;
+ * then the same calls to a server in HTTP mode.
  */
 
 import type { ServedSandbox } from "../lib/sandbox/mod.ts";
 import { type Row, type SectionResult, valueRow } from "./report.ts";
-import { type ProcessMemory, type ServerProcess, startServer } from "./server_process.ts";
+import { HttpServerProcess } from "./http_process.ts";
+import { type ProcessMemory, startServer, type ToolResult } from "./server_process.ts";
 import { fmt, MIB_FROM_KIB, show, showSpread, summarize } from "./stats.ts";
 import { serverEnv, serverFlags } from "./tenant.ts";
 
@@ -27,6 +29,13 @@ interface Ids {
   companies: number[];
   tickets: number[];
   contacts: number[];
+}
+
+/** A spawned server, over stdio or HTTP. */
+interface Target {
+  callTool(name: string, args: Record<string, unknown>): Promise<{ result: ToolResult }>;
+  memory(): Promise<ProcessMemory>;
+  close(): Promise<void>;
 }
 
 /** What one run of calls measured. */
@@ -56,7 +65,7 @@ function call(i: number, ids: Ids): [string, Record<string, unknown>] {
 
 /** Calls `from` to `to` with `width` in flight; returns how many were error results. */
 async function run(
-  server: ServerProcess,
+  server: Target,
   ids: Ids,
   range: { from: number; to: number; width: number },
 ): Promise<number> {
@@ -71,13 +80,25 @@ async function run(
   return errors;
 }
 
+/** Which server a run measures: stdio with extra flags, or HTTP mode. */
+interface Variant {
+  label: string;
+  extraFlags?: string[];
+  http?: boolean;
+}
+
 async function load(
   tenant: ServedSandbox,
   options: MemoryOptions,
-  extraFlags: string[],
+  variant: Variant,
 ): Promise<Load> {
-  const flags = [...await serverFlags(), ...extraFlags];
-  const server = await startServer({ flags, env: serverEnv(tenant) });
+  const spawn = {
+    flags: [...await serverFlags(), ...variant.extraFlags ?? []],
+    env: serverEnv(tenant),
+  };
+  const server: Target = variant.http
+    ? await HttpServerProcess.start(spawn)
+    : await startServer(spawn);
   try {
     const ids: Ids = {
       companies: tenant.sandbox.records("Companies").slice(1, 40).map((r) => r.id as number),
@@ -95,9 +116,8 @@ async function load(
       done = to;
       const memory = await server.memory();
       samples.push(memory.rssKib);
-      const label = extraFlags.length > 0 ? ` (${extraFlags.join(" ")})` : "";
       options.progress(
-        `memory${label}: ${fmt(done)} calls, RSS ${show(memory.rssKib, MIB_FROM_KIB)}`,
+        `memory${variant.label}: ${fmt(done)} calls, RSS ${show(memory.rssKib, MIB_FROM_KIB)}`,
       );
     }
     const seconds = (performance.now() - started) / 1000;
@@ -122,7 +142,7 @@ export async function memoryUnderLoad(
   tenant: ServedSandbox,
   options: MemoryOptions,
 ): Promise<SectionResult> {
-  const plain = await load(tenant, options, []);
+  const plain = await load(tenant, options, { label: "" });
   const calls = fmt(options.calls);
   const rows: Row[] = [
     valueRow(6, `Server RSS after ${fmt(FIRST_SAMPLE)} tool calls`, {
@@ -146,7 +166,7 @@ export async function memoryUnderLoad(
   ];
   if (options.heapCapMib > 0) {
     const flag = `--v8-flags=--max-old-space-size=${options.heapCapMib}`;
-    const capped = await load(tenant, options, [flag]);
+    const capped = await load(tenant, options, { label: ` (${flag})`, extraFlags: [flag] });
     rows.push(
       valueRow(
         6,
@@ -163,6 +183,38 @@ export async function memoryUnderLoad(
             "Memory retained per call would grow (or fail) under the cap too",
         },
       ),
+    );
+  }
+  const http = await load(tenant, options, { label: " (--http)", http: true });
+  rows.push(
+    valueRow(
+      6,
+      `HTTP mode (\`--http\`): server RSS after ${fmt(FIRST_SAMPLE)} and ${calls} calls`,
+      {
+        value: `${show(http.early.rssKib, MIB_FROM_KIB)} → ${show(http.late.rssKib, MIB_FROM_KIB)}`,
+        notes:
+          `the same calls as keep-alive POSTs to /mcp (a new MCP server object per request); ` +
+          `growth ${growth(http)}; peak ${peak(http)}; ${fmt(http.callsPerSecond)} calls/s; ` +
+          `${http.errors} tool errors`,
+      },
+    ),
+  );
+  if (options.heapCapMib > 0) {
+    const flag = `--v8-flags=--max-old-space-size=${options.heapCapMib}`;
+    const capped = await load(tenant, options, {
+      label: ` (--http ${flag})`,
+      http: true,
+      extraFlags: [flag],
+    });
+    rows.push(
+      valueRow(6, `HTTP mode, old space capped at ${options.heapCapMib} MiB: RSS growth`, {
+        value: growth(capped),
+        notes: `diagnostic: RSS ${show(capped.early.rssKib, MIB_FROM_KIB)} → ${
+          show(capped.late.rssKib, MIB_FROM_KIB)
+        }, peak ${peak(capped)}; ${capped.errors} tool errors; ${
+          fmt(capped.callsPerSecond)
+        } calls/s`,
+      }),
     );
   }
   return { rows };

@@ -30,6 +30,8 @@ Spreads are min–max below 20 samples and p10–p90 from 20 on.
    turn, 8 in flight) through one server; RSS after the first 100 and every 1,000 after that.
    Then the same calls through a server whose V8 old space is capped at 64 MiB (a diagnostic flag,
    not a production one): memory kept per call would grow, or fail, there too.
+   The HTTP rows repeat both runs with the server started as \`main.ts --http\` (production flags
+   plus loopback, PORT=0, no rate limit), the calls sent as keep-alive \`fetch\` POSTs to /mcp.
 7. **Scale**: \`search_tickets\` for open tickets, 50 per page, followed by cursor, on a fresh
    tenant of each size, 200 pages each (the 1,000-ticket tenant runs out of matches and is paged
    through again from the first page); the first page is unmeasured (caches). "The tenant's own
