@@ -19,11 +19,12 @@ const TOOLS = [
   "create_service_call",
   "update_service_call",
   "link_ticket_to_service_call",
+  "link_task_to_service_call",
   "assign_resource_to_service_call",
 ];
 
 Deno.test({
-  name: "service calls: search, read, schedule, change, link tickets and send technicians",
+  name: "service calls: search, read, schedule, change, link tickets and tasks, send technicians",
   sanitizeResources: false,
   sanitizeOps: false,
   async fn(t) {
@@ -371,6 +372,143 @@ Deno.test({
         const read = await callOk(client, "get_service_call", { id: callId });
         assert.equal((read.tickets as Rec[]).length, 2);
       });
+
+      await t.step(
+        "project tasks on a visit: link, send a technician, read, search by task and technician",
+        async () => {
+          const project = sb.records("Projects").find((p) =>
+            sb.records("Tasks").filter((x) => x.projectID === p.id).length >= 2
+          )!;
+          const [task, second] = sb.records("Tasks").filter((x) => x.projectID === project.id);
+          const companyID = project.companyID as number;
+          const call = await callOk(client, "create_service_call", {
+            companyID,
+            startDateTime: "2031-05-06T16:00:00Z",
+            durationHours: 3,
+          });
+          const callId = call.id as number;
+
+          const linked = await callOk(client, "link_task_to_service_call", {
+            serviceCallID: callId,
+            taskID: task.id,
+          });
+          const link = sb.record("ServiceCallTasks", linked.id as number)!;
+          assert.equal(link.serviceCallID, callId);
+          assert.equal(link.taskID, task.id);
+          assert.match(lastWrite().path, new RegExp(`/V1\\.0/ServiceCalls/${callId}/Tasks$`));
+          assert.equal((linked.item as Rec).taskName, task.title);
+          const again = await callOk(client, "link_task_to_service_call", {
+            serviceCallID: callId,
+            taskID: task.id,
+          });
+          assert.equal(again.id, linked.id);
+          assert.match(String(again.note), /already on service call/);
+          const foreign = sb.records("Tasks").find((x) =>
+            sb.record("Projects", x.projectID as number)?.companyID !== companyID
+          )!;
+          const wrong = await callError(client, "link_task_to_service_call", {
+            serviceCallID: callId,
+            taskID: foreign.id,
+          });
+          assert.match(wrong, /is on a project of company .*service call \d+ is for company/);
+          const missing = await callError(client, "link_task_to_service_call", {
+            serviceCallID: callId,
+            taskID: 999_999,
+          });
+          assert.match(missing, /Task 999999 was not found/);
+
+          // The task is the call's only work: serviceCallID alone finds it.
+          const resourceID = WELL_KNOWN.tier1OnlyResourceId;
+          const otherTech = sb.records("ResourceServiceDeskRoles").map((r) => r.resourceID)
+            .find((id) =>
+              id !== resourceID && sb.record("Resources", id as number)?.isActive === true
+            ) as number;
+          const sent = await callOk(client, "assign_resource_to_service_call", {
+            serviceCallID: callId,
+            resourceID,
+          });
+          const stored = sb.record("ServiceCallTaskResources", sent.id as number)!;
+          assert.equal(stored.serviceCallTaskID, link.id);
+          assert.equal(stored.resourceID, resourceID);
+          assert.equal(stored.roleID, WELL_KNOWN.roles.tier1);
+          assert.match(
+            lastWrite().path,
+            new RegExp(`/V1\\.0/ServiceCallTasks/${link.id}/Resources$`),
+          );
+          assert.equal((sent.item as Rec).taskID, task.id);
+
+          // A ticket and a second task on the same visit: which one must be said.
+          const ticket = sb.records("Tickets").find((x) => x.companyID === companyID)!;
+          await callOk(client, "link_ticket_to_service_call", {
+            serviceCallID: callId,
+            ticketID: ticket.id,
+          });
+          await callOk(client, "link_task_to_service_call", {
+            serviceCallID: callId,
+            taskID: second.id,
+          });
+          const which = await callError(client, "assign_resource_to_service_call", {
+            serviceCallID: callId,
+            resourceID,
+          });
+          assert.match(
+            which,
+            new RegExp(
+              `has 1 ticket and 2 tasks: pass ticketID, one of ${ticket.id} \\(.*\\); ` +
+                `or taskID, one of ${task.id} \\(.*\\), ${second.id}`,
+            ),
+          );
+          const both = await callError(client, "assign_resource_to_service_call", {
+            serviceCallID: callId,
+            ticketID: ticket.id,
+            taskID: task.id,
+            resourceID,
+          });
+          assert.match(both, /ticketID or taskID, not both/);
+          const repeat = await callOk(client, "assign_resource_to_service_call", {
+            serviceCallID: callId,
+            taskID: task.id,
+            resourceID,
+          });
+          assert.equal(repeat.id, sent.id);
+          assert.match(String(repeat.note), /already assigned to this task's visit/);
+          const byLink = await callOk(client, "assign_resource_to_service_call", {
+            serviceCallTaskID: link.id as number,
+            resourceID: otherTech,
+          });
+          assert.equal(
+            sb.record("ServiceCallTaskResources", byLink.id as number)!.resourceID,
+            otherTech,
+          );
+
+          const read = await callOk(client, "get_service_call", { id: callId });
+          const tasks = read.tasks as Rec[];
+          assert.equal(tasks.length, 2);
+          const first = tasks.find((x) => x.taskID === task.id)!;
+          assert.equal(first.serviceCallTaskID, link.id);
+          assert.equal(first.taskName, task.title);
+          assert.deepEqual(
+            (first.resources as Rec[]).map((r) => r.resourceID).sort(),
+            [resourceID, otherTech].sort(),
+          );
+          assert.ok((read.untrustedFields as string[]).includes("tasks.taskName"));
+          assert.equal((read.tickets as Rec[]).length, 1);
+
+          const byTask = await callOk(client, "search_service_calls", { taskID: task.id });
+          assert.deepEqual((byTask.items as Rec[]).map((c) => c.id), [callId]);
+          const byTech = await callOk(client, "search_service_calls", {
+            resourceID: otherTech,
+            limit: 100,
+          });
+          assert.ok((byTech.items as Rec[]).some((c) => c.id === callId), "found through the task");
+          const windowed = await callOk(client, "search_service_calls", {
+            resourceID: otherTech,
+            startAfter: "2031-05-01T00:00:00Z",
+            startBefore: "2031-05-31T00:00:00Z",
+          });
+          assert.deepEqual((windowed.items as Rec[]).map((c) => c.id), [callId]);
+        },
+      );
     } finally {
       await session.close();
       await tenant.close();

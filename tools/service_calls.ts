@@ -1,4 +1,4 @@
-/** Service call tools: schedule onsite visits, put tickets on them and send technicians. */
+/** Service call tools: schedule onsite visits, put tickets and project tasks on them, send technicians. */
 
 import * as z from "zod";
 import type { AutotaskRecord } from "../lib/autotask/client.ts";
@@ -97,10 +97,56 @@ async function allIn(
 }
 
 /**
+ * What a visit works: tickets and project tasks. Autotask links each to the call with its own
+ * entity, and sends resources per link.
+ */
+interface Work {
+  /** The worked record's id field on the link, and the tool argument (ticketID). */
+  itemField: "ticketID" | "taskID";
+  /** The link entity and its id as the resource rows name it. */
+  links: "ServiceCallTickets" | "ServiceCallTasks";
+  linkField: "serviceCallTicketID" | "serviceCallTaskID";
+  resources: "ServiceCallTicketResources" | "ServiceCallTaskResources";
+  /** The worked entity, its noun in messages, and the name field enrich adds. */
+  entity: "Tickets" | "Tasks";
+  noun: "ticket" | "task";
+  nameField: "ticketName" | "taskName";
+  /** The tool that puts one on a call. */
+  linkTool: string;
+}
+
+const TICKET_WORK: Work = {
+  itemField: "ticketID",
+  links: "ServiceCallTickets",
+  linkField: "serviceCallTicketID",
+  resources: "ServiceCallTicketResources",
+  entity: "Tickets",
+  noun: "ticket",
+  nameField: "ticketName",
+  linkTool: "link_ticket_to_service_call",
+};
+const TASK_WORK: Work = {
+  itemField: "taskID",
+  links: "ServiceCallTasks",
+  linkField: "serviceCallTaskID",
+  resources: "ServiceCallTaskResources",
+  entity: "Tasks",
+  noun: "task",
+  nameField: "taskName",
+  linkTool: "link_task_to_service_call",
+};
+const WORK = [TICKET_WORK, TASK_WORK];
+
+/** "1 ticket", "2 tasks". */
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
+}
+
+/**
  * The service calls a resource is sent on. Autotask keeps the assignment two
- * links away from the call, so this is a join: from the calls the other
- * filters select when they are few (a date window), else from the resource's
- * assignments (capped, with a note when the cap cut them).
+ * links away from the call (per ticket and per task), so this is a join: from
+ * the calls the other filters select when they are few (a date window), else
+ * from the resource's assignments (capped, with a note when the cap cut them).
  */
 async function callsOfResource(
   ctx: ToolContext,
@@ -115,124 +161,188 @@ async function callsOfResource(
       signal: ctx.signal,
     });
     if (!calls.truncated) {
-      const links = await allIn(ctx, "ServiceCallTickets", "serviceCallID", ids(calls.items), {
-        fields: ["serviceCallID"],
-      });
-      const sent = await allIn(
-        ctx,
-        "ServiceCallTicketResources",
-        "serviceCallTicketID",
-        ids(links),
-        {
+      const found: unknown[] = [];
+      for (const work of WORK) {
+        const links = await allIn(ctx, work.links, "serviceCallID", ids(calls.items), {
+          fields: ["serviceCallID"],
+        });
+        const sent = await allIn(ctx, work.resources, work.linkField, ids(links), {
           also: [eq("resourceID", resourceID)],
-          fields: ["serviceCallTicketID"],
-        },
-      );
-      const callOf = new Map(links.map((l) => [l.id, l.serviceCallID]));
-      const found = unique(sent.map((r) => callOf.get(r.serviceCallTicketID as number)));
-      return { filter: found.length > 0 ? inList("id", found) : NOTHING };
+          fields: [work.linkField],
+        });
+        const callOf = new Map(links.map((l) => [l.id, l.serviceCallID]));
+        found.push(...sent.map((r) => callOf.get(r[work.linkField] as number)));
+      }
+      const callIds = unique(found);
+      return { filter: callIds.length > 0 ? inList("id", callIds) : NOTHING };
     }
   }
-  const { items, truncated } = await ctx.client.queryAll("ServiceCallTicketResources", {
-    filter: [eq("resourceID", resourceID)],
-    includeFields: ["serviceCallTicketID"],
-    cap: RESOURCE_SCAN_CAP,
-    signal: ctx.signal,
-  });
-  const linkIds = unique(items.map((r) => r.serviceCallTicketID));
-  if (linkIds.length === 0) return { filter: NOTHING };
-  const links = await allIn(ctx, "ServiceCallTickets", "id", linkIds, {
-    fields: ["serviceCallID"],
-  });
-  const callIds = unique(links.map((l) => l.serviceCallID));
+  const found: unknown[] = [];
+  let truncated = false;
+  for (const work of WORK) {
+    const scan = await ctx.client.queryAll(work.resources, {
+      filter: [eq("resourceID", resourceID)],
+      includeFields: [work.linkField],
+      cap: RESOURCE_SCAN_CAP,
+      signal: ctx.signal,
+    });
+    truncated ||= scan.truncated;
+    const linkIds = unique(scan.items.map((r) => r[work.linkField]));
+    const links = await allIn(ctx, work.links, "id", linkIds, { fields: ["serviceCallID"] });
+    found.push(...links.map((l) => l.serviceCallID));
+  }
+  const callIds = unique(found);
+  if (callIds.length === 0) return { filter: NOTHING };
   const kept = callIds.slice(0, MAX_OR_CONDITIONS);
   const note = truncated || kept.length < callIds.length
     ? `resourceID ${resourceID} is on too many service calls to search at once: only ` +
       `${kept.length} were searched; add startAfter and startBefore (a window of at most ` +
       `${WINDOW_CAP} calls) to search them all`
     : undefined;
-  return { filter: kept.length > 0 ? inList("id", kept) : NOTHING, note };
+  return { filter: inList("id", kept), note };
 }
 
-/** The service calls a ticket is on. */
-async function callsOfTicket(ctx: ToolContext, ticketID: number): Promise<Filter> {
-  const links = await ctx.client.query("ServiceCallTickets", {
-    filter: [eq("ticketID", ticketID)],
+/** The service calls a ticket or task is on. */
+async function callsOf(ctx: ToolContext, work: Work, id: number): Promise<Filter> {
+  const links = await ctx.client.query(work.links, {
+    filter: [eq(work.itemField, id)],
     includeFields: ["serviceCallID"],
     maxRecords: MAX_OR_CONDITIONS,
     signal: ctx.signal,
   });
-  const ids = unique(links.items.map((l) => l.serviceCallID));
-  return ids.length > 0 ? inList("id", ids) : NOTHING;
+  const callIds = unique(links.items.map((l) => l.serviceCallID));
+  return callIds.length > 0 ? inList("id", callIds) : NOTHING;
 }
 
-/** The tickets on a call, each with the resources sent for it. */
-async function ticketsOf(ctx: ToolContext, callId: number): Promise<Record<string, unknown>[]> {
-  const links = (await ctx.client.query("ServiceCallTickets", {
+/** The tickets (or tasks) on a call, each with the resources sent for it. */
+async function workOf(
+  ctx: ToolContext,
+  work: Work,
+  callId: number,
+): Promise<Record<string, unknown>[]> {
+  const links = (await ctx.client.query(work.links, {
     filter: [eq("serviceCallID", callId)],
-    includeFields: ["ticketID"],
+    includeFields: [work.itemField],
     maxRecords: MAX_LINKS,
     signal: ctx.signal,
   })).items;
   if (links.length === 0) return [];
-  const assigned = (await ctx.client.queryAll("ServiceCallTicketResources", {
-    filter: [inList("serviceCallTicketID", links.map((l) => l.id as number))],
+  const assigned = (await ctx.client.queryAll(work.resources, {
+    filter: [inList(work.linkField, links.map((l) => l.id as number))],
     cap: 500,
     signal: ctx.signal,
   })).items;
-  const [tickets, resources] = await Promise.all([
-    enrich(ctx, "ServiceCallTickets", links),
-    enrich(ctx, "ServiceCallTicketResources", assigned),
+  const [named, resources] = await Promise.all([
+    enrich(ctx, work.links, links),
+    enrich(ctx, work.resources, assigned),
   ]);
-  return tickets.map(({ id, ...link }) => ({
-    serviceCallTicketID: id,
+  return named.map(({ id, ...link }) => ({
+    [work.linkField]: id,
     ...link,
     resources: resources
-      .filter((r) => r.serviceCallTicketID === id)
-      .map(({ serviceCallTicketID: _, userDefinedFields: __, ...r }) => r),
+      .filter((r) => r[work.linkField] === id)
+      .map((r) => {
+        const { [work.linkField]: _, userDefinedFields: __, ...rest } = r;
+        return rest;
+      }),
   }));
 }
 
-/**
- * The ticket link a resource is sent for: the one given, or the only ticket
- * on the call, or the call's link for `ticketID`.
- */
-async function findLink(
+/** Where a resource is sent: a ticket's or a task's link on the call. */
+interface Link {
+  work: Work;
+  record: AutotaskRecord;
+}
+
+/** The arguments that name a link, directly or through the call. */
+interface LinkArgs {
+  serviceCallID?: number;
+  ticketID?: number;
+  taskID?: number;
+  serviceCallTicketID?: number;
+  serviceCallTaskID?: number;
+}
+
+/** Why a call's links do not name one: none at all, or several to choose from. */
+async function noSingleLink(
   ctx: ToolContext,
-  args: { serviceCallTicketID?: number; serviceCallID?: number; ticketID?: number },
-): Promise<AutotaskRecord> {
-  if (args.serviceCallTicketID !== undefined) {
-    return await getRecord(
-      ctx,
-      "ServiceCallTickets",
-      args.serviceCallTicketID,
-      "Service call ticket",
-    );
-  }
-  const callId = args.serviceCallID as number;
-  const filter = [eq("serviceCallID", callId)];
-  if (args.ticketID !== undefined) filter.push(eq("ticketID", args.ticketID));
-  const links = (await ctx.client.query("ServiceCallTickets", {
-    filter,
-    maxRecords: MAX_LINKS,
-    signal: ctx.signal,
-  })).items;
-  if (links.length === 1) return links[0];
-  if (links.length === 0) {
+  callId: number,
+  found: { work: Work; items: AutotaskRecord[] }[],
+): Promise<InputError> {
+  const choices = await Promise.all(
+    found.filter(({ items }) => items.length > 0).map(async ({ work, items }) => {
+      const links = await enrich(ctx, work.links, items);
+      const listed = links.map((l) =>
+        `${l[work.itemField]}${l[work.nameField] ? ` (${l[work.nameField]})` : ""}`
+      );
+      return {
+        counted: count(items.length, work.noun),
+        pass: `${work.itemField}, one of ${listed.join(", ")}`,
+      };
+    }),
+  );
+  if (choices.length === 0) {
     await getRecord(ctx, "ServiceCalls", callId, "Service call");
-    throw new InputError(
-      args.ticketID !== undefined
-        ? `Ticket ${args.ticketID} is not on service call ${callId}: add it with link_ticket_to_service_call first`
-        : `Service call ${callId} has no tickets, and Autotask sends resources per ticket: ` +
-          `add one with link_ticket_to_service_call first`,
+    return new InputError(
+      `Service call ${callId} has no tickets or tasks, and Autotask sends resources per ` +
+        "ticket or task: add one with link_ticket_to_service_call or " +
+        "link_task_to_service_call first",
     );
   }
-  const named = await enrich(ctx, "ServiceCallTickets", links);
-  throw new InputError(
-    `Service call ${callId} has ${links.length} tickets: pass ticketID, one of ${
-      named.map((l) => `${l.ticketID}${l.ticketName ? ` (${l.ticketName})` : ""}`).join(", ")
+  return new InputError(
+    `Service call ${callId} has ${choices.map((c) => c.counted).join(" and ")}: pass ${
+      choices.map((c) => c.pass).join("; or ")
     }`,
   );
+}
+
+/**
+ * The link a resource is sent for: the one given, or the call's link for
+ * `ticketID` or `taskID`, or the only ticket or task on the call.
+ */
+async function findLink(ctx: ToolContext, args: LinkArgs): Promise<Link> {
+  for (const work of WORK) {
+    const linkId = args[work.linkField];
+    if (linkId !== undefined) {
+      const label = `Service call ${work.noun}`;
+      return { work, record: await getRecord(ctx, work.links, linkId, label) };
+    }
+  }
+  const callId = args.serviceCallID as number;
+  const named = WORK.filter((work) => args[work.itemField] !== undefined);
+  if (named.length > 1) throw new InputError("Give ticketID or taskID, not both");
+  const found = await Promise.all((named.length > 0 ? named : WORK).map(async (work) => {
+    const filter = [eq("serviceCallID", callId)];
+    const item = args[work.itemField];
+    if (item !== undefined) filter.push(eq(work.itemField, item));
+    const { items } = await ctx.client.query(work.links, {
+      filter,
+      maxRecords: MAX_LINKS,
+      signal: ctx.signal,
+    });
+    return { work, items };
+  }));
+  const all = found.flatMap(({ work, items }) => items.map((record) => ({ work, record })));
+  if (all.length === 1) return all[0];
+  const work = named[0];
+  if (all.length === 0 && work !== undefined) {
+    await getRecord(ctx, "ServiceCalls", callId, "Service call");
+    throw new InputError(
+      `${work.noun === "ticket" ? "Ticket" : "Task"} ${
+        args[work.itemField]
+      } is not on service call ${callId}: add it with ${work.linkTool} first`,
+    );
+  }
+  throw await noSingleLink(ctx, callId, found);
+}
+
+/** The company a task's project belongs to (tasks carry no companyID of their own). */
+async function taskCompany(ctx: ToolContext, taskID: number): Promise<number | undefined> {
+  const task = await readOne(ctx, "Tasks", taskID, { label: "Task", fields: ["projectID"] });
+  const project = await ctx.client.get("Projects", task.projectID as number, {
+    signal: ctx.signal,
+  });
+  return project?.companyID as number | undefined;
 }
 
 /** The service call toolset. */
@@ -241,7 +351,7 @@ export const serviceCallTools: ToolDef[] = [
     name: "search_service_calls",
     title: "Search service calls",
     description:
-      "Find scheduled visits by company, status, start date, technician or ticket, in id order.",
+      "Find scheduled visits by company, status, start date, technician, ticket or task, in id order.",
     kind: "read",
     toolset: "service_calls",
     openWorld: true,
@@ -252,6 +362,7 @@ export const serviceCallTools: ToolDef[] = [
       startBefore: dateTimeSchema.optional(),
       resourceID: idSchema.optional(),
       ticketID: idSchema.optional(),
+      taskID: idSchema.optional(),
       isComplete: z.boolean().optional(),
       ...pagingShape,
       ...viewShape,
@@ -274,8 +385,9 @@ export const serviceCallTools: ToolDef[] = [
         filter.push({ op: "lt", field: "startDateTime", value: utc(args.startBefore) });
       }
       if (args.isComplete !== undefined) filter.push(eq("isComplete", args.isComplete ? 1 : 0));
-      if (args.ticketID !== undefined && !args.cursor) {
-        filter.push(await callsOfTicket(ctx, args.ticketID));
+      for (const work of WORK) {
+        const item = args[work.itemField];
+        if (item !== undefined && !args.cursor) filter.push(await callsOf(ctx, work, item));
       }
       if (args.resourceID !== undefined && !args.cursor) {
         const found = await callsOfResource(ctx, args.resourceID, [...filter]);
@@ -301,12 +413,16 @@ export const serviceCallTools: ToolDef[] = [
   defineTool({
     name: "get_service_call",
     title: "Get service call",
-    description: "Read one service call with its tickets and the resources sent for each.",
+    description:
+      "Read one service call with its tickets and project tasks and the resources sent for each.",
     kind: "read",
     toolset: "service_calls",
     openWorld: true,
     input: z.object({ id: idSchema, ...viewShape }),
-    output: getOutput.extend({ tickets: z.array(z.record(z.string(), z.unknown())) }),
+    output: getOutput.extend({
+      tickets: z.array(z.record(z.string(), z.unknown())),
+      tasks: z.array(z.record(z.string(), z.unknown())),
+    }),
     handler: async ({ id, fields, detail }, ctx) => {
       const selection = await selectFields(ctx, "ServiceCalls", {
         fields,
@@ -318,12 +434,19 @@ export const serviceCallTools: ToolDef[] = [
         fields: selection.fields,
       });
       const result = await shapedItem(ctx, "ServiceCalls", call, true);
-      result.tickets = await ticketsOf(ctx, id);
-      // Ticket names carry ticket titles, which customers write.
-      if ((result.tickets as unknown[]).length > 0) {
+      [result.tickets, result.tasks] = await Promise.all([
+        workOf(ctx, TICKET_WORK, id),
+        workOf(ctx, TASK_WORK, id),
+      ]);
+      // Ticket and task names carry titles, which customers may write.
+      const untrusted = [
+        ...(result.tickets as unknown[]).length > 0 ? ["tickets.ticketName"] : [],
+        ...(result.tasks as unknown[]).length > 0 ? ["tasks.taskName"] : [],
+      ];
+      if (untrusted.length > 0) {
         result.untrustedFields = [
           ...(result.untrustedFields as string[] | undefined ?? []),
-          "tickets.ticketName",
+          ...untrusted,
         ];
       }
       return result;
@@ -472,63 +595,117 @@ export const serviceCallTools: ToolDef[] = [
     },
   }) as unknown as ToolDef,
   defineTool({
+    name: "link_task_to_service_call",
+    title: "Link task to service call",
+    description: "Put a project task of the same company on a service call (the visit works it).",
+    kind: "create",
+    toolset: "service_calls",
+    openWorld: false,
+    input: z.object({ serviceCallID: idSchema, taskID: idSchema }),
+    output: writeOutput,
+    handler: async ({ serviceCallID, taskID }, ctx) => {
+      const [call, companyID] = await Promise.all([
+        readOne(ctx, "ServiceCalls", serviceCallID, {
+          label: "Service call",
+          fields: ["companyID"],
+        }),
+        taskCompany(ctx, taskID),
+      ]);
+      if (companyID !== undefined && call.companyID !== companyID) {
+        const [named] = await enrich(ctx, "ServiceCalls", [{ companyID }]);
+        throw new InputError(
+          `Task ${taskID} is on a project of company ${companyID}${
+            named.companyName ? ` (${named.companyName})` : ""
+          }, service call ${serviceCallID} is for company ${call.companyID}: ` +
+            `link a task of the service call's company, or create a service call for that company`,
+        );
+      }
+      const existing = (await ctx.client.query("ServiceCallTasks", {
+        filter: [eq("serviceCallID", serviceCallID), eq("taskID", taskID)],
+        maxRecords: 1,
+        signal: ctx.signal,
+      })).items[0];
+      const record = { serviceCallID, taskID };
+      const result = existing
+        ? {
+          id: existing.id as number,
+          entity: "ServiceCallTasks",
+          note: `task ${taskID} was already on service call ${serviceCallID}`,
+        }
+        : await createAndReport(ctx, "ServiceCallTasks", record, { parentId: serviceCallID });
+      const [item] = await enrich(ctx, "ServiceCallTasks", [record]);
+      return { ...result, item: { serviceCallTaskID: result.id, ...item } };
+    },
+  }) as unknown as ToolDef,
+  defineTool({
     name: "assign_resource_to_service_call",
     title: "Assign resource to service call",
-    description: "Send a technician on a service call's ticket; the role is chosen from the " +
-      "resource's service-desk roles when roleID is absent.",
+    description: "Send a technician on a service call's ticket or project task; the role is " +
+      "chosen from the resource's roles when roleID is absent.",
     kind: "create",
     toolset: "service_calls",
     openWorld: false,
     input: z.object({
       serviceCallID: idSchema.optional(),
       ticketID: idSchema.optional().describe("Which ticket, when the call has several"),
+      taskID: idSchema.optional().describe("Which project task, when the call has several"),
       serviceCallTicketID: idSchema.optional().describe("Instead of serviceCallID and ticketID"),
+      serviceCallTaskID: idSchema.optional().describe("Instead of serviceCallID and taskID"),
       resourceID: idSchema,
       roleID: idSchema.optional(),
     }),
     output: writeOutput,
     handler: async (args, ctx) => {
-      if (args.serviceCallTicketID === undefined && args.serviceCallID === undefined) {
+      if (
+        args.serviceCallID === undefined && args.serviceCallTicketID === undefined &&
+        args.serviceCallTaskID === undefined
+      ) {
         throw new InputError(
-          "Give serviceCallID (and ticketID when the call has several tickets) or serviceCallTicketID",
+          "Give serviceCallID (and ticketID or taskID when the call has several), " +
+            "serviceCallTicketID or serviceCallTaskID",
         );
       }
-      const link = await findLink(ctx, args);
-      const serviceCallTicketID = link.id as number;
-      const existing = (await ctx.client.query("ServiceCallTicketResources", {
-        filter: [
-          eq("serviceCallTicketID", serviceCallTicketID),
-          eq("resourceID", args.resourceID),
-        ],
+      const { work, record: link } = await findLink(ctx, args);
+      const linkId = link.id as number;
+      const existing = (await ctx.client.query(work.resources, {
+        filter: [eq(work.linkField, linkId), eq("resourceID", args.resourceID)],
         maxRecords: 1,
         signal: ctx.signal,
       })).items[0];
       const notes: string[] = [];
+      // Older tenants keep no role on a visit's resources: send one only where the field exists.
+      const fields = await ctx.client.fields(work.resources, { signal: ctx.signal });
+      const takesRole = fields.some((f) => f.name === "roleID");
+      if (!takesRole && args.roleID !== undefined) {
+        throw new InputError(`This tenant's ${work.resources} have no roleID: leave it out`);
+      }
       let roleID = args.roleID ?? existing?.roleID as number | undefined;
-      if (roleID === undefined) {
-        const ticket = await ctx.client.get("Tickets", link.ticketID as number, {
+      if (takesRole && roleID === undefined) {
+        const item = await ctx.client.get(work.entity, link[work.itemField] as number, {
           signal: ctx.signal,
         });
         const choice = await chooseRole(ctx.client, args.resourceID, {
-          workItem: ticket,
+          workItem: item,
           signal: ctx.signal,
         });
         roleID = choice.roleID;
         notes.push(`roleID ${roleID} chosen from the resource's ${choice.source}`);
       }
-      const record = { serviceCallTicketID, resourceID: args.resourceID, roleID };
+      const record = defined({ [work.linkField]: linkId, resourceID: args.resourceID, roleID });
       let result: Record<string, unknown>;
       if (existing) {
-        result = { id: existing.id, entity: "ServiceCallTicketResources" };
-        notes.splice(0, notes.length, "the resource was already assigned to this ticket's visit");
+        result = { id: existing.id, entity: work.resources };
+        notes.splice(
+          0,
+          notes.length,
+          `the resource was already assigned to this ${work.noun}'s visit`,
+        );
       } else {
-        result = await createAndReport(ctx, "ServiceCallTicketResources", record, {
-          parentId: serviceCallTicketID,
-        });
+        result = await createAndReport(ctx, work.resources, record, { parentId: linkId });
       }
-      const [item] = await enrich(ctx, "ServiceCallTicketResources", [{
+      const [item] = await enrich(ctx, work.resources, [{
         serviceCallID: link.serviceCallID,
-        ticketID: link.ticketID,
+        [work.itemField]: link[work.itemField],
         ...record,
       }]);
       result.item = item;

@@ -20,7 +20,7 @@ export const TOOLSETS: Record<string, string> = {
     "updates of companies, contacts, projects, tasks, configuration items, opportunities, contracts and time entries; delete time entries",
   phases: "project phases",
   lookups: "resource roles and ticket queues",
-  service_calls: "service calls and their tickets and resources",
+  service_calls: "service calls, the tickets and project tasks they work, the resources sent",
   quotes: "quotes and quote items",
   finance: "invoices and ticket charges",
   catalog: "products, services and contract services",

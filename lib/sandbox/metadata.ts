@@ -590,6 +590,20 @@ const OVERLAYS: Record<string, Overlay> = {
     },
     extraFields: { roleID: "integer" },
   },
+  ServiceCallTasks: {
+    required: ["serviceCallID", "taskID"],
+    references: { serviceCallID: "ServiceCalls", taskID: "Tasks" },
+  },
+  ServiceCallTaskResources: {
+    // Like ticket resources, the tenant requires a role (newer than the 2020 swagger).
+    required: ["serviceCallTaskID", "resourceID", "roleID"],
+    references: {
+      serviceCallTaskID: "ServiceCallTasks",
+      resourceID: "Resources",
+      roleID: "Roles",
+    },
+    extraFields: { roleID: "integer" },
+  },
   Quotes: {
     required: [
       "opportunityID",

@@ -596,27 +596,55 @@ function serviceCallTicketRules(input: RuleInput): void {
   if (taken) errors.push(`Ticket ${ticket.id} is already assigned to service call ${call.id}.`);
 }
 
-function serviceCallTicketResourceRules(input: RuleInput): void {
+function serviceCallTaskRules(input: RuleInput): void {
   const { rec, ctx, errors } = input;
-  const resource = rec.resourceID as number | null | undefined;
-  const role = rec.roleID as number | null | undefined;
-  if (resource == null || !ctx.store.table("Resources").get(resource)) return;
-  if (!isActiveResource(ctx, resource)) {
-    errors.push(`Resource ${resource} is inactive and cannot be assigned.`);
-  } else if (role != null && !holdsRole(ctx.store, resource, role, true)) {
+  const call = ctx.store.table("ServiceCalls").get(rec.serviceCallID as number);
+  const task = ctx.store.table("Tasks").get(rec.taskID as number);
+  if (!call || !task) return; // reported by the reference checks
+  const project = ctx.store.table("Projects").get(task.projectID as number);
+  if (project && project.companyID !== call.companyID) {
     errors.push(
-      `Resource ${resource} does not hold role ${role}: assign a role from the resource's ResourceServiceDeskRoles.`,
+      `Task ${task.id} belongs to a project of company ${project.companyID}, not to the service call's company ${call.companyID}.`,
     );
   }
-  const taken = ctx.store.table("ServiceCallTicketResources").rows.some((r) =>
-    r.id !== rec.id && r.serviceCallTicketID === rec.serviceCallTicketID &&
-    r.resourceID === resource
+  const taken = ctx.store.table("ServiceCallTasks").rows.some((r) =>
+    r.id !== rec.id && r.serviceCallID === call.id && r.taskID === task.id
   );
-  if (taken) {
-    errors.push(
-      `Resource ${resource} is already assigned to service call ticket ${rec.serviceCallTicketID}.`,
+  if (taken) errors.push(`Task ${task.id} is already assigned to service call ${call.id}.`);
+}
+
+/**
+ * The resources sent on a service call's ticket or task: active, holding the role (a
+ * service-desk role for tickets, any role for tasks), each once per link.
+ */
+function visitResourceRules(
+  table: "ServiceCallTicketResources" | "ServiceCallTaskResources",
+  linkField: "serviceCallTicketID" | "serviceCallTaskID",
+): (input: RuleInput) => void {
+  const tickets = table === "ServiceCallTicketResources";
+  return ({ rec, ctx, errors }) => {
+    const resource = rec.resourceID as number | null | undefined;
+    const role = rec.roleID as number | null | undefined;
+    if (resource == null || !ctx.store.table("Resources").get(resource)) return;
+    if (!isActiveResource(ctx, resource)) {
+      errors.push(`Resource ${resource} is inactive and cannot be assigned.`);
+    } else if (role != null && !holdsRole(ctx.store, resource, role, tickets)) {
+      errors.push(
+        `Resource ${resource} does not hold role ${role}` +
+          (tickets ? ": assign a role from the resource's ResourceServiceDeskRoles." : "."),
+      );
+    }
+    const taken = ctx.store.table(table).rows.some((r) =>
+      r.id !== rec.id && r[linkField] === rec[linkField] && r.resourceID === resource
     );
-  }
+    if (taken) {
+      errors.push(
+        `Resource ${resource} is already assigned to service call ${tickets ? "ticket" : "task"} ${
+          rec[linkField]
+        }.`,
+      );
+    }
+  };
 }
 
 function quoteRules(input: RuleInput): void {
@@ -715,7 +743,12 @@ const ENTITY_RULES: Record<string, (input: RuleInput) => void> = {
   TicketCharges: chargeRules,
   ServiceCalls: serviceCallRules,
   ServiceCallTickets: serviceCallTicketRules,
-  ServiceCallTicketResources: serviceCallTicketResourceRules,
+  ServiceCallTicketResources: visitResourceRules(
+    "ServiceCallTicketResources",
+    "serviceCallTicketID",
+  ),
+  ServiceCallTasks: serviceCallTaskRules,
+  ServiceCallTaskResources: visitResourceRules("ServiceCallTaskResources", "serviceCallTaskID"),
   Quotes: quoteRules,
   QuoteItems: quoteItemRules,
 };
