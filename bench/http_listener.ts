@@ -9,6 +9,7 @@ import { createSandboxClient } from "../lib/mcp/sandbox.ts";
 import { createServerFactory } from "../lib/mcp/server.ts";
 import { Sandbox } from "../lib/sandbox/mod.ts";
 import { allTools } from "../tools/mod.ts";
+import { MCP_HEADERS } from "./http_process.ts";
 import { type Row, type SectionResult, summaryRow } from "./report.ts";
 import { MS, summarize } from "./stats.ts";
 
@@ -19,11 +20,6 @@ export interface HttpListenerOptions {
 }
 
 const WARM_UP = 20;
-const HEADERS = {
-  "content-type": "application/json",
-  accept: "application/json, text/event-stream",
-  "mcp-protocol-version": "2025-11-25",
-};
 const quiet = { error() {}, warn() {}, info() {}, debug() {} };
 
 function factory() {
@@ -40,7 +36,7 @@ function factory() {
 /** One JSON-RPC request over keep-alive fetch, answer read to the end. */
 async function roundTrip(origin: string, body: string): Promise<number> {
   const started = performance.now();
-  const response = await fetch(`${origin}/mcp`, { method: "POST", headers: HEADERS, body });
+  const response = await fetch(`${origin}/mcp`, { method: "POST", headers: MCP_HEADERS, body });
   const text = await response.text();
   if (response.status !== 200 || !text.includes('"result"')) {
     throw new Error(`HTTP ${response.status}: ${text.slice(0, 200)}`);

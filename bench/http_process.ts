@@ -13,7 +13,8 @@ import {
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const LISTENING = /serving MCP over Streamable HTTP at (http:\/\/[^\s/]+)\/mcp/;
-const HEADERS = {
+/** Headers of a stateless 2025-11-25 JSON-RPC POST to /mcp. */
+export const MCP_HEADERS = {
   "content-type": "application/json",
   accept: "application/json, text/event-stream",
   "mcp-protocol-version": "2025-11-25",
@@ -78,7 +79,7 @@ export class HttpServerProcess {
     const id = this.#nextId++;
     const response = await fetch(`${this.origin}/mcp`, {
       method: "POST",
-      headers: HEADERS,
+      headers: MCP_HEADERS,
       body: JSON.stringify({
         jsonrpc: "2.0",
         id,

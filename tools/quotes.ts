@@ -129,10 +129,11 @@ function withLocation(error: unknown, location: NewLocation): unknown {
   const reuse = JSON.stringify(Object.fromEntries(location.fields.map((f) => [f, location.id])));
   const hint = ` Quote location ${location.id} was created for this quote first and remains ` +
     `(Autotask cannot delete quote locations): to reuse it, retry with extra ${reuse}`;
-  const message = (error as Error).message?.replace(/\.?$/, ".") + hint;
-  if (error instanceof InputError) return new InputError(message);
-  if (!(error instanceof AutotaskError)) return error;
-  return new AutotaskError(message, { ...error, cause: error });
+  if (!(error instanceof InputError || error instanceof AutotaskError)) return error;
+  const message = error.message.replace(/\.?$/, ".") + hint;
+  return error instanceof InputError
+    ? new InputError(message)
+    : new AutotaskError(message, { ...error, cause: error });
 }
 
 /** The quote toolset. */

@@ -107,10 +107,9 @@ interface Work {
   links: "ServiceCallTickets" | "ServiceCallTasks";
   linkField: "serviceCallTicketID" | "serviceCallTaskID";
   resources: "ServiceCallTicketResources" | "ServiceCallTaskResources";
-  /** The worked entity, its noun in messages, and the name field enrich adds. */
+  /** The worked entity, and its noun in messages (enrich names it `<noun>Name`). */
   entity: "Tickets" | "Tasks";
   noun: "ticket" | "task";
-  nameField: "ticketName" | "taskName";
   /** The tool that puts one on a call. */
   linkTool: string;
 }
@@ -122,7 +121,6 @@ const TICKET_WORK: Work = {
   resources: "ServiceCallTicketResources",
   entity: "Tickets",
   noun: "ticket",
-  nameField: "ticketName",
   linkTool: "link_ticket_to_service_call",
 };
 const TASK_WORK: Work = {
@@ -132,7 +130,6 @@ const TASK_WORK: Work = {
   resources: "ServiceCallTaskResources",
   entity: "Tasks",
   noun: "task",
-  nameField: "taskName",
   linkTool: "link_task_to_service_call",
 };
 const WORK = [TICKET_WORK, TASK_WORK];
@@ -272,9 +269,8 @@ async function noSingleLink(
   const choices = await Promise.all(
     found.filter(({ items }) => items.length > 0).map(async ({ work, items }) => {
       const links = await enrich(ctx, work.links, items);
-      const listed = links.map((l) =>
-        `${l[work.itemField]}${l[work.nameField] ? ` (${l[work.nameField]})` : ""}`
-      );
+      const name = `${work.noun}Name`;
+      const listed = links.map((l) => `${l[work.itemField]}${l[name] ? ` (${l[name]})` : ""}`);
       return {
         counted: count(items.length, work.noun),
         pass: `${work.itemField}, one of ${listed.join(", ")}`,
@@ -334,6 +330,33 @@ async function findLink(ctx: ToolContext, args: LinkArgs): Promise<Link> {
     );
   }
   throw await noSingleLink(ctx, callId, found);
+}
+
+/**
+ * Puts a ticket or task on a call once (on the call's child route): an existing link is
+ * reported, not made twice. `shown` names the item in that report.
+ */
+async function linkToCall(
+  ctx: ToolContext,
+  work: Work,
+  serviceCallID: number,
+  options: { item: number; shown: string },
+): Promise<Record<string, unknown>> {
+  const existing = (await ctx.client.query(work.links, {
+    filter: [eq("serviceCallID", serviceCallID), eq(work.itemField, options.item)],
+    maxRecords: 1,
+    signal: ctx.signal,
+  })).items[0];
+  const record = { serviceCallID, [work.itemField]: options.item };
+  const result = existing
+    ? {
+      id: existing.id as number,
+      entity: work.links,
+      note: `${options.shown} was already on service call ${serviceCallID}`,
+    }
+    : await createAndReport(ctx, work.links, record, { parentId: serviceCallID });
+  const [item] = await enrich(ctx, work.links, [record]);
+  return { ...result, item: { [work.linkField]: result.id, ...item } };
 }
 
 /** The company a task's project belongs to (tasks carry no companyID of their own). */
@@ -577,21 +600,10 @@ export const serviceCallTools: ToolDef[] = [
             `link a ticket of the service call's company, or create a service call for that company`,
         );
       }
-      const existing = (await ctx.client.query("ServiceCallTickets", {
-        filter: [eq("serviceCallID", serviceCallID), eq("ticketID", ticketID)],
-        maxRecords: 1,
-        signal: ctx.signal,
-      })).items[0];
-      const record = { serviceCallID, ticketID };
-      const result = existing
-        ? {
-          id: existing.id as number,
-          entity: "ServiceCallTickets",
-          note: `ticket ${ticket.ticketNumber} was already on service call ${serviceCallID}`,
-        }
-        : await createAndReport(ctx, "ServiceCallTickets", record, { parentId: serviceCallID });
-      const [item] = await enrich(ctx, "ServiceCallTickets", [record]);
-      return { ...result, item: { serviceCallTicketID: result.id, ...item } };
+      return await linkToCall(ctx, TICKET_WORK, serviceCallID, {
+        item: ticketID,
+        shown: `ticket ${ticket.ticketNumber}`,
+      });
     },
   }) as unknown as ToolDef,
   defineTool({
@@ -620,21 +632,10 @@ export const serviceCallTools: ToolDef[] = [
             `link a task of the service call's company, or create a service call for that company`,
         );
       }
-      const existing = (await ctx.client.query("ServiceCallTasks", {
-        filter: [eq("serviceCallID", serviceCallID), eq("taskID", taskID)],
-        maxRecords: 1,
-        signal: ctx.signal,
-      })).items[0];
-      const record = { serviceCallID, taskID };
-      const result = existing
-        ? {
-          id: existing.id as number,
-          entity: "ServiceCallTasks",
-          note: `task ${taskID} was already on service call ${serviceCallID}`,
-        }
-        : await createAndReport(ctx, "ServiceCallTasks", record, { parentId: serviceCallID });
-      const [item] = await enrich(ctx, "ServiceCallTasks", [record]);
-      return { ...result, item: { serviceCallTaskID: result.id, ...item } };
+      return await linkToCall(ctx, TASK_WORK, serviceCallID, {
+        item: taskID,
+        shown: `task ${taskID}`,
+      });
     },
   }) as unknown as ToolDef,
   defineTool({
