@@ -52,6 +52,7 @@ export class Sandbox {
   readonly #now: () => Date;
   readonly #latencyMs: number;
   readonly #threadLimit: number;
+  readonly #threadLimitStatus: number;
   readonly #threshold: Threshold;
   readonly #threads = new Threads();
   readonly #faults = new FaultQueue();
@@ -64,6 +65,7 @@ export class Sandbox {
     this.#now = options.now ?? (() => new Date());
     this.#latencyMs = options.latencyMs ?? 0;
     this.#threadLimit = options.threadLimit ?? 3;
+    this.#threadLimitStatus = options.threadLimitStatus ?? 429;
     this.#logLimit = Math.max(1, options.logLimit ?? DEFAULT_LOG_LIMIT);
     const now = this.#now();
     this.#threshold = new Threshold(options.threshold ?? {}, now);
@@ -223,8 +225,9 @@ export class Sandbox {
     }
     const code = request.headers.get("ApiIntegrationCode") ?? "";
     if (entity !== null && !this.#threads.acquire(code, entity, this.#threadLimit)) {
-      throw new TenantError(429, [
-        `Too many concurrent requests: at most ${this.#threadLimit} threads per integration code may call the ${entity} endpoint at the same time. Retry when a request completes.`,
+      // Live wording; no Retry-After, and nothing of the request is processed.
+      throw new TenantError(this.#threadLimitStatus, [
+        `The Autotask API thread threshold of ${this.#threadLimit} threads has been exceeded.`,
       ]);
     }
     try {

@@ -25,6 +25,11 @@ export interface SandboxOptions {
   latencyMs?: number;
   /** Concurrent requests allowed per entity endpoint per integration code (default 3). */
   threadLimit?: number;
+  /**
+   * HTTP status of a thread-limit refusal (default 429). Public logs report the
+   * same text under other statuses too, so clients must read the text.
+   */
+  threadLimitStatus?: number;
   /** Hourly request threshold: default limit 10,000, used 0, timeframe 60 minutes. */
   threshold?: { limit?: number; used?: number; timeframeMinutes?: number };
   /** Clock for data dates, watermarks and the threshold window (default `new Date()`). */
