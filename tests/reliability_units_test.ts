@@ -83,10 +83,22 @@ Deno.test("retry: what is retried, full-jitter backoff, Retry-After", () => {
     errorFromResponse(status, { errors }, { operation: "query", entity: "Tickets", retryAfter });
   for (const status of [429, 502, 503, 504]) assert.ok(isRetryable(http(status), "query"));
   for (const status of [400, 401, 404, 500]) assert.ok(!isRetryable(http(status, ["x"]), "get"));
+  // A 429 alone does not say which limit: the client asks ThresholdInformation and sets `limit`.
   const threshold = http(429, [
     "The request threshold of 10000 requests per 60 minutes has been reached",
   ]);
+  assert.equal(threshold.limit, undefined, "the word threshold alone decides nothing");
+  threshold.limit = "hourly";
   assert.ok(!isRetryable(threshold, "query"), "the hourly threshold is not worth seconds of retry");
+  const thread = ["The Autotask API thread threshold of 3 threads has been exceeded."];
+  for (const status of [429, 500, 503, 403]) {
+    const refusal = http(status, thread);
+    assert.equal(refusal.category, "rate_limited", `thread text under ${status}`);
+    assert.equal(refusal.limit, "threads");
+    for (const op of ["query", "create", "update", "delete"] as const) {
+      assert.ok(isRetryable(refusal, op), `${op} refused on threads under ${status}`);
+    }
+  }
   const network = new AutotaskError("x", {
     category: "unavailable",
     operation: "get",
@@ -178,13 +190,15 @@ Deno.test("budget: levels, refusals and notices from readings and local counts",
   });
   assert.equal(budget.level(), "ok");
   assert.equal(budget.snapshot().resetsBy, "2026-03-02T12:01Z");
-  budget.markExhausted();
-  assert.equal(budget.level(), "exhausted");
-  assert.ok(!budget.needsSync(), "not at once after a 429");
-  now += 60_000;
-  assert.ok(budget.needsSync(), "a minute later");
-  budget.syncFailed();
+  // A refusal that may be the hourly limit asks for a reading before the next request.
   assert.ok(!budget.needsSync());
+  budget.requestSync();
+  assert.ok(budget.needsSync(), "read before the next request");
+  assert.equal(budget.level(), "ok", "a 429 alone never marks the hour used up");
+  budget.syncFailed();
+  assert.ok(!budget.needsSync(), "a failed reading waits a minute");
+  now += 60_000;
+  assert.ok(budget.needsSync());
 });
 
 Deno.test("config: AUTOTASK_BUDGET_WARN and AUTOTASK_BUDGET_HARD are shares, warn below hard", () => {

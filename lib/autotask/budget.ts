@@ -77,7 +77,6 @@ export class RequestBudget {
   #lastReading: number | undefined;
   #resetsBy: number | undefined;
   #nextAttempt = 0;
-  #exhausted = false;
   #forceSync = false;
 
   constructor(options: BudgetOptions = {}) {
@@ -134,7 +133,6 @@ export class RequestBudget {
     this.#syncedAt = now;
     this.#nextAttempt = 0;
     this.#forceSync = false;
-    this.#exhausted = this.#limit !== undefined && count >= this.#limit;
   }
 
   /** A reading failed: keep counting locally and try again a minute later. */
@@ -142,14 +140,15 @@ export class RequestBudget {
     this.#nextAttempt = this.#now() + FAILED_SYNC_RETRY_MS;
   }
 
-  /** Autotask answered 429 "threshold reached": the window is used up whatever the count says. */
-  markExhausted(): void {
-    this.#exhausted = true;
-    if (this.#limit !== undefined) this.#base = Math.max(this.#base, this.#limit - this.#sinceSync);
-    // Read again a minute later (not at once: that would be one more request per refused call);
-    // the reading says when the count drops.
-    this.#nextAttempt = this.#now() + FAILED_SYNC_RETRY_MS;
+  /**
+   * A refusal that may mean the hourly limit (a 429 that does not name the
+   * thread limit): read ThresholdInformation before the next request, even if
+   * a reading failed a moment ago. Only a reading can tell: other
+   * integrations of the tenant use the same hourly limit.
+   */
+  requestSync(): void {
     this.#forceSync = true;
+    this.#nextAttempt = 0;
   }
 
   #share(): number | undefined {
@@ -158,7 +157,6 @@ export class RequestBudget {
 
   /** Where usage stands. */
   level(): BudgetLevel {
-    if (this.#exhausted) return "exhausted";
     const share = this.#share();
     if (share === undefined) return "unknown";
     if (share >= 1) return "exhausted";

@@ -10,7 +10,7 @@ import {
   abortable,
   DEFAULT_RETRY_POLICY,
   isRetryable,
-  isThresholdExhausted,
+  isThreadRefusal,
   retryDelay,
   type RetryPolicy,
   sleep,
@@ -70,8 +70,10 @@ export interface ClientStats {
   timers: number;
   /** Requests sent to Autotask since start (attempts, retries included). */
   requests: number;
-  /** Of those, automatic retries of reads. */
+  /** Of those, automatic retries (reads after transient failures, any call after a thread-limit refusal). */
   retries: number;
+  /** Thread-limit refusals Autotask answered (each was retried or reported). */
+  threadRefusals: number;
   /** Calls refused before sending because of the hourly budget. */
   refused: number;
   /** The hourly request budget as last read and counted since. */
@@ -85,7 +87,7 @@ interface SendMeta {
   body?: unknown;
   signal?: AbortSignal;
   optional?: boolean;
-  /** One attempt only (the budget's own reading). */
+  /** No retry but after a thread-limit refusal (the budget's own reading must not hold calls up). */
   noRetry?: boolean;
   /** Overrides the configured timeout (the budget's reading must not hold a call up for long). */
   timeoutMs?: number;
@@ -222,10 +224,12 @@ export class AutotaskClient {
   readonly #budget: RequestBudget;
   readonly #retry: RetryPolicy;
   readonly #random: () => number;
-  #budgetSync: Promise<void> | undefined;
+  /** The one ThresholdInformation reading in flight, shared by every caller of this process. */
+  #budgetSync: Promise<ThresholdInfo | AutotaskError> | undefined;
   #retrySleeps = 0;
   #requests = 0;
   #retries = 0;
+  #threadRefusals = 0;
   #refused = 0;
 
   constructor(config: AutotaskConfig, options: ClientOptions = {}) {
@@ -275,6 +279,7 @@ export class AutotaskClient {
       timers: this.#timers.size,
       requests: this.#requests,
       retries: this.#retries,
+      threadRefusals: this.#threadRefusals,
       refused: this.#refused,
       budget: this.#budget.snapshot(),
     };
@@ -340,9 +345,11 @@ export class AutotaskClient {
 
   /**
    * Budget check, then per attempt: a slot of the entity's gate, the request,
-   * the slot back; reads that failed transiently sleep (without a slot) and go
-   * again. One deadline (the configured timeout) covers the queue, every
-   * attempt and every sleep, so no call hangs longer than the timeout.
+   * the slot back; a failure worth another attempt (see `isRetryable`) sleeps
+   * without a slot and goes again. A refusal that may be the hourly limit is
+   * checked against ThresholdInformation first. One deadline (the configured
+   * timeout) covers the queue, every attempt and every sleep, so no call hangs
+   * longer than the timeout.
    */
   async #exchange(method: string, url: string, meta: SendMeta): Promise<HttpResponse> {
     const threshold = meta.operation === "threshold";
@@ -360,13 +367,13 @@ export class AutotaskClient {
       try {
         release = await this.#acquire(key, meta, deadline, minAttemptMs);
       } catch (error) {
-        // A retry that found no slot in time: the read's own failure says more.
+        // A retry that found no slot in time: the call's own failure says more.
         throw attempt > 1 && isNotSent(error) ? withAttempts(failure, attempt - 1) : error;
       }
       try {
         if (!threshold) this.#budget.count();
         this.#requests++;
-        return await sendRequest(this.#fetch, {
+        const response = await sendRequest(this.#fetch, {
           method,
           url,
           headers: this.#headers(),
@@ -378,11 +385,17 @@ export class AutotaskClient {
           signal: meta.signal,
           timers: this.#timers,
         });
+        this.#gate.succeeded(key);
+        return response;
       } catch (error) {
-        if (isThresholdExhausted(error)) this.#budget.markExhausted();
         failure = error;
       } finally {
         release();
+      }
+      if (!isThreadRefusal(failure) && !threshold) await this.#whichLimit(failure, meta);
+      if (isThreadRefusal(failure)) {
+        this.#threadRefusals++;
+        this.#gate.shrink(key);
       }
       const delay = this.#retryDelay(failure, attempt, meta, retryUntil, deadline - minAttemptMs);
       if (delay === undefined) throw withAttempts(failure, attempt);
@@ -391,14 +404,37 @@ export class AutotaskClient {
     }
   }
 
+  /**
+   * A rate-limit refusal that does not name the thread limit: only
+   * ThresholdInformation tells whether the hourly threshold is used up (then
+   * the call is refused with the numbers and later calls are refused before
+   * sending) or whether it was the thread limit in other words (then it is
+   * retried like one). When no reading can be had, the refusal stays
+   * undecided: reads retry, writes are reported as not applied.
+   */
+  async #whichLimit(failure: unknown, meta: SendMeta): Promise<void> {
+    if (
+      !(failure instanceof AutotaskError) || failure.category !== "rate_limited" ||
+      failure.limit !== undefined || failure.failure !== "http"
+    ) return;
+    this.#budget.requestSync();
+    // Concurrent refusals join one reading.
+    const reading = await this.#readThreshold(meta.signal).catch(() => undefined);
+    if (reading instanceof AutotaskError || reading === undefined) return;
+    if (this.#budget.level() === "exhausted") {
+      failure.limit = "hourly";
+      const refusal = this.#budget.refusal(false);
+      if (refusal) failure.message = `${failure.message} ${refusal}`;
+    } else {
+      failure.limit = "threads";
+    }
+  }
+
   /** Reads the hourly budget when due, then refuses the call if the budget says so. */
   async #admit(meta: SendMeta): Promise<void> {
     if (this.#budget.needsSync()) {
-      this.#budgetSync ??= this.#syncBudget().finally(() => {
-        this.#budgetSync = undefined;
-      });
       try {
-        await abortable(this.#budgetSync, meta.signal);
+        await this.#readThreshold(meta.signal);
       } catch {
         throw cancelledError(meta.operation, meta.entity, "before it was sent");
       }
@@ -418,18 +454,36 @@ export class AutotaskClient {
     });
   }
 
-  /** One ThresholdInformation reading for the budget; never rejects (a failure just waits a minute). */
-  async #syncBudget(): Promise<void> {
+  /**
+   * The ThresholdInformation reading in flight, or a new one: never more than
+   * one per process (the call counts toward the hour and takes one of the
+   * endpoint's three threads). Resolves with the reading or the error it
+   * failed with; rejects only when `signal` aborts this caller's wait.
+   */
+  #readThreshold(signal?: AbortSignal): Promise<ThresholdInfo | AutotaskError> {
+    this.#budgetSync ??= this.#syncBudget().finally(() => {
+      this.#budgetSync = undefined;
+    });
+    return abortable(this.#budgetSync, signal);
+  }
+
+  async #syncBudget(): Promise<ThresholdInfo | AutotaskError> {
     try {
       const base = await this.baseUrl();
       const info = await this.#send(THRESHOLD_ROUTE.method, base + THRESHOLD_ROUTE.path, {
         operation: "threshold",
         noRetry: true,
         timeoutMs: Math.min(this.#config.timeoutMs, THRESHOLD_TIMEOUT_MS),
-      });
-      this.#budget.observe(info as ThresholdInfo);
-    } catch {
+      }) as ThresholdInfo;
+      this.#budget.observe(info);
+      return info;
+    } catch (error) {
       this.#budget.syncFailed();
+      if (error instanceof AutotaskError) return error;
+      return new AutotaskError(`Reading ThresholdInformation failed: ${String(error)}`, {
+        category: "unavailable",
+        operation: "threshold",
+      });
     }
   }
 
@@ -490,7 +544,11 @@ export class AutotaskClient {
     retryUntil: number,
     lastStart: number,
   ): number | undefined {
-    if (meta.noRetry || attempt >= this.#retry.maxAttempts) return undefined;
+    const thread = isThreadRefusal(error);
+    if (meta.noRetry && !thread) return undefined;
+    if (attempt >= (thread ? this.#retry.maxThreadAttempts : this.#retry.maxAttempts)) {
+      return undefined;
+    }
     if (!isRetryable(error, meta.operation)) return undefined;
     const delay = retryDelay(error as AutotaskError, attempt, this.#retry, this.#random);
     const resumeAt = performance.now() + delay;
@@ -842,17 +900,19 @@ export class AutotaskClient {
   }
 
   /**
-   * `GET ThresholdInformation`: the hourly request budget and its use. The
-   * reading also resets the client's own count (see {@linkcode usageNotice}).
+   * `GET ThresholdInformation`: the hourly request budget and its use. Joins
+   * a reading already in flight; the reading also resets the client's own
+   * count (see {@linkcode usageNotice}).
    */
   async threshold(options: CallOptions = {}): Promise<ThresholdInfo> {
-    const base = await this.baseUrl(options);
-    const response = await this.#send(THRESHOLD_ROUTE.method, base + THRESHOLD_ROUTE.path, {
-      operation: "threshold",
-      signal: options.signal,
-    });
-    this.#budget.observe(response as ThresholdInfo);
-    return response as ThresholdInfo;
+    let reading: ThresholdInfo | AutotaskError;
+    try {
+      reading = await this.#readThreshold(options.signal);
+    } catch {
+      throw cancelledError("threshold", undefined, "while waiting for the answer");
+    }
+    if (reading instanceof AutotaskError) throw reading;
+    return reading;
   }
 }
 

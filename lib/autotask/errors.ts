@@ -4,6 +4,7 @@
 export type ErrorCategory =
   | "configuration"
   | "authentication"
+  | "permission"
   | "not_found"
   | "validation"
   | "rate_limited"
@@ -17,6 +18,14 @@ export type ErrorCategory =
  * client's own refusal (budget, queue) before anything was sent.
  */
 export type FailureKind = "http" | "timeout" | "network" | "malformed" | "cancelled" | "refused";
+
+/**
+ * Which of Autotask's limits refused a request: the per-entity thread limit
+ * (3 concurrent requests per integration code, refused unprocessed, worth a
+ * retry within seconds) or the hourly request threshold (nothing helps until
+ * the window resets).
+ */
+export type LimitKind = "threads" | "hourly";
 
 /** The operation the client was performing. */
 export type Operation =
@@ -45,6 +54,8 @@ export interface AutotaskErrorInit {
   errors?: string[];
   /** Seconds Autotask asked us to wait (Retry-After). */
   retryAfterSeconds?: number;
+  /** For `rate_limited`: which limit refused the request, when known. */
+  limit?: LimitKind;
   /** How the request failed (absent for errors raised before any request). */
   failure?: FailureKind;
   /** For writes whose outcome is unknown: when the request was sent (ISO-8601). */
@@ -65,6 +76,7 @@ export class AutotaskError extends Error {
   readonly status?: number;
   readonly errors: string[];
   readonly retryAfterSeconds?: number;
+  limit?: LimitKind;
   readonly failure?: FailureKind;
   readonly sentAt?: string;
   readonly identifying?: Record<string, unknown>;
@@ -78,6 +90,7 @@ export class AutotaskError extends Error {
     this.status = init.status;
     this.errors = init.errors ?? [];
     this.retryAfterSeconds = init.retryAfterSeconds;
+    this.limit = init.limit;
     this.failure = init.failure;
     this.sentAt = init.sentAt;
     this.identifying = init.identifying;
@@ -114,6 +127,30 @@ function what(operation: Operation, entity?: string): string {
   return entity ? `${operation} ${entity}` : operation;
 }
 
+/**
+ * Autotask's thread-limit refusal ("The Autotask API thread threshold of 3
+ * threads has been exceeded."), recognised by its text whatever the status:
+ * public logs show it under 429 and under other statuses. The word
+ * "threshold" alone does not mark it: the hourly limit uses that word too.
+ */
+export function isThreadLimitText(errors: string[]): boolean {
+  const text = errors.join(" ");
+  return /\bthreads?\b/i.test(text) && /threshold|limit|exceeded|concurrent/i.test(text);
+}
+
+/** The three settings every authentication failure names: any of them can be the wrong one. */
+const CREDENTIAL_SETTINGS =
+  "AUTOTASK_API_USERNAME (the API user's full username), AUTOTASK_API_SECRET and " +
+  "AUTOTASK_API_INTEGRATION_CODE (its API tracking identifier)";
+
+/** Autotask's 500s that are about the credentials rather than the request. */
+const CREDENTIAL_TEXT =
+  /Zone information could not be determined|IntegrationCode is invalid|integration code|credentials|authenticat|Authorization has been denied|user ?name or (the )?(secret|password)/i;
+
+/** Autotask's wording when the API user's security level lacks a right (answered as HTTP 500). */
+const PERMISSION_TEXT =
+  /does not have the adequate permissions|do(es)? not have (the )?(sufficient |required )?(permissions?|rights?) to/i;
+
 /** Parses `Retry-After` (seconds or an HTTP date) into seconds. */
 export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
   if (!value) return undefined;
@@ -145,30 +182,41 @@ export function errorFromResponse(
   };
   const said = errors.length > 0 ? ` Autotask said: ${errors.join(" | ")}` : "";
 
-  if (status === 401) {
+  if (isThreadLimitText(errors)) {
     return new AutotaskError(
-      "Autotask rejected the credentials (HTTP 401): check AUTOTASK_API_SECRET (and that the API user is active)",
-      { ...base, category: "authentication" },
-    );
-  }
-  if (/IntegrationCode is invalid/i.test(joined)) {
-    return new AutotaskError(
-      "Autotask rejected the integration code: check AUTOTASK_API_INTEGRATION_CODE (the tracking identifier of the API user)",
-      { ...base, category: "authentication" },
-    );
-  }
-  if (/Zone information could not be determined/i.test(joined)) {
-    return new AutotaskError(
-      "Autotask does not know this API username: check AUTOTASK_API_USERNAME (the API user's full username, e.g. name@yourdomain.com)",
-      { ...base, category: "authentication" },
-    );
-  }
-  if (status === 403) {
-    return new AutotaskError(
-      `Autotask refused ${
+      `Autotask refused the ${
         what(context.operation, context.entity)
-      } (HTTP 403): the API user's security level does not allow it.${said}`,
+      } unprocessed: other requests of this integration code were already running on that ` +
+        `endpoint (Autotask's limit of 3 at a time, shared by everyone using the same API user). ` +
+        `Try again in a few seconds.${said}`,
+      {
+        ...base,
+        category: "rate_limited",
+        limit: "threads",
+        retryAfterSeconds: parseRetryAfter(context.retryAfter ?? null),
+      },
+    );
+  }
+  if (status === 401 || (status >= 500 && CREDENTIAL_TEXT.test(joined))) {
+    const hint = /IntegrationCode is invalid/i.test(joined)
+      ? " (Autotask named the integration code)"
+      : /Zone information could not be determined/i.test(joined)
+      ? " (Autotask does not know this API username)"
+      : status === 401
+      ? " (HTTP 401: most often the secret, or an inactive API user)"
+      : "";
+    return new AutotaskError(
+      `Autotask did not accept the API credentials${hint}: check ${CREDENTIAL_SETTINGS}.${said}`,
       { ...base, category: "authentication" },
+    );
+  }
+  if (status === 403 || PERMISSION_TEXT.test(joined)) {
+    return new AutotaskError(
+      `The API user's security level does not allow the ${
+        what(context.operation, context.entity)
+      }: an Autotask administrator can grant that right in the API user's security level ` +
+        `(Admin > Resources/Users > Security Levels). Nothing was changed.${said}`,
+      { ...base, category: "permission" },
     );
   }
   if (status === 404) {
@@ -177,7 +225,16 @@ export function errorFromResponse(
       { ...base, category: "not_found" },
     );
   }
+  if (status === 405) {
+    return new AutotaskError(
+      `Autotask does not allow this method on the ${
+        what(context.operation, context.entity)
+      } route (HTTP 405).${said}`,
+      { ...base, category: "validation" },
+    );
+  }
   if (status === 429) {
+    // Which limit is unknown here: the client asks ThresholdInformation before deciding.
     const retryAfterSeconds = parseRetryAfter(context.retryAfter ?? null);
     const wait = retryAfterSeconds === undefined ? "" : ` Retry after ${retryAfterSeconds} s.`;
     return new AutotaskError(

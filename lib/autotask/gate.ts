@@ -1,4 +1,8 @@
-/** Autotask's per-entity thread limit applied before a request leaves: N in flight per key, the rest wait in FIFO order. */
+/**
+ * Autotask's per-entity thread limit applied before a request leaves: N in
+ * flight per key, the rest wait in FIFO order; a key that meets refusals from
+ * elsewhere (other processes on the same integration code) runs fewer.
+ */
 
 import { type TimerId, TimerSet } from "./retry.ts";
 
@@ -50,6 +54,16 @@ interface Lane {
   queue: Waiter[];
 }
 
+/** A key running fewer than the gate's limit after refusals; kept while the lane comes and goes. */
+interface Shrunk {
+  limit: number;
+  /** When it last shrank or grew (ms, performance clock). */
+  since: number;
+}
+
+/** A shrunk key grows back one slot per this long without a refusal (default). */
+const REGROW_MS = 2_000;
+
 /**
  * A counting semaphore per key (the entity endpoint). A released slot passes
  * straight to the oldest waiter, so a newcomer can never overtake the queue.
@@ -59,12 +73,19 @@ export class ConcurrencyGate {
   /** Slots per key. */
   readonly limit: number;
   readonly #lanes = new Map<string, Lane>();
+  readonly #shrunk = new Map<string, Shrunk>();
   readonly #timers: TimerSet;
+  readonly #regrowMs: number;
 
-  constructor(limit: number, timers: TimerSet = new TimerSet()) {
+  constructor(
+    limit: number,
+    timers: TimerSet = new TimerSet(),
+    options: { regrowMs?: number } = {},
+  ) {
     if (!Number.isInteger(limit) || limit < 1) throw new RangeError("limit must be >= 1");
     this.limit = limit;
     this.#timers = timers;
+    this.#regrowMs = options.regrowMs ?? REGROW_MS;
   }
 
   /** Waits for a slot on `key`; resolves with the function that gives it back. */
@@ -76,7 +97,7 @@ export class ConcurrencyGate {
       lane = { active: 0, queue: [] };
       this.#lanes.set(key, lane);
     }
-    if (lane.active < this.limit && lane.queue.length === 0) {
+    if (lane.active < this.limitOf(key) && lane.queue.length === 0) {
       lane.active++;
       return Promise.resolve(this.#releaser(key, lane));
     }
@@ -120,7 +141,7 @@ export class ConcurrencyGate {
     return () => {
       if (released) return;
       released = true;
-      const next = lane.queue.shift();
+      const next = lane.active <= this.limitOf(key) ? lane.queue.shift() : undefined;
       if (next) {
         // The slot changes hands without ever being free: FIFO, no barging.
         next.grant(this.#releaser(key, lane));
@@ -129,6 +150,35 @@ export class ConcurrencyGate {
       lane.active--;
       this.#dropIfIdle(key, lane);
     };
+  }
+
+  /**
+   * Autotask refused a request on `key` because others using the same
+   * integration code hold its threads: run one fewer here (never below one)
+   * so this process stops competing for slots it cannot get.
+   */
+  shrink(key: string): void {
+    const limit = Math.max(1, this.limitOf(key) - 1);
+    this.#shrunk.set(key, { limit, since: performance.now() });
+  }
+
+  /**
+   * A request on `key` succeeded: a shrunk key takes one slot back per
+   * `regrowMs` (2 s) without refusals, handing it straight to a waiter.
+   */
+  succeeded(key: string): void {
+    const shrunk = this.#shrunk.get(key);
+    if (!shrunk) return;
+    const now = performance.now();
+    if (now - shrunk.since < this.#regrowMs) return;
+    if (shrunk.limit + 1 >= this.limit) this.#shrunk.delete(key);
+    else this.#shrunk.set(key, { limit: shrunk.limit + 1, since: now });
+    const lane = this.#lanes.get(key);
+    const next = lane?.queue.shift();
+    if (lane && next) {
+      lane.active++;
+      next.grant(this.#releaser(key, lane));
+    }
   }
 
   #dropIfIdle(key: string, lane: Lane): void {
@@ -145,6 +195,11 @@ export class ConcurrencyGate {
   /** Requests waiting for a slot on `key`. */
   queued(key: string): number {
     return this.#lanes.get(key)?.queue.length ?? 0;
+  }
+
+  /** Slots `key` may use now (the limit, or fewer after refusals). */
+  limitOf(key: string): number {
+    return this.#shrunk.get(key)?.limit ?? this.limit;
   }
 
   /** Non-zero counts per key (empty objects when idle). */

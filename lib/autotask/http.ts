@@ -259,23 +259,24 @@ function httpError(
   if (!isWrite(request.operation)) return error;
   const what = `the ${request.operation}${request.entity ? ` of ${request.entity}` : ""}`;
   const said = error.errors.length > 0 ? ` Autotask said: ${error.errors.join(" | ")}` : "";
-  if (response.status === 429) {
-    // Autotask refuses over-limit calls before processing them.
+  if (error.category === "rate_limited") {
+    // Autotask refuses over-limit calls (threads or the hourly threshold) before processing them.
     const when = error.retryAfterSeconds !== undefined
       ? `Retry after ${error.retryAfterSeconds} s`
-      : /threshold/i.test(error.errors.join(" "))
-      ? "Retry when the hourly request window resets"
-      : "Retry in a few seconds";
+      : error.limit === "threads"
+      ? "Other requests of this integration code were running on that endpoint; try again in a few seconds"
+      : "Try again shortly";
     return new AutotaskError(
-      `Autotask refused ${what} with HTTP 429 (too many requests) before processing it: ` +
+      `Autotask refused ${what} with HTTP ${response.status} before processing it: ` +
         `it was NOT applied. ${when}.${said}`,
       {
         category: "rate_limited",
         operation: request.operation,
         entity: request.entity,
-        status: 429,
+        status: response.status,
         errors: error.errors,
         retryAfterSeconds: error.retryAfterSeconds,
+        limit: error.limit,
         failure: "http",
       },
     );

@@ -125,8 +125,9 @@ export function filterProblems(filters: Filter[]): string[] {
     } else if (needsList) {
       if (!Array.isArray(leaf.value) || leaf.value.length === 0) {
         problems.push(`${path}: "${leaf.op}" needs a non-empty list of values`);
-      } else if (leaf.value.length > MAX_OR_CONDITIONS) {
-        problems.push(`${path}: "${leaf.op}" takes at most ${MAX_OR_CONDITIONS} values`);
+      } else {
+        // Autotask counts every value of an in/notIn list as one "or" condition.
+        orCount += leaf.value.length;
       }
     } else if (leaf.value === undefined || leaf.value === null || Array.isArray(leaf.value)) {
       problems.push(`${path}: "${leaf.op}" needs a single value`);
@@ -140,7 +141,8 @@ export function filterProblems(filters: Filter[]): string[] {
   }
   if (orCount > MAX_OR_CONDITIONS) {
     problems.push(
-      `Autotask allows at most ${MAX_OR_CONDITIONS} "or" conditions per query (got ${orCount})`,
+      `Autotask allows at most ${MAX_OR_CONDITIONS} "or" conditions per query, each value of an ` +
+        `in/notIn list counting as one (got ${orCount}): split the list into several queries`,
     );
   }
   return problems;

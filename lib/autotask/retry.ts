@@ -2,10 +2,19 @@
 
 import { AutotaskError, isWrite, type Operation } from "./errors.ts";
 
-/** Bounds of the automatic retries of reads. Writes are never retried. */
+/**
+ * Bounds of the automatic retries. Reads are retried after transient
+ * failures; writes only after a thread-limit refusal, which Autotask answers
+ * before processing anything.
+ */
 export interface RetryPolicy {
-  /** Attempts in all, the first one included. */
+  /** Attempts in all, the first one included, after a transient failure. */
   maxAttempts: number;
+  /**
+   * Attempts in all after thread-limit refusals: several server processes
+   * sharing one integration code keep meeting them, and each is harmless.
+   */
+  maxThreadAttempts: number;
   /** Ceiling of the first backoff; it doubles per attempt (full jitter picks 0..ceiling). */
   baseDelayMs: number;
   /** Largest backoff ceiling. `Retry-After` is honoured beyond it, within `maxTotalMs`. */
@@ -14,9 +23,13 @@ export interface RetryPolicy {
   maxTotalMs: number;
 }
 
-/** 4 attempts, backoff ceilings 0.5 s, 1 s, 2 s (capped at 8 s), all within 20 s. */
+/**
+ * 4 attempts after transient failures and 8 after thread-limit refusals,
+ * backoff ceilings 0.5 s, 1 s, 2 s, ... (capped at 8 s), all within 20 s.
+ */
 export const DEFAULT_RETRY_POLICY: Readonly<RetryPolicy> = Object.freeze({
   maxAttempts: 4,
+  maxThreadAttempts: 8,
   baseDelayMs: 500,
   maxDelayMs: 8_000,
   maxTotalMs: 20_000,
@@ -25,26 +38,26 @@ export const DEFAULT_RETRY_POLICY: Readonly<RetryPolicy> = Object.freeze({
 /** Statuses that mean "not processed, try again shortly" for a read. */
 const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
 
-/**
- * True for a 429 that reports the hourly threshold used up (rather than the
- * thread limit): retrying within seconds cannot help, the window must reset.
- */
-export function isThresholdExhausted(error: unknown): boolean {
-  return error instanceof AutotaskError && error.status === 429 &&
-    /threshold/i.test(error.errors.join(" "));
+/** True for Autotask's thread-limit refusal: the request was not processed. */
+export function isThreadRefusal(error: unknown): boolean {
+  return error instanceof AutotaskError && error.category === "rate_limited" &&
+    error.limit === "threads" && error.failure === "http";
 }
 
 /**
- * True when a failed request may be sent again automatically: only reads
- * (a write might have been applied), only after 429/502/503/504 or a network
- * failure; never after a timeout (that is how 80-second hangs start), the
- * caller's cancellation, or an exhausted hourly threshold.
+ * True when a failed request may be sent again automatically. A write only
+ * after a thread-limit refusal (unprocessed, so a second send cannot
+ * duplicate anything); a read also after 429/502/503/504 or a network
+ * failure. Never after a timeout (that is how 80-second hangs start), the
+ * caller's cancellation, or the hourly threshold.
  */
 export function isRetryable(error: unknown, operation: Operation): boolean {
-  if (isWrite(operation) || !(error instanceof AutotaskError)) return false;
+  if (!(error instanceof AutotaskError)) return false;
+  if (isThreadRefusal(error)) return true;
+  if (isWrite(operation) || error.limit === "hourly") return false;
   if (error.failure === "network") return true;
   if (error.failure !== "http" || error.status === undefined) return false;
-  return RETRYABLE_STATUS.has(error.status) && !isThresholdExhausted(error);
+  return RETRYABLE_STATUS.has(error.status);
 }
 
 /**
