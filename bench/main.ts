@@ -5,7 +5,7 @@
  *
  * Items: 1 cold start and memory, 2 per-call overhead (stdio; the HTTP listener), 3 Autotask
  * requests per tool call, 4 bytes per result, 5 concurrency, 6 memory under load, 7 scale,
- * 8 tool-definition weight.
+ * 8 tool-definition weight, 9 several processes sharing one integration code.
  */
 
 import type { SandboxOptions, ServedSandbox } from "../lib/sandbox/mod.ts";
@@ -20,6 +20,7 @@ import { payloadSize } from "./payload.ts";
 import { type DetailTable, mainTable, markdownTable, type SectionResult } from "./report.ts";
 import { requestsPerCall } from "./requests.ts";
 import { scale } from "./scale.ts";
+import { sharedCode } from "./shared_code.ts";
 import { fmt } from "./stats.ts";
 import { startTenant } from "./tenant.ts";
 import { toolWeight } from "./tool_weight.ts";
@@ -31,6 +32,7 @@ interface Plan {
   bursts: number;
   loadCalls: number;
   scaleResults: number;
+  sharedRuns: number;
 }
 
 const FULL: Plan = {
@@ -39,8 +41,16 @@ const FULL: Plan = {
   bursts: 5,
   loadCalls: 10_000,
   scaleResults: 10_000,
+  sharedRuns: 5,
 };
-const QUICK: Plan = { coldStarts: 2, perCall: 20, bursts: 1, loadCalls: 1_100, scaleResults: 500 };
+const QUICK: Plan = {
+  coldStarts: 2,
+  perCall: 20,
+  bursts: 1,
+  loadCalls: 1_100,
+  scaleResults: 500,
+  sharedRuns: 1,
+};
 
 const RESULTS = new URL("./RESULTS.md", import.meta.url);
 
@@ -80,6 +90,7 @@ async function runAll(plan: Plan): Promise<SectionResult[]> {
       progress,
     }),
     await withTenant({}, (t) => toolWeight(t)),
+    await sharedCode({ runs: plan.sharedRuns, progress }),
   ];
 }
 

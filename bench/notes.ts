@@ -38,6 +38,11 @@ Spreads are min–max below 20 samples and p10–p90 from 20 on.
    time" is what the simulated tenant spent answering (from its log); the rest is the server, the
    client library and loopback.
 8. **Tool-definition weight**: the JSON of the \`tools/list\` result (tokens ≈ bytes / 4).
+9. **One integration code, three processes**: three servers (as three technicians would run them
+   with the company's API user) each get 10 \`search_tickets\` and 3 \`add_ticket_note\` calls, all
+   sent at once, to one tenant that holds each request 250 ms and runs at most 3 per entity for the
+   integration code, refusing the rest unprocessed with the live text and no Retry-After. The
+   processes do not coordinate: every refusal must be absorbed by a retry, every note stored once.
 `;
 }
 
