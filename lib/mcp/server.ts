@@ -26,6 +26,8 @@ export interface ServerFactoryOptions {
   readOnly?: boolean;
   redact(text: string): string;
   log(line: string): void;
+  /** Clock for time-window rules such as the attachment allowance (default `Date.now`). */
+  now?: () => number;
 }
 
 const INSTRUCTIONS = [
@@ -72,6 +74,7 @@ export function createServerFactory(options: ServerFactoryOptions): () => McpSer
       readOnly: options.readOnly,
       redact: options.redact,
       log: options.log,
+      now: options.now,
     });
     return server;
   };
