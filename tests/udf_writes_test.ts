@@ -173,6 +173,21 @@ Deno.test({
         }
       });
 
+      await t.step("UDF filters and describe_entity read each UDF's type", async () => {
+        const described = await callOk(client, "describe_entity", { entity: "Tickets" });
+        assert.deepEqual(described.userDefinedFields, [
+          "Root Cause: string",
+          "Affected Users: double",
+          "Change Reference: string",
+        ]);
+        const found = await callOk(client, "query_entities", {
+          entity: "Tickets",
+          filter: [{ op: "eq", field: "change reference", value: "CHG-4712", udf: true }],
+          fields: ["id"],
+        });
+        assert.deepEqual((found.items as Rec[]).map((r) => r.id), [ticketId]);
+      });
+
       await t.step("UDF metadata answering 404: the entity has none", async () => {
         sandbox.inject({
           match: {
@@ -197,6 +212,10 @@ Deno.test({
           extra: { userDefinedFields: { "Asset Tag": "A-1" } },
         });
         assert.match(refused, /ConfigurationItems has no user-defined fields/);
+        const described = await callOk(client, "describe_entity", {
+          entity: "ConfigurationItems",
+        });
+        assert.ok(!("userDefinedFields" in described));
         assert.equal(
           udfMetadataRequests(sandbox.log, from, "ConfigurationItems"),
           1,

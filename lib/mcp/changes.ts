@@ -103,10 +103,10 @@ const NO_UDFS_TTL_MS = 60 * 60 * 1000;
 const noUdfs = new WeakMap<AutotaskClient, Map<string, number>>();
 
 /**
- * The entity's user-defined field definitions: none when the catalog says its
- * records carry no `userDefinedFields`, or when Autotask answers the metadata
- * with 404 (its way of saying "this entity has none", remembered for an hour
- * since the client does not cache failures).
+ * The entity's user-defined field definitions, each with a `dataType`: none
+ * when the catalog says its records carry no `userDefinedFields`, or when
+ * Autotask answers the metadata with 404 (its way of saying "this entity has
+ * none", remembered for an hour since the client does not cache failures).
  */
 export async function udfDefinitions(ctx: ToolContext, entity: string): Promise<FieldInfo[]> {
   const entry = findEntity(entity);
@@ -115,7 +115,9 @@ export async function udfDefinitions(ctx: ToolContext, entity: string): Promise<
   const until = noUdfs.get(ctx.client)?.get(key);
   if (until !== undefined && until > Date.now()) return [];
   try {
-    return await ctx.client.userDefinedFields(entity, { signal: ctx.signal });
+    const defs = await ctx.client.userDefinedFields(entity, { signal: ctx.signal });
+    // Some tenants list a UDF's type as `type`: every caller reads `dataType`.
+    return defs.map((d) => typeof d.dataType === "string" ? d : { ...d, dataType: udfType(d) });
   } catch (error) {
     if (!(error instanceof AutotaskError) || error.category !== "not_found") throw error;
     const known = noUdfs.get(ctx.client) ?? new Map<string, number>();
@@ -307,7 +309,7 @@ export async function checkChanges(
   const fields = await ctx.client.fields(entity, { signal: ctx.signal });
   if (entries.length === 0) {
     throw new InputError(
-      `Nothing to update: put at least one ${entity} field in changes${exampleChange(fields)}`,
+      `Nothing to update: put at least one field in changes${exampleChange(fields)}`,
     );
   }
   const byLower = new Map(fields.map((f) => [f.name.toLowerCase(), f]));
