@@ -27,8 +27,6 @@ function binary(length: number): Uint8Array {
   return Uint8Array.from({ length }, (_, i) => (i * 7919 + 13) % 256);
 }
 
-const MiB = 1024 * 1024;
-
 Deno.test({
   name: "attachment tools: metadata only, content within the cap, internal uploads",
   sanitizeResources: false,
@@ -174,13 +172,16 @@ Deno.test({
           }),
           /data is not valid base64/,
         );
-        const over = Math.ceil((5 * MiB + 1) / 3) * 4;
+        // 2,000,000 groups of 3 bytes, then 1 more: one byte over Autotask's per-file limit.
         const tooBig = await callError(client, "add_ticket_attachment", {
           ticketID: ticket.id,
           title: "huge.bin",
-          data: "A".repeat(over),
+          data: "A".repeat(8_000_000) + "AA==",
         });
-        assert.match(tooBig, /The file is 5\.0 MiB \(5,242,881 bytes\).*at most 5\.0 MiB/);
+        assert.match(
+          tooBig,
+          /The file is 5\.7 MiB \(6,000,001 bytes\).*up to 5\.7 MiB \(6,000,000 bytes\)/,
+        );
         assert.match(
           await callError(client, "add_ticket_attachment", {
             ticketID: 999_999,
@@ -190,13 +191,13 @@ Deno.test({
           /Ticket 999999 was not found/,
         );
         assert.equal(writes(sandbox.log, from).length, 0, "nothing was sent");
-        // Exactly at the cap goes through: 1,747,626 groups of 3 bytes, then 2 more.
+        // Exactly at the limit goes through: 2,000,000 groups of 3 bytes.
         const atCap = await callOk(client, "add_ticket_attachment", {
           ticketID: ticket.id,
           title: "at-cap.bin",
-          data: "A".repeat(Math.floor(5 * MiB / 3) * 4) + "AAA=",
+          data: "A".repeat(8_000_000),
         });
-        assert.equal(sandbox.record("TicketAttachments", atCap.id as number)!.fileSize, 5 * MiB);
+        assert.equal(sandbox.record("TicketAttachments", atCap.id as number)!.fileSize, 6_000_000);
       });
 
       await t.step("download over the result cap: a clear error before the download", async () => {

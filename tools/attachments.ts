@@ -2,6 +2,7 @@
 
 import * as z from "zod";
 import type { AutotaskRecord } from "../lib/autotask/client.ts";
+import { AutotaskError } from "../lib/autotask/errors.ts";
 import { eq } from "../lib/autotask/query.ts";
 import {
   createAndReport,
@@ -28,8 +29,15 @@ import { cleanText } from "../lib/mcp/untrusted.ts";
  * takes 4 characters per 3 bytes, and a result never exceeds that cap.
  */
 export const MAX_DOWNLOAD_BYTES = 1024 * 1024;
-/** Largest file add_ticket_attachment sends (decoded bytes); Autotask's own limit is larger. */
-export const MAX_UPLOAD_BYTES = 5 * 1024 * 1024;
+/**
+ * Largest file add_ticket_attachment sends (decoded bytes): Autotask's API
+ * takes "6 to 7 MB" per file, so the lower end, in decimal megabytes.
+ */
+export const MAX_UPLOAD_BYTES = 6_000_000;
+/** Attachment bytes Autotask accepts per {@linkcode ATTACHMENT_WINDOW_MS} and database. */
+export const ATTACHMENT_WINDOW_BYTES = 10_000_000;
+/** The attachment window, and how long Autotask refuses attachments once it is passed. */
+export const ATTACHMENT_WINDOW_MS = 5 * 60 * 1000;
 /** Room in a result for everything but the content. */
 const ENVELOPE_CHARS = 2_000;
 
@@ -140,6 +148,89 @@ function parseBase64(input: string): { base64: string; contentType?: string } {
     );
   }
   return { base64: padded, contentType };
+}
+
+/**
+ * The attachment bytes this process sent in the last 5 minutes, and any
+ * refusal Autotask gave for that window. Autotask counts every integration
+ * of the database, so this only keeps the server from passing the allowance
+ * itself; a refusal caused by others is learnt from Autotask's answer.
+ */
+export class AttachmentWindow {
+  #sent: { at: number; bytes: number }[] = [];
+  #blockedUntil = 0;
+
+  /** Bytes sent within the window ending at `now`. */
+  used(now: number): number {
+    this.#sent = this.#sent.filter((s) => s.at + ATTACHMENT_WINDOW_MS > now);
+    return this.#sent.reduce((sum, s) => sum + s.bytes, 0);
+  }
+
+  /** When `bytes` more fit in the window: `now` when they fit already. */
+  availableAt(bytes: number, now: number): number {
+    let used = this.used(now);
+    let at = now;
+    for (const sent of this.#sent) {
+      if (used + bytes <= ATTACHMENT_WINDOW_BYTES) break;
+      used -= sent.bytes;
+      at = sent.at + ATTACHMENT_WINDOW_MS;
+    }
+    return Math.max(at, this.#blockedUntil);
+  }
+
+  /** True while Autotask's refusal for the window lasts. */
+  blocked(now: number): boolean {
+    return this.#blockedUntil > now;
+  }
+
+  /**
+   * Counts an upload about to be sent (before any await, so concurrent
+   * uploads see each other); `release` takes it back when Autotask did not
+   * take the file.
+   */
+  reserve(bytes: number, now: number): { release(): void } {
+    const entry = { at: now, bytes };
+    this.#sent.push(entry);
+    return {
+      release: () => {
+        this.#sent = this.#sent.filter((s) => s !== entry);
+      },
+    };
+  }
+
+  /** Autotask refused an attachment for the window: it takes none for 5 minutes. */
+  refused(now: number): number {
+    this.#blockedUntil = now + ATTACHMENT_WINDOW_MS;
+    return this.#blockedUntil;
+  }
+}
+
+/** One window per Autotask client, i.e. per server process in production. */
+const windows = new WeakMap<object, AttachmentWindow>();
+
+/** The attachment window of the client `ctx` talks through. */
+export function attachmentWindow(ctx: Pick<ToolContext, "client">): AttachmentWindow {
+  let window = windows.get(ctx.client);
+  if (!window) {
+    window = new AttachmentWindow();
+    windows.set(ctx.client, window);
+  }
+  return window;
+}
+
+/** "14:32 UTC (in about 3 min)": when an upload can go, rounded up to the minute. */
+function whenAgain(at: number, now: number): string {
+  const minute = new Date(Math.ceil(at / 60_000) * 60_000);
+  const clock = minute.toISOString().slice(11, 16);
+  return `${clock} UTC (in about ${Math.max(1, Math.ceil((at - now) / 60_000))} min)`;
+}
+
+/** Autotask's refusal for the per-5-minutes attachment allowance, told by its text. */
+function isWindowRefusal(error: unknown): error is AutotaskError {
+  if (!(error instanceof AutotaskError)) return false;
+  const text = `${error.errors.join(" ")} ${error.message}`;
+  return /attachment/i.test(text) &&
+    /(\b5|five)[\s-]*min|10,?000,?000|10\s?MB\s+(per|within|in)/i.test(text);
 }
 
 /** The attachments toolset. */
@@ -257,8 +348,8 @@ export const attachmentTools: ToolDef[] = [
     name: "add_ticket_attachment",
     title: "Add ticket attachment",
     description: `Attach a file (base64, at most ${
-      MAX_UPLOAD_BYTES / 1024 / 1024
-    } MiB) to a ticket. INTERNAL unless publish says otherwise.`,
+      MAX_UPLOAD_BYTES / 1_000_000
+    } MB) to a ticket. INTERNAL unless publish says otherwise.`,
     kind: "create",
     toolset: "attachments",
     openWorld: false,
@@ -278,7 +369,7 @@ export const attachmentTools: ToolDef[] = [
       const bytes = decodedLength(parsed.base64);
       if (bytes > MAX_UPLOAD_BYTES) {
         throw new InputError(
-          `The file is ${size(bytes)}; add_ticket_attachment sends at most ${
+          `The file is ${size(bytes)}; Autotask's API takes files up to ${
             size(MAX_UPLOAD_BYTES)
           }: attach a smaller file or a link to it`,
         );
@@ -288,23 +379,67 @@ export const attachmentTools: ToolDef[] = [
       } catch {
         throw new InputError("data is not valid base64: encode the file's bytes with base64");
       }
-      await getRecord(ctx, "Tickets", args.ticketID, "Ticket");
-      const fileName = args.fileName ?? args.title;
-      const extension = /\.([a-z0-9]{1,8})$/i.exec(fileName)?.[1]?.toLowerCase() ?? "";
-      const contentType = args.contentType ?? parsed.contentType ??
-        EXTENSION_TYPES[extension] ?? "application/octet-stream";
-      const record = await resolvePicklists(ctx, "TicketAttachments", {
-        parentID: args.ticketID,
-        title: args.title,
-        fullPath: fileName,
-        contentType,
-        attachmentType: "FILE_ATTACHMENT",
-        publish: args.publish ?? await internalPublish(ctx, "TicketAttachments"),
-        data: parsed.base64,
-      });
-      const result = await createAndReport(ctx, "TicketAttachments", record, {
-        parentId: args.ticketID,
-      });
+      const window = attachmentWindow(ctx);
+      const now = ctx.now();
+      const at = window.availableAt(bytes, now);
+      if (at > now) {
+        const why = window.blocked(now)
+          ? "Autotask refused an attachment for its allowance of " +
+            `${ATTACHMENT_WINDOW_BYTES.toLocaleString("en-US")} bytes per 5 minutes and takes ` +
+            "none for 5 minutes"
+          : `this server sent ${
+            window.used(now).toLocaleString("en-US")
+          } bytes of attachments in the last 5 minutes, and this file (${
+            size(bytes)
+          }) would pass Autotask's allowance of ${
+            ATTACHMENT_WINDOW_BYTES.toLocaleString("en-US")
+          } bytes per 5 minutes`;
+        throw new InputError(
+          `The file was not sent: ${why}. Try again after ${whenAgain(at, now)}`,
+        );
+      }
+      const reservation = window.reserve(bytes, now);
+      let record: AutotaskRecord;
+      let result: Record<string, unknown>;
+      let fileName: string;
+      let contentType: string;
+      try {
+        await getRecord(ctx, "Tickets", args.ticketID, "Ticket");
+        fileName = args.fileName ?? args.title;
+        const extension = /\.([a-z0-9]{1,8})$/i.exec(fileName)?.[1]?.toLowerCase() ?? "";
+        contentType = args.contentType ?? parsed.contentType ??
+          EXTENSION_TYPES[extension] ?? "application/octet-stream";
+        record = await resolvePicklists(ctx, "TicketAttachments", {
+          parentID: args.ticketID,
+          title: args.title,
+          fullPath: fileName,
+          contentType,
+          attachmentType: "FILE_ATTACHMENT",
+          publish: args.publish ?? await internalPublish(ctx, "TicketAttachments"),
+          data: parsed.base64,
+        });
+        result = await createAndReport(ctx, "TicketAttachments", record, {
+          parentId: args.ticketID,
+        });
+      } catch (error) {
+        const failedAt = ctx.now();
+        // A file that may have arrived keeps counting against the allowance.
+        if (!(error instanceof AutotaskError && error.category === "unknown_outcome")) {
+          reservation.release();
+        }
+        if (isWindowRefusal(error)) {
+          const until = window.refused(failedAt);
+          const said = (error.errors.join(" | ") || error.message).trim().replace(/[.\s]+$/, "");
+          throw new InputError(
+            `Autotask refused the attachment (nothing was attached): its allowance of ${
+              ATTACHMENT_WINDOW_BYTES.toLocaleString("en-US")
+            } bytes of attachments per 5 minutes for this database is used up, by this server ` +
+              `or another integration, and it takes none for 5 minutes (Autotask said: ${said}). ` +
+              `Try again after ${whenAgain(until, failedAt)}`,
+          );
+        }
+        throw error;
+      }
       const label = await ctx.picklists.label(
         "TicketAttachments",
         "publish",

@@ -65,6 +65,7 @@ export const companyTools: ToolDef[] = [
     kind: "create",
     toolset: "crm",
     openWorld: false,
+    entity: "Companies",
     input: z.object({
       companyName: z.string().trim().min(1).max(100),
       companyType: picklistSchema,

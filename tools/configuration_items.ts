@@ -71,6 +71,7 @@ export const configurationItemTools: ToolDef[] = [
     kind: "create",
     toolset: "assets",
     openWorld: false,
+    entity: "ConfigurationItems",
     input: z.object({
       companyID: idSchema,
       productID: idSchema,

@@ -161,6 +161,7 @@ export const financeTools: ToolDef[] = [
     kind: "create",
     toolset: "finance",
     openWorld: false,
+    entity: "TicketCharges",
     input: z.object({
       ticketID: idSchema,
       name: z.string().trim().min(1).max(100).optional(),

@@ -3,6 +3,7 @@
 import * as z from "zod";
 import { findEntity, supportsRoot } from "../lib/autotask/catalog.ts";
 import { parentIdField } from "../lib/autotask/routes.ts";
+import { udfDefinitions } from "../lib/mcp/changes.ts";
 import { defineTool, InputError, type ToolDef } from "../lib/mcp/tool.ts";
 
 function scalar(value: string): number | string {
@@ -127,7 +128,7 @@ export const metadataTools: ToolDef[] = [
       });
       const result: Record<string, unknown> = { entity: entry.name, operations, fields: lines };
       if (Object.values(entry.fields).includes("udfs")) {
-        const udfs = await ctx.client.userDefinedFields(entry.name, { signal: ctx.signal });
+        const udfs = await udfDefinitions(ctx, entry.name);
         if (udfs.length > 0) result.userDefinedFields = udfs.map((u) => `${u.name}: ${u.dataType}`);
       }
       return result;

@@ -120,6 +120,7 @@ export const opportunityTools: ToolDef[] = [
     kind: "create",
     toolset: "sales",
     openWorld: false,
+    entity: "Opportunities",
     input: z.object({
       companyID: idSchema,
       title: z.string().trim().min(1).max(128),

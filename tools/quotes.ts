@@ -194,6 +194,7 @@ export const quoteTools: ToolDef[] = [
     kind: "create",
     toolset: "quotes",
     openWorld: false,
+    entity: "Quotes",
     input: z.object({
       opportunityID: idSchema,
       name: z.string().trim().min(1).max(100),
@@ -264,6 +265,7 @@ export const quoteTools: ToolDef[] = [
     kind: "create",
     toolset: "quotes",
     openWorld: false,
+    entity: "QuoteItems",
     input: z.object({
       quoteID: idSchema,
       productID: idSchema.optional(),

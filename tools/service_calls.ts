@@ -483,6 +483,7 @@ export const serviceCallTools: ToolDef[] = [
     kind: "create",
     toolset: "service_calls",
     openWorld: false,
+    entity: "ServiceCalls",
     input: z.object({
       companyID: idSchema,
       startDateTime: dateTimeSchema,
@@ -538,6 +539,7 @@ export const serviceCallTools: ToolDef[] = [
     kind: "update",
     toolset: "service_calls",
     openWorld: false,
+    entity: "ServiceCalls",
     input: z.object({ id: idSchema, changes: changesSchema }),
     output: writeOutput,
     handler: async ({ id, changes }, ctx) => {
@@ -566,6 +568,8 @@ export const serviceCallTools: ToolDef[] = [
       }
       await ctx.client.update("ServiceCalls", id, record, { signal: ctx.signal });
       const [item] = await enrich(ctx, "ServiceCalls", [{ id, ...record }]);
+      // Cleared UDFs stay visible as null (enrich leaves unset ones out).
+      if (record.userDefinedFields) item.userDefinedFields = record.userDefinedFields;
       const result: Record<string, unknown> = { id, entity: "ServiceCalls", item };
       if (notes.length > 0) result.note = notes.join("; ");
       return result;

@@ -322,6 +322,7 @@ export const ticketTools: ToolDef[] = [
     kind: "create",
     toolset: "tickets",
     openWorld: false,
+    entity: "Tickets",
     input: z.object({
       companyID: idSchema,
       title: ticketFields.title,
@@ -366,6 +367,7 @@ export const ticketTools: ToolDef[] = [
     kind: "update",
     toolset: "tickets",
     openWorld: false,
+    entity: "Tickets",
     input: z.object({ id: idSchema, changes: changesSchema }),
     output: writeOutput,
     handler: async ({ id, changes }, ctx) => {
@@ -375,6 +377,8 @@ export const ticketTools: ToolDef[] = [
       if (roleNote) notes.push(roleNote);
       await ctx.client.update("Tickets", id, record, { signal: ctx.signal });
       const [item] = await enrich(ctx, "Tickets", [{ id, ...record }]);
+      // Cleared UDFs stay visible as null (enrich leaves unset ones out).
+      if (record.userDefinedFields) item.userDefinedFields = record.userDefinedFields;
       const result: Record<string, unknown> = { id, entity: "Tickets", item };
       if (notes.length > 0) result.note = notes.join("; ");
       return result;

@@ -2,8 +2,9 @@
 
 import * as z from "zod";
 import type { AutotaskRecord } from "../lib/autotask/client.ts";
+import { AutotaskError } from "../lib/autotask/errors.ts";
 import type { Filter } from "../lib/autotask/query.ts";
-import { chooseRole, type RoleChoice } from "../lib/autotask/roles.ts";
+import { chooseRole, type RoleChoice, usableRoles, type WorkItem } from "../lib/autotask/roles.ts";
 import {
   createAndReport,
   dateTimeSchema,
@@ -14,7 +15,7 @@ import {
   writeOutput,
 } from "../lib/mcp/common.ts";
 import { extraSchema, prepareExtra } from "../lib/mcp/changes.ts";
-import { defineTool, InputError, type ToolDef } from "../lib/mcp/tool.ts";
+import { defineTool, InputError, type ToolContext, type ToolDef } from "../lib/mcp/tool.ts";
 
 /** When no startDateTime is given, ticket and task work is placed at this UTC time of day. */
 const DEFAULT_START_TIME = "08:00:00";
@@ -70,14 +71,60 @@ function parseUtc(text: string): Date {
 function roleReason(choice: RoleChoice, item: string): string {
   switch (choice.source) {
     case "assignment":
-      return `the resource is assigned to ${item} in this role`;
+      return `the resource is the primary resource of ${item} in this role`;
+    case "secondary assignment":
+      return `the resource is a secondary resource of ${item} in this role`;
     case "service desk role":
-      return "the resource's default (or only active) service-desk role";
+      return `the resource is not assigned to ${item}: its default (or only active) service-desk role`;
     case "default service desk role":
-      return "the resource's defaultServiceDeskRoleID";
+      return `the resource is not assigned to ${item}: its defaultServiceDeskRoleID`;
     case "resource role":
-      return "an active role the resource holds (it has no service-desk role)";
+      return `the resource is not assigned to ${item}: an active role it holds (it has no service-desk role)`;
   }
+}
+
+/** True when Autotask refused the time entry because of its role. */
+function isRoleRefusal(error: unknown): error is AutotaskError {
+  return error instanceof AutotaskError && error.category === "validation" &&
+    /\brole(id)?\b/i.test(error.errors.join(" ") || error.message);
+}
+
+/**
+ * Autotask refused the role: the error lists the roles the resource can log
+ * time in on that ticket or task, by name, so the next call can pass one.
+ */
+async function roleRefused(
+  ctx: ToolContext,
+  error: AutotaskError,
+  options: { resourceID: number; roleID?: number; work: WorkItem; label: string },
+): Promise<InputError> {
+  const said = (error.errors.length > 0 ? error.errors.join(" | ") : error.message)
+    .trim().replace(/[.\s]+$/, "");
+  let choices: string;
+  try {
+    const roles = await usableRoles(ctx.client, options.resourceID, {
+      work: options.work,
+      signal: ctx.signal,
+    });
+    choices = roles.length > 0
+      ? `roles resource ${options.resourceID} can use on ${options.label}: ${
+        roles.map((r) => `${r.roleID}${r.name ? ` (${r.name}, ${r.why})` : ` (${r.why})`}`)
+          .join(", ")
+      }; pass one as roleID`
+      : `resource ${options.resourceID} holds no active ${
+        options.work.entity === "Tickets" ? "service-desk " : ""
+      }role that could log time on ${options.label}: give it one in Autotask or log the time as ` +
+        "the ticket's or task's assignee";
+  } catch (lookup) {
+    if (!(lookup instanceof AutotaskError) || lookup.category === "cancelled") throw lookup;
+    choices = `the resource's roles could not be read (${lookup.message}): ` +
+      "list_resource_roles lists them";
+  }
+  return new InputError(
+    `Autotask refused the time entry${
+      options.roleID === undefined ? "" : ` with roleID ${options.roleID}`
+    } (nothing was created): ${said}. The ${choices}`,
+  );
 }
 
 function dateFilter(op: "gte" | "lte"): (value: unknown) => Filter {
@@ -94,6 +141,7 @@ export const timeEntryTools: ToolDef[] = [
     kind: "create",
     toolset: "time",
     openWorld: false,
+    entity: "TimeEntries",
     input: z.object({
       resourceID: idSchema,
       ticketID: idSchema.optional(),
@@ -122,25 +170,37 @@ export const timeEntryTools: ToolDef[] = [
       }
       const dateWorked = args.dateWorked ?? utcDate(start ?? new Date());
 
-      let workItem: AutotaskRecord | undefined;
+      let work: WorkItem | undefined;
       let itemLabel = "";
       if (args.ticketID !== undefined) {
-        workItem = await getRecord(ctx, "Tickets", args.ticketID, "Ticket");
+        const record = await getRecord(ctx, "Tickets", args.ticketID, "Ticket");
+        work = { entity: "Tickets", id: args.ticketID, record };
         itemLabel = `ticket ${args.ticketID}`;
       } else if (args.taskID !== undefined) {
-        workItem = await getRecord(ctx, "Tasks", args.taskID, "Task");
+        const record = await getRecord(ctx, "Tasks", args.taskID, "Task");
+        work = { entity: "Tasks", id: args.taskID, record };
         itemLabel = `task ${args.taskID}`;
       }
+      const workItem = work?.record;
 
       const notes: string[] = [];
       let roleID = args.roleID;
-      if (roleID === undefined && workItem) {
+      if (roleID === undefined && work) {
         const choice = await chooseRole(ctx.client, args.resourceID, {
-          workItem,
+          work,
           signal: ctx.signal,
         });
         roleID = choice.roleID;
         notes.push(`roleID ${roleID} chosen: ${roleReason(choice, itemLabel)}`);
+      }
+      const regularNote = notes.length;
+      if (!work) {
+        // Autotask gives regular time the resource's default role whatever is sent.
+        notes.push(
+          (roleID === undefined ? "" : `roleID ${roleID} was not sent: `) +
+            "regular time gets the resource's default role from Autotask",
+        );
+        roleID = undefined;
       }
 
       let startDateTime: string | undefined;
@@ -167,20 +227,36 @@ export const timeEntryTools: ToolDef[] = [
         billingCodeID: args.billingCodeID,
       });
       Object.assign(record, await prepareExtra(ctx, "TimeEntries", args.extra, record));
-      const result = await createAndReport(ctx, "TimeEntries", record, {
-        readBack: [
-          "id",
-          "resourceID",
-          "ticketID",
-          "taskID",
-          "roleID",
-          "dateWorked",
-          "startDateTime",
-          "endDateTime",
-          "hoursWorked",
-          "hoursToBill",
-        ],
-      });
+      const create = () =>
+        createAndReport(ctx, "TimeEntries", record, {
+          readBack: [
+            "id",
+            "resourceID",
+            "ticketID",
+            "taskID",
+            "roleID",
+            "dateWorked",
+            "startDateTime",
+            "endDateTime",
+            "hoursWorked",
+            "hoursToBill",
+          ],
+        });
+      let result: Record<string, unknown>;
+      try {
+        result = await create();
+      } catch (error) {
+        if (!work || !isRoleRefusal(error)) throw error;
+        throw await roleRefused(ctx, error, {
+          resourceID: args.resourceID,
+          roleID: record.roleID as number | undefined,
+          work,
+          label: itemLabel,
+        });
+      }
+      if (!work && typeof (result.item as AutotaskRecord | undefined)?.roleID === "number") {
+        notes[regularNote] += ` (roleID ${(result.item as AutotaskRecord).roleID})`;
+      }
       if (notes.length > 0) result.note = [result.note, ...notes].filter(Boolean).join("; ");
       return result;
     },

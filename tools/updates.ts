@@ -58,6 +58,7 @@ function updateTool(spec: UpdateSpec): ToolDef {
     kind: "update",
     toolset: "updates",
     openWorld: false,
+    entity: spec.entity,
     input: updateInput,
     output: writeOutput,
     handler: async ({ id, changes }, ctx) => {
@@ -232,6 +233,7 @@ export const updateTools: ToolDef[] = [
     kind: "update",
     toolset: "updates",
     openWorld: false,
+    entity: "TimeEntries",
     input: updateInput,
     output: writeOutput,
     handler: async ({ id, changes }, ctx) => {

@@ -1,9 +1,10 @@
 /** Checks the `changes` of an update tool against the tenant's field metadata before a sparse PATCH. */
 
 import * as z from "zod";
-import type { AutotaskRecord, FieldInfo } from "../autotask/client.ts";
+import { findEntity } from "../autotask/catalog.ts";
+import type { AutotaskClient, AutotaskRecord, FieldInfo } from "../autotask/client.ts";
 import { AutotaskError } from "../autotask/errors.ts";
-import { closest } from "./shape.ts";
+import { closest } from "./similar.ts";
 import { InputError, type ToolContext } from "./tool.ts";
 
 /** The `changes` argument of update tools: wire field name -> new value (explained in the instructions). */
@@ -96,42 +97,196 @@ function checkValue(field: FieldInfo, value: unknown): { value: unknown } | { pr
   return { value };
 }
 
-/** Checks `userDefinedFields: [{name, value}]` against the entity's UDF definitions. */
+/** How long an entity's "no user-defined fields" answer (HTTP 404) is remembered. */
+const NO_UDFS_TTL_MS = 60 * 60 * 1000;
+/** Per client: entity (lower case) -> until when Autotask said it has no UDF metadata. */
+const noUdfs = new WeakMap<AutotaskClient, Map<string, number>>();
+
+/**
+ * The entity's user-defined field definitions, each with a `dataType`: none
+ * when the catalog says its records carry no `userDefinedFields`, or when
+ * Autotask answers the metadata with 404 (its way of saying "this entity has
+ * none", remembered for an hour since the client does not cache failures).
+ */
+export async function udfDefinitions(ctx: ToolContext, entity: string): Promise<FieldInfo[]> {
+  const entry = findEntity(entity);
+  if (entry && !Object.values(entry.fields).includes("udfs")) return [];
+  const key = entity.toLowerCase();
+  const until = noUdfs.get(ctx.client)?.get(key);
+  if (until !== undefined && until > Date.now()) return [];
+  try {
+    const defs = await ctx.client.userDefinedFields(entity, { signal: ctx.signal });
+    // Some tenants list a UDF's type as `type`: every caller reads `dataType`.
+    return defs.map((d) => typeof d.dataType === "string" ? d : { ...d, dataType: udfType(d) });
+  } catch (error) {
+    if (!(error instanceof AutotaskError) || error.category !== "not_found") throw error;
+    const known = noUdfs.get(ctx.client) ?? new Map<string, number>();
+    known.set(key, Date.now() + NO_UDFS_TTL_MS);
+    noUdfs.set(ctx.client, known);
+    return [];
+  }
+}
+
+/** A UDF's type: `dataType` in Autotask's field shape, `type` in some tenants' UDF lists. */
+function udfType(def: FieldInfo): string {
+  const type = def.dataType ?? (def as { type?: unknown }).type;
+  return typeof type === "string" ? type.toLowerCase() : "string";
+}
+
+/** `{"Customer PO":"4711"}` or `[{"name":"Customer PO","value":"4711"}]` as name/value pairs. */
+function udfPairs(value: unknown): { name: unknown; value: unknown }[] | undefined {
+  if (Array.isArray(value)) {
+    return value.map((item) =>
+      item && typeof item === "object" && !Array.isArray(item)
+        ? {
+          name: (item as Record<string, unknown>).name,
+          value: (item as Record<string, unknown>).value,
+        }
+        : { name: undefined, value: item }
+    );
+  }
+  if (value && typeof value === "object") {
+    return Object.entries(value).map(([name, v]) => ({ name, value: v }));
+  }
+  return undefined;
+}
+
+/** "1 (User Error), 2 (Hardware Fault)": a UDF picklist's active values. */
+function udfChoices(def: FieldInfo): string {
+  return (def.picklistValues ?? []).filter((v) => v.isActive !== false)
+    .map((v) => `${v.value} (${v.label})`).join(", ");
+}
+
+/** One UDF value as Autotask stores it (text; a picklist's value id), or a problem. */
+function checkUdfValue(
+  def: FieldInfo,
+  raw: unknown,
+): { value: string | null } | { problem: string } {
+  const label = `user-defined field "${def.name}"`;
+  if (raw === null || raw === undefined || raw === "") {
+    return def.isRequired
+      ? { problem: `${label} is required and cannot be cleared` }
+      : { value: null };
+  }
+  if (typeof raw !== "string" && typeof raw !== "number" && typeof raw !== "boolean") {
+    return { problem: `the value of ${label} must be text, a number or null` };
+  }
+  const text = String(raw).trim();
+  if (def.isPickList && def.picklistValues && def.picklistValues.length > 0) {
+    const active = def.picklistValues.filter((v) => v.isActive !== false);
+    const hit = active.find((v) => v.value === text) ??
+      active.find((v) => v.label.trim().toLowerCase() === text.toLowerCase());
+    if (hit) return { value: hit.value };
+    return {
+      problem: `${
+        JSON.stringify(text.slice(0, 100))
+      } is not a value or label of ${label}: use one of ${udfChoices(def)}`,
+    };
+  }
+  const type = udfType(def);
+  if (INTEGER_TYPES.has(type) || DECIMAL_TYPES.has(type)) {
+    const ok = INTEGER_TYPES.has(type) ? /^-?\d+$/.test(text) : /^-?\d+(\.\d+)?$/.test(text);
+    return ok ? { value: text } : {
+      problem: `${label} holds ${INTEGER_TYPES.has(type) ? "a whole number" : "a number"}, not ${
+        JSON.stringify(raw)
+      }`,
+    };
+  }
+  if (type === "datetime" || type === "date") {
+    return ISO_DATE.test(text) && !isNaN(Date.parse(text)) ? { value: text } : {
+      problem: `${label} holds an ISO-8601 date or date-time (2026-11-24), not ${
+        JSON.stringify(raw)
+      }`,
+    };
+  }
+  const value = typeof raw === "string" ? raw : text;
+  if (def.length && def.length > 0 && value.length > def.length) {
+    return { problem: `${label} holds at most ${def.length} characters (given ${value.length})` };
+  }
+  return { value };
+}
+
+/**
+ * Checks user-defined fields given by name, as `{"Customer PO": "4711"}` or
+ * `[{"name": "Customer PO", "value": "4711"}]`, against the entity's UDF
+ * definitions; returns them as Autotask takes them: `[{name, value}]` with
+ * the tenant's spelling of each name and a picklist's value id for its label.
+ */
 async function checkUdfs(
   ctx: ToolContext,
   entity: string,
   value: unknown,
   problems: string[],
 ): Promise<{ name: string; value: string | null }[] | undefined> {
-  if (!Array.isArray(value)) {
-    problems.push('userDefinedFields is a list like [{"name":"Customer Tier","value":"Gold"}]');
+  const defs = await udfDefinitions(ctx, entity);
+  const names = defs.map((d) => d.name);
+  const pairs = udfPairs(value);
+  if (!pairs || pairs.length === 0) {
+    problems.push(
+      defs.length === 0
+        ? `${entity} has no user-defined fields`
+        : `userDefinedFields maps names to values, e.g. {${JSON.stringify(names[0])}: "..."} ` +
+          `(or [{"name": ${JSON.stringify(names[0])}, "value": "..."}])`,
+    );
     return undefined;
   }
-  const defs = await ctx.client.userDefinedFields(entity, { signal: ctx.signal });
-  const byLower = new Map(defs.map((d) => [d.name.toLowerCase(), d.name]));
+  const byLower = new Map(defs.map((d) => [d.name.toLowerCase(), d]));
   const out: { name: string; value: string | null }[] = [];
-  for (const item of value) {
-    const entry = item as Record<string, unknown> | null;
-    const name = typeof entry?.name === "string"
-      ? byLower.get(entry.name.toLowerCase())
-      : undefined;
-    if (!name) {
-      const known = defs.map((d) => d.name).join(", ") || "none";
+  for (const pair of pairs) {
+    if (typeof pair.name !== "string" || pair.name.trim() === "") {
       problems.push(
-        `userDefinedFields: ${entity} has no user-defined field ${
-          JSON.stringify(entry?.name)
-        } (it has: ${known})`,
+        'userDefinedFields: each entry needs a "name" (the user-defined field\'s name)',
       );
       continue;
     }
-    const raw = entry?.value;
-    if (raw !== null && raw !== undefined && typeof raw !== "string" && typeof raw !== "number") {
-      problems.push(`userDefinedFields: the value of "${name}" must be text, a number or null`);
+    const def = byLower.get(pair.name.trim().toLowerCase());
+    if (!def) {
+      const given = JSON.stringify(pair.name.slice(0, 100));
+      if (defs.length === 0) {
+        problems.push(
+          `userDefinedFields: ${entity} has no user-defined fields, so none named ${given}`,
+        );
+        continue;
+      }
+      const near = closest(pair.name.slice(0, 100), names);
+      problems.push(
+        `userDefinedFields: ${entity} has no user-defined field ${given}${
+          near.length > 0 ? ` (did you mean ${near.join(", ")}?)` : ""
+        } (it has: ${names.join(", ")})`,
+      );
       continue;
     }
-    out.push({ name, value: raw === null || raw === undefined || raw === "" ? null : String(raw) });
+    if (out.some((u) => u.name === def.name)) {
+      problems.push(`userDefinedFields: "${def.name}" is given twice`);
+      continue;
+    }
+    const checked = checkUdfValue(def, pair.value);
+    if ("problem" in checked) problems.push(`userDefinedFields: ${checked.problem}`);
+    else out.push({ name: def.name, value: checked.value });
   }
   return out;
+}
+
+/** An example change for `entity` from its own writable fields, for "Nothing to update". */
+function exampleChange(fields: FieldInfo[]): string {
+  const writable = fields.filter((f) => !f.isReadOnly && f.name !== "id" && !f.isReference);
+  const preferred = ["status", "title", "name", "description", "phone"]
+    .map((name) => writable.find((f) => f.name === name))
+    .find((f) => f !== undefined) ??
+    [...writable].sort((a, b) => a.name.length - b.name.length)[0];
+  if (!preferred) return "";
+  const type = preferred.dataType.toLowerCase();
+  const label = preferred.picklistValues?.find((v) => v.isActive !== false)?.label;
+  const value = preferred.isPickList && label
+    ? JSON.stringify(label)
+    : INTEGER_TYPES.has(type) || DECIMAL_TYPES.has(type)
+    ? "1"
+    : type === "boolean"
+    ? "true"
+    : type === "datetime" || type === "date"
+    ? '"2026-11-24T14:00:00Z"'
+    : '"..."';
+  return `, e.g. {${JSON.stringify(preferred.name)}: ${value}}`;
 }
 
 /**
@@ -148,15 +303,15 @@ export async function checkChanges(
   options: { fixed?: Record<string, string>; purpose?: "update" | "create" } = {},
 ): Promise<AutotaskRecord> {
   const entries = Object.entries(changes);
-  if (entries.length === 0) {
-    throw new InputError(
-      'Nothing to update: put at least one field in changes, e.g. {"phone":"+1 503 555 0100"}',
-    );
-  }
   if (entries.length > MAX_CHANGES) {
     throw new InputError(`Change at most ${MAX_CHANGES} fields per call (got ${entries.length})`);
   }
   const fields = await ctx.client.fields(entity, { signal: ctx.signal });
+  if (entries.length === 0) {
+    throw new InputError(
+      `Nothing to update: put at least one field in changes${exampleChange(fields)}`,
+    );
+  }
   const byLower = new Map(fields.map((f) => [f.name.toLowerCase(), f]));
   // Shortest first: among equally close names, the plain one (phone before alternatePhone1).
   const writable = fields.filter((f) => !f.isReadOnly).map((f) => f.name)
@@ -239,8 +394,23 @@ export async function checkChanges(
 }
 
 /**
+ * Names of the UDFs the tenant requires on `entity`. A convenience check
+ * ahead of Autotask's own: when the metadata cannot be read, none.
+ */
+async function requiredUdfs(ctx: ToolContext, entity: string): Promise<string[]> {
+  try {
+    return (await udfDefinitions(ctx, entity)).filter((d) => d.isRequired).map((d) => d.name);
+  } catch (error) {
+    if (error instanceof AutotaskError && error.category !== "cancelled") return [];
+    throw error;
+  }
+}
+
+/**
  * Validates a create tool's `extra` fields like {@linkcode checkChanges};
- * a field may not be given both there and as its own argument.
+ * a field may not be given both there and as its own argument. User-defined
+ * fields the tenant requires must be among them: refused here, before a
+ * create Autotask would refuse.
  */
 export async function prepareExtra(
   ctx: ToolContext,
@@ -248,14 +418,31 @@ export async function prepareExtra(
   extra: Record<string, unknown> | undefined,
   explicit: Record<string, unknown>,
 ): Promise<AutotaskRecord> {
-  if (!extra || Object.keys(extra).length === 0) return {};
-  const twice = Object.keys(extra).filter((k) =>
-    Object.keys(explicit).some((e) =>
-      e.toLowerCase() === k.toLowerCase() && explicit[e] !== undefined
-    )
-  );
-  if (twice.length > 0) {
-    throw new InputError(`Give ${twice.join(", ")} once: as an argument or in extra, not both`);
+  let record: AutotaskRecord = {};
+  if (extra && Object.keys(extra).length > 0) {
+    const twice = Object.keys(extra).filter((k) =>
+      Object.keys(explicit).some((e) =>
+        e.toLowerCase() === k.toLowerCase() && explicit[e] !== undefined
+      )
+    );
+    if (twice.length > 0) {
+      throw new InputError(`Give ${twice.join(", ")} once: as an argument or in extra, not both`);
+    }
+    record = await checkChanges(ctx, entity, extra, { purpose: "create" });
   }
-  return await checkChanges(ctx, entity, extra, { purpose: "create" });
+  const given = new Set(
+    ((record.userDefinedFields ?? []) as { name: string; value: unknown }[])
+      .filter((u) => u.value !== null).map((u) => u.name),
+  );
+  const missing = (await requiredUdfs(ctx, entity)).filter((name) => !given.has(name));
+  if (missing.length > 0) {
+    throw new InputError(
+      `Cannot create ${entity}: this tenant requires the user-defined field${
+        missing.length > 1 ? "s" : ""
+      } ${missing.map((m) => JSON.stringify(m)).join(", ")}: give ${
+        missing.length > 1 ? "them" : "it"
+      } in extra, e.g. {"userDefinedFields": {${JSON.stringify(missing[0])}: "..."}}`,
+    );
+  }
+  return record;
 }

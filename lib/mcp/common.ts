@@ -551,6 +551,14 @@ export async function createAndReport(
         result.item = Object.fromEntries(
           options.readBack.filter((k) => k in item).map((k) => [k, item[k]]),
         );
+        // The UDFs sent, as Autotask stored them (it lists every UDF, set or not).
+        const sent = filled.userDefinedFields as { name: string }[] | undefined;
+        if (sent && Array.isArray(item.userDefinedFields)) {
+          const names = new Set(sent.map((u) => u.name.toLowerCase()));
+          (result.item as AutotaskRecord).userDefinedFields = (item.userDefinedFields as {
+            name: string;
+          }[]).filter((u) => typeof u?.name === "string" && names.has(u.name.toLowerCase()));
+        }
       } else {
         notes.push("created; Autotask has not made the new record readable yet");
       }

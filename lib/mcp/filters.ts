@@ -9,6 +9,7 @@ import {
   type LeafOperator,
   MAX_OR_CONDITIONS,
 } from "../autotask/query.ts";
+import { udfDefinitions } from "./changes.ts";
 import { InputError, type ToolContext } from "./tool.ts";
 
 const NUMERIC = new Set([
@@ -111,7 +112,7 @@ async function visit(
   if (udf) {
     state.udfCount++;
     if (!state.udfs) {
-      const udfs = await ctx.client.userDefinedFields(entity, { signal: ctx.signal });
+      const udfs = await udfDefinitions(ctx, entity);
       state.udfs = new Map(udfs.map((f) => [f.name.toLowerCase(), f]));
     }
     info = state.udfs.get(node.field.trim().toLowerCase());

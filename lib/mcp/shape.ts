@@ -6,6 +6,10 @@ import type { ToolContext } from "./tool.ts";
 import { InputError } from "./tool.ts";
 import { cleanValue } from "./untrusted.ts";
 
+import { closest } from "./similar.ts";
+
+export { closest };
+
 export { DEFAULT_MAX_RESULT_CHARS } from "../autotask/config.ts";
 
 /**
@@ -51,33 +55,6 @@ export function nameKey(field: string, record: AutotaskRecord): string {
   const key = `${stem(field)}Name`;
   // Never overwrite a real field of the record.
   return key in record ? `${field}Name` : key;
-}
-
-/** Up to three names close to `name` (substring or small edit distance), for "did you mean". */
-export function closest(name: string, candidates: string[]): string[] {
-  const target = name.toLowerCase();
-  const distance = (a: string, b: string): number => {
-    const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-    for (let i = 1; i <= a.length; i++) {
-      let previous = row[0];
-      row[0] = i;
-      for (let j = 1; j <= b.length; j++) {
-        const current = row[j];
-        row[j] = Math.min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
-        previous = current;
-      }
-    }
-    return row[b.length];
-  };
-  return candidates
-    .map((c) => ({
-      c,
-      d: c.toLowerCase().includes(target) ? 0.5 : distance(target, c.toLowerCase()),
-    }))
-    .filter((x) => x.d <= Math.max(2, target.length / 3))
-    .sort((a, b) => a.d - b.d)
-    .slice(0, 3)
-    .map((x) => x.c);
 }
 
 /** What `fields` / `detail` select. */
@@ -171,6 +148,15 @@ export async function enrich(
     for (const [key, value] of Object.entries(record)) {
       // Empty fields cost tokens and say nothing: compact results leave them out.
       if (value === null || value === undefined || value === "") continue;
+      if (key === "userDefinedFields" && Array.isArray(value)) {
+        // Autotask lists every UDF of the entity, set or not: keep the set ones.
+        const set = value.filter((u) => {
+          const v = (u as { value?: unknown } | null)?.value;
+          return v !== null && v !== undefined && v !== "";
+        });
+        if (set.length > 0) out[key] = set;
+        continue;
+      }
       out[key] = value;
       const labels = labelMaps.get(key);
       if (labels && value !== null && value !== undefined) {

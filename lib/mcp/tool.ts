@@ -6,6 +6,8 @@ import type { AutotaskClient } from "../autotask/client.ts";
 import { AutotaskError } from "../autotask/errors.ts";
 import type { NameResolver } from "../autotask/names.ts";
 import type { Picklists } from "../autotask/picklists.ts";
+import { findEntity } from "../autotask/catalog.ts";
+import { closest } from "./similar.ts";
 import { cleanText, UNTRUSTED_NOTICE } from "./untrusted.ts";
 
 /** What a tool does to Autotask; everything but "read" writes. */
@@ -20,6 +22,8 @@ export interface ToolContext {
   maxResultChars: number;
   /** Aborted when the MCP client cancels the call. */
   signal: AbortSignal;
+  /** The time in milliseconds since the epoch (a fixed clock in tests). */
+  now(): number;
   /** Reports progress when the caller asked for it (no-op otherwise). */
   progress(done: number, total?: number, message?: string): Promise<void>;
 }
@@ -40,6 +44,11 @@ export interface ToolDef<Input extends z.ZodObject = z.ZodObject> {
   /** True when results carry text that came from outside (customers' emails, notes). */
   openWorld: boolean;
   input: Input;
+  /**
+   * The Autotask entity whose fields a free-form `changes` or `extra` argument
+   * holds: a misplaced field given at the top level is pointed there.
+   */
+  entity?: string;
   /**
    * A loose object (z.looseObject) naming the keys every result has: results
    * may add note, untrustedFields and the budget notice.
@@ -87,6 +96,8 @@ export interface ToolDeps {
   /** Removes secret values from any text leaving the server. */
   redact(text: string): string;
   log(line: string): void;
+  /** Clock for time-window rules (default `Date.now`). */
+  now?: () => number;
 }
 
 /**
@@ -161,9 +172,11 @@ type Converter = (options: { target: string }) => JsonSchema;
 /**
  * The same schema for validation (zod, unchanged) with a compact published
  * JSON Schema: a Standard Schema wrapper, since the SDK reads both through
- * `~standard`.
+ * `~standard`. `validate: false` hands the SDK the arguments as they came, for
+ * inputs that {@linkcode registerTools} checks itself (strictly, with
+ * messages that say where a misplaced argument belongs).
  */
-export function published(schema: z.ZodType): z.ZodType {
+export function published(schema: z.ZodType, options: { validate?: boolean } = {}): z.ZodType {
   const standard = schema["~standard"] as unknown as {
     validate: unknown;
     jsonSchema: { input: Converter; output: Converter };
@@ -179,13 +192,74 @@ export function published(schema: z.ZodType): z.ZodType {
     "~standard": {
       version: 1,
       vendor: "autotask-mcp",
-      validate: standard.validate,
+      validate: options.validate === false ? (value: unknown) => ({ value }) : standard.validate,
       jsonSchema: {
         input: wrap(standard.jsonSchema.input),
         output: wrapOutput(standard.jsonSchema.output),
       },
     },
   } as unknown as z.ZodType;
+}
+
+/** Longest caller value quoted back in an example; longer ones show as `...`. */
+const EXAMPLE_VALUE_CHARS = 60;
+/** Most unknown arguments explained one by one. */
+const MAX_UNKNOWN_EXPLAINED = 5;
+
+function exampleValue(value: unknown): string {
+  const text = JSON.stringify(value);
+  return text !== undefined && text.length <= EXAMPLE_VALUE_CHARS ? text : "...";
+}
+
+/**
+ * Explains the top-level arguments `def` does not take, or returns undefined
+ * when there are none. A field of the tool's entity belongs inside its
+ * free-form `changes` / `extra` record, and the message shows it there;
+ * anything else is answered with the tool's arguments and the closest names.
+ * Published schemas leave `additionalProperties` out to keep the tool list
+ * small, so this is where unknown arguments are caught instead of dropped.
+ */
+export function unknownArguments(def: ToolDef, args: Record<string, unknown>): string | undefined {
+  const known = Object.keys(def.input.shape);
+  const unknown = Object.keys(args).filter((key) => !known.includes(key));
+  if (unknown.length === 0) return undefined;
+  const holder = known.includes("changes") ? "changes" : known.includes("extra") ? "extra" : "";
+  const fields = new Map(
+    Object.keys((def.entity && findEntity(def.entity)?.fields) || {}).map((f) => [
+      f.toLowerCase(),
+      f,
+    ]),
+  );
+  let misplaced = false;
+  const problems = unknown.slice(0, MAX_UNKNOWN_EXPLAINED).map((raw) => {
+    const key = raw.slice(0, 100);
+    if (holder && fields.has(key.trim().toLowerCase())) {
+      const inner = `{${JSON.stringify(key)}: ${exampleValue(args[raw])}}`;
+      const id = typeof args.id === "number" ? args.id : 1;
+      const example = holder === "changes"
+        ? `{"id": ${id}, "changes": ${inner}}`
+        : `{..., "extra": ${inner}}`;
+      return `${key} goes inside ${holder}: ${example}`;
+    }
+    misplaced = true;
+    const near = closest(key, known);
+    return `${JSON.stringify(key)} is not an argument of ${def.name}${
+      near.length > 0 ? ` (did you mean ${near.join(", ")}?)` : ""
+    }`;
+  });
+  if (unknown.length > MAX_UNKNOWN_EXPLAINED) {
+    problems.push(`and ${unknown.length - MAX_UNKNOWN_EXPLAINED} more unknown arguments`);
+  }
+  let message = `Unknown argument${unknown.length > 1 ? "s" : ""}: ${problems.join("; ")}`;
+  if (misplaced) {
+    message += `. ${def.name} takes ${known.join(", ")}`;
+    if (holder) {
+      message += `; other ${
+        def.entity ?? "Autotask"
+      } fields, userDefinedFields included, go inside ${holder}`;
+    }
+  }
+  return message;
 }
 
 /** Registers `defs` on `server` with the shared conventions. */
@@ -196,11 +270,11 @@ export function registerTools(server: McpServer, defs: ToolDef[], deps: ToolDeps
       {
         title: def.title,
         description: def.description,
-        inputSchema: published(def.input),
+        inputSchema: published(def.input, { validate: false }),
         outputSchema: published(def.output),
         annotations: annotationsFor(def),
       },
-      async (args: unknown, ctx: ServerContext) => {
+      async (raw: unknown, ctx: ServerContext) => {
         const started = performance.now();
         const progressToken = ctx.mcpReq._meta?.progressToken;
         const toolCtx: ToolContext = {
@@ -209,6 +283,7 @@ export function registerTools(server: McpServer, defs: ToolDef[], deps: ToolDeps
           names: deps.names,
           maxResultChars: deps.maxResultChars,
           signal: ctx.mcpReq.signal,
+          now: deps.now ?? Date.now,
           async progress(done, total, message) {
             if (progressToken === undefined) return;
             await ctx.mcpReq.notify({
@@ -223,8 +298,21 @@ export function registerTools(server: McpServer, defs: ToolDef[], deps: ToolDeps
             deps.redact,
           );
         }
+        // Checked here, not by the SDK: an unknown argument is refused (zod would drop it
+        // silently) with a message that says where it belongs.
+        const given = raw && typeof raw === "object" && !Array.isArray(raw)
+          ? raw as Record<string, unknown>
+          : {};
+        const unknown = unknownArguments(def, given);
+        const parsed = unknown ? undefined : await def.input.safeParseAsync(given);
+        if (!parsed?.success) {
+          deps.log(
+            `tool ${def.name} error (arguments) ${Math.round(performance.now() - started)}ms`,
+          );
+          return errorResult(unknown ?? describeError(parsed?.error), deps.redact);
+        }
         try {
-          const output = await def.handler(args as z.infer<typeof def.input>, toolCtx);
+          const output = await def.handler(parsed.data as z.infer<typeof def.input>, toolCtx);
           const notice = deps.client.usageNotice();
           if (notice) output.notice = notice;
           deps.log(`tool ${def.name} ok ${Math.round(performance.now() - started)}ms`);
