@@ -336,7 +336,8 @@ Deno.test("budget: a notice past the warning share, optional work then all work 
     const notice = client.usageNotice();
     assert.ok(notice, "a notice at 85%");
     assert.match(notice, /Autotask API usage is at 85% of the hourly limit/);
-    assert.match(notice, /851 of 1,000 requests in the current 60-minute window/);
+    // 850 + the ThresholdInformation reading (it counts itself, as on the live API) + the query.
+    assert.match(notice, /852 of 1,000 requests in the current 60-minute window/);
     assert.match(notice, /resets by \d{4}-\d\d-\d\dT\d\d:\d\dZ/);
     assert.equal(client.stats().budget.level, "warn");
 
@@ -361,7 +362,8 @@ Deno.test("budget: a notice past the warning share, optional work then all work 
     const before = tenant.sandbox.log.length;
     const refused = await rejection(client.get("Companies", 1));
     assert.equal(refused.category, "rate_limited");
-    assert.match(refused.message, /hourly API request limit is used up \(1,000 of 1,000 requests/);
+    // The reading itself counted (1,000 + 1): ThresholdInformation still answers at the limit.
+    assert.match(refused.message, /hourly API request limit is used up \(1,001 of 1,000 requests/);
     assert.match(refused.message, /this call was not sent/);
     assert.match(
       refused.message,
@@ -380,7 +382,8 @@ Deno.test("budget: counted locally between readings, read every N requests, not 
     for (let i = 0; i < 12; i++) await client.query("Companies", { maxRecords: 1 });
     const readings = tenant.sandbox.log.filter((e) => e.entity === "ThresholdInformation");
     assert.equal(readings.length, 1, "one reading for 12 calls");
-    assert.equal(client.stats().budget.used, 952);
+    // 940 + the reading (which counts itself) + 12 queries.
+    assert.equal(client.stats().budget.used, 953);
     const optional = await rejection(client.count("Companies", { optional: true }));
     assert.match(optional.message, /Skipped an optional Autotask lookup/);
 

@@ -554,15 +554,16 @@ Deno.test("validation from the tenant's own field metadata", async () => {
       startDateTime: start,
       endDateTime: end,
     };
+    // Role rules in Autotask's words (all cases in sandbox_live_test.ts).
     assertFails(
       await c.raw("POST", "TimeEntries", te),
       500,
-      "roleID is required.; on record number [0].",
+      "TimeEntries for Tickets must have a roleID",
     );
     assertFails(
       await c.raw("POST", "TimeEntries", { ...te, roleID: WELL_KNOWN.roles.networkEngineer }),
       500,
-      /does not hold role/,
+      "Role does not exist or is invalid",
     );
     assertFails(
       await c.raw("POST", "TimeEntries", {
@@ -687,7 +688,12 @@ Deno.test("entityInformation/fields, picklists and user-defined fields", async (
     assert.equal(hoursToBill.isReadOnly, true);
 
     const udfs = (await c.ok("GET", "Tickets/entityInformation/userDefinedFields")).fields as Rec[];
-    assert.deepEqual(udfs.map((u) => u.name), ["Root Cause", "Affected Users", "Change Reference"]);
+    assert.deepEqual(udfs.map((u) => u.name), [
+      "Root Cause",
+      "Affected Users",
+      "Change Reference",
+      "Customer PO",
+    ]);
     const companyUdfs = (await c.ok("GET", "Companies/entityInformation/userDefinedFields"))
       .fields as Rec[];
     assert.ok(companyUdfs.some((u) => u.name === "Customer Tier"));

@@ -147,6 +147,7 @@ export function seedTenant(
   seedTimeEntries(store, g, now);
   seedSales(store, g, now, seeded);
   seedRoadmap(store, { seed: options.seed, now: options.now });
+  seedSecondaryResources(store, new Gen(options.seed ^ 0x5ec0dd), now);
   if (
     options.ticketCount !== undefined && options.ticketCount > store.table("Tickets").rows.length
   ) {
@@ -334,6 +335,10 @@ function seedPeopleAndCompanies(
         createDate: iso(created + g.int(0, 100) * DAY),
         lastActivityDate: iso(now - g.int(0, 60) * DAY),
         lastModifiedDate: iso(now - g.int(1, 100) * DAY),
+        // Derived from the id, not drawn from the generator, so the rest of the data stays put.
+        userDefinedFields: cid % 3 === 0
+          ? [{ name: "Preferred Channel", value: String(1 + (cid % 4)) }]
+          : undefined,
       });
       list.push(cid);
     }
@@ -601,6 +606,7 @@ function makeTicket(
   if (complete) udfs.push({ name: "Root Cause", value: String(g.int(1, 5)) });
   if (g.chance(0.3)) udfs.push({ name: "Affected Users", value: String(g.int(1, 40)) });
   if (tpl.type === 4) udfs.push({ name: "Change Reference", value: `CHG${g.int(10000, 99999)}` });
+  if (id % 5 === 0) udfs.push({ name: "Customer PO", value: `PO-${4000 + (id % 997)}` });
   return {
     id,
     ticketNumber: `T${iso(created).slice(0, 10).replaceAll("-", "")}.${
@@ -865,7 +871,8 @@ function seedTimeEntries(store: Store, g: Gen, now: number): void {
     add(
       {
         resourceID: resource,
-        roleID: null,
+        // General time always carries the resource's default role.
+        roleID: store.table("Resources").get(resource)?.defaultServiceDeskRoleID ?? null,
         ticketID: null,
         taskID: null,
         timeEntryType: 1,
@@ -950,6 +957,102 @@ function seedSales(store: Store, g: Gen, now: number, seeded: Seeded): void {
       });
     }
   }
+}
+
+/**
+ * Second technicians on some tickets and tasks (TicketSecondaryResources, TaskSecondaryResources),
+ * each with a role they hold, and a time entry or two they logged under that role. Drawn from its
+ * own generator after everything else, so the rest of the data set does not move.
+ */
+function seedSecondaryResources(store: Store, g: Gen, now: number): void {
+  const resources = store.table("Resources");
+  const deskRoles = (id: number): number[] =>
+    store.table("ResourceServiceDeskRoles").rows
+      .filter((r) => r.resourceID === id && r.isActive !== false).map((r) => r.roleID as number);
+  const anyRoles = (id: number): number[] =>
+    store.table("ResourceRoles").rows
+      .filter((r) => r.resourceID === id && r.isActive !== false).map((r) => r.roleID as number);
+  const entries = store.table("TimeEntries");
+  const logTime = (rec: Omit<Rec, "id">, start: number, hours: number): void => {
+    const end = start + hours * HOUR;
+    if (end > now - HOUR) return;
+    entries.insert({
+      id: entries.nextId() + (g.chance(0.2) ? 1 : 0),
+      ...rec,
+      dateWorked: midnight(start),
+      hoursWorked: hours,
+      hoursToBill: hours,
+      offsetHours: 0,
+      isNonBillable: false,
+      showOnInvoice: true,
+      createDateTime: iso(end + 10 * 60_000),
+      creatorUserID: rec.resourceID,
+      lastModifiedDateTime: iso(end + 20 * 60_000),
+      lastModifiedUserID: rec.resourceID,
+    });
+  };
+  const ticketLinks = store.table("TicketSecondaryResources");
+  const ticketLinkIds = new Ids(52101, g);
+  const tickets = store.table("Tickets").rows.filter((t) =>
+    t.assignedResourceID != null && (t.companyID as number) > 0 &&
+    !/[\u200B\u202E]/.test(String(t.title))
+  );
+  tickets.forEach((t, i) => {
+    if (i % 6 !== 1) return;
+    const second = TECHS.find((r) => r !== t.assignedResourceID && (r + i) % 3 === 0) ??
+      TECHS.find((r) => r !== t.assignedResourceID)!;
+    const roles = deskRoles(second);
+    if (roles.length === 0) return;
+    const roleID = roles[roles.length - 1];
+    ticketLinks.insert({ id: ticketLinkIds.take(), ticketID: t.id, resourceID: second, roleID });
+    if (t.status === 1) return;
+    const start = quarter(Date.parse(t.createDate as string) + g.int(2, 30) * HOUR);
+    logTime(
+      {
+        resourceID: second,
+        roleID,
+        ticketID: t.id,
+        taskID: null,
+        timeEntryType: 2,
+        billingCodeID: 29682801,
+        contractID: t.contractID ?? null,
+        startDateTime: iso(start),
+        endDateTime: iso(start + HOUR),
+        summaryNotes: "Second pair of hands on site.",
+      },
+      start,
+      1,
+    );
+  });
+  const taskLinks = store.table("TaskSecondaryResources");
+  const taskLinkIds = new Ids(61207, g);
+  store.table("Tasks").rows.forEach((task, i) => {
+    if (i % 3 !== 0) return;
+    const candidates = TECHS.filter((r) =>
+      r !== task.assignedResourceID && resources.get(r)?.isActive === true &&
+      anyRoles(r).length > 0
+    );
+    const second = candidates[(i / 3) % candidates.length];
+    const roles = anyRoles(second);
+    const roleID = roles[(i / 3) % roles.length];
+    taskLinks.insert({ id: taskLinkIds.take(), taskID: task.id, resourceID: second, roleID });
+    const start = quarter(Date.parse(task.startDateTime as string) + 3 * HOUR);
+    logTime(
+      {
+        resourceID: second,
+        roleID,
+        ticketID: null,
+        taskID: task.id,
+        timeEntryType: 6,
+        billingCodeID: 29682804,
+        startDateTime: null,
+        endDateTime: null,
+        summaryNotes: "Assisted with the task.",
+      },
+      start,
+      2,
+    );
+  });
 }
 
 /** Scale mode: cheap extra tickets (no notes), built in one pass in id order. */

@@ -2,9 +2,11 @@
 
 import { allEntityDefs, entityDef, fieldsJson, infoJson, udfsJson } from "./metadata.ts";
 import type { EntityDef } from "./metadata.ts";
+import type { AttachmentWindow } from "./limits.ts";
 import {
   compileFilter,
   countMatches,
+  type DroppedClause,
   getKey,
   MAX_PAGE_SIZE,
   parseQueryModel,
@@ -15,7 +17,7 @@ import {
 import { fail, jsonResponse, TenantError } from "./respond.ts";
 import { parentField, REST_PREFIX, type Route } from "./routes.ts";
 import type { Store } from "./store.ts";
-import type { Rec } from "./types.ts";
+import type { Rec, RightVerb } from "./types.ts";
 import {
   noMatchMessage,
   prepareWrite,
@@ -24,11 +26,26 @@ import {
   type WriteMode,
 } from "./validate.ts";
 
-/** Tenant state the operations need. */
+/** Tenant state and settings the operations need. */
 export interface Tenant {
   store: Store;
   now(): Date;
   apiUserResourceId: number;
+  /** The entity definition this tenant uses (its own user-defined fields applied). */
+  def(def: EntityDef): EntityDef;
+  /** Accept operator names in any case. */
+  ignoreOperatorCase: boolean;
+  /** Notes clauses a query lost to unknown operators. */
+  recordDropped(entity: string, dropped: DroppedClause[]): void;
+  /** Throws the permission 500 when the acting resource lacks `verb` on the entity. */
+  authorize(entity: string, verb: RightVerb, call: Call): void;
+  allowTimeEntryRoleChange: boolean;
+  maxAttachmentBytes: number;
+  attachments: AttachmentWindow;
+  /** By-id reads answer null this long after a create (0 = off). */
+  readAfterCreateLagMs: number;
+  /** When each recent record was created (`Entity:id` -> epoch ms), for the read lag. */
+  createdAt: Map<string, number>;
 }
 
 /** One authenticated call. */
@@ -147,30 +164,32 @@ function runPage(
   };
 }
 
-function queryInput(call: Call, def: EntityDef): { model: QueryModel; search: string | null } {
-  if (call.method === "GET") {
-    const search = parseSearch(call);
-    return { model: parseQueryModel(search.value, def), search: search.raw };
-  }
-  return { model: parseQueryModel(call.body, def), search: null };
+function queryInput(
+  tenant: Tenant,
+  call: Call,
+  def: EntityDef,
+): { model: QueryModel; search: string | null } {
+  const options = { ignoreOperatorCase: tenant.ignoreOperatorCase };
+  const search = call.method === "GET" ? parseSearch(call) : null;
+  const model = parseQueryModel(search ? search.value : call.body, def, options);
+  if (model.dropped.length > 0) tenant.recordDropped(def.name, model.dropped);
+  return { model, search: search ? search.raw : null };
 }
 
 function query(tenant: Tenant, call: Call, def: EntityDef): Response {
-  const { model, search } = queryInput(call, def);
+  const { model, search } = queryInput(tenant, call, def);
   const state = { pageSize: model.maxRecords, previousIds: [], nextIds: [] };
   return jsonResponse(200, runPage(tenant, call, def, model, state, search));
 }
 
 function next(tenant: Tenant, call: Call, def: EntityDef): Response {
-  // A POSTed query's next page carries no search: it must be POSTed again with the same body.
-  if (call.method === "GET" && !call.url.searchParams.has("search")) throw methodNotAllowed("GET");
   const state = parsePaging(call);
-  const { model, search } = queryInput(call, def);
+  const { model, search } = queryInput(tenant, call, def);
   return jsonResponse(200, runPage(tenant, call, def, model, state, search));
 }
 
 function count(tenant: Tenant, call: Call, def: EntityDef): Response {
-  const { model } = queryInput(call, def);
+  const { model } = queryInput(tenant, call, def);
   const filter = compileFilter(def, model.filter);
   return jsonResponse(200, { queryCount: countMatches(tenant.store.table(def.name), filter) });
 }
@@ -182,6 +201,8 @@ function writeContext(tenant: Tenant, call: Call): WriteContext {
     actorResourceId: call.actorResourceId,
     apiUserResourceId: tenant.apiUserResourceId,
     impersonating: call.impersonating,
+    allowTimeEntryRoleChange: tenant.allowTimeEntryRoleChange,
+    maxAttachmentBytes: tenant.maxAttachmentBytes,
   };
 }
 
@@ -248,13 +269,52 @@ function write(
     ctx,
     parent ? { field: parent.field, value: parent.id } : undefined,
   );
-  if (mode === "create") table.insert(rec);
-  else {
+  if (mode === "create" && def.name.endsWith("Attachments")) admitAttachment(tenant, rec, ctx.now);
+  if (mode === "create") {
+    table.insert(rec);
+    noteCreated(tenant, def, id, ctx.now);
+  } else {
     for (const key of Object.keys(existing as Rec)) delete (existing as Rec)[key];
     Object.assign(existing as Rec, rec);
   }
   if (mode === "create") touchTicket(tenant, def, rec, ctx.now);
   return jsonResponse(200, { itemId: id });
+}
+
+/** Bytes of an attachment record: its computed size, else its base64 payload decoded. */
+function attachmentBytes(rec: Rec): number {
+  if (typeof rec.fileSize === "number") return rec.fileSize;
+  if (typeof rec.data !== "string") return 0;
+  const clean = rec.data.replace(/\s+/g, "");
+  return Math.floor(clean.length / 4) * 3 - (clean.match(/=+$/)?.[0].length ?? 0);
+}
+
+/** The database-wide attachment window; refusing leaves nothing stored. */
+function admitAttachment(tenant: Tenant, rec: Rec, now: Date): void {
+  const window = tenant.attachments;
+  const verdict = window.admit(attachmentBytes(rec), now);
+  if (verdict.ok) return;
+  throw fail(
+    `The attachment upload limit of ${window.windowBytes} bytes per ${
+      window.windowMs / 60_000
+    } minutes has been exceeded for this database. Attachments cannot be created until ${verdict.until.toISOString()}.`,
+  );
+}
+
+/** Remembers a create for the read-after-create lag (nothing kept when the lag is off). */
+function noteCreated(tenant: Tenant, def: EntityDef, id: number, now: Date): void {
+  if (tenant.readAfterCreateLagMs <= 0) return;
+  const t = now.getTime();
+  for (const [key, at] of tenant.createdAt) {
+    if (t - at >= tenant.readAfterCreateLagMs) tenant.createdAt.delete(key);
+  }
+  tenant.createdAt.set(`${def.name}:${id}`, t);
+}
+
+/** Whether a record is still inside the read-after-create lag. */
+function stillSettling(tenant: Tenant, def: EntityDef, id: number): boolean {
+  const at = tenant.createdAt.get(`${def.name}:${id}`);
+  return at !== undefined && tenant.now().getTime() - at < tenant.readAfterCreateLagMs;
 }
 
 function remove(tenant: Tenant, def: EntityDef, id: number, parent: Parent | null): Response {
@@ -268,6 +328,7 @@ function remove(tenant: Tenant, def: EntityDef, id: number, parent: Parent | nul
 }
 
 function getById(tenant: Tenant, def: EntityDef, id: number): Response {
+  if (stillSettling(tenant, def, id)) return jsonResponse(200, { item: null });
   const rec = tenant.store.table(def.name).get(id);
   return jsonResponse(200, { item: rec ? project(def, rec) : null });
 }
@@ -305,7 +366,7 @@ function childList(tenant: Tenant, call: Call, route: Extract<Route, { kind: "ch
 function childGet(tenant: Tenant, route: Extract<Route, { kind: "child" }>, id: number): Response {
   const def = route.def;
   const field = parentField(def, route.child);
-  const rec = tenant.store.table(def.name).get(id);
+  const rec = stillSettling(tenant, def, id) ? undefined : tenant.store.table(def.name).get(id);
   const found = rec && (!field || rec[field] === route.parentId) ? rec : undefined;
   // Attachments answer a by-id read in the list shape.
   if (def.name.endsWith("Attachments")) {
@@ -317,6 +378,9 @@ function childGet(tenant: Tenant, route: Extract<Route, { kind: "child" }>, id: 
 /** Root verbs per method on `{Entity}` and `{Entity}/{id}`. */
 const COLLECTION_VERBS = { POST: "create", PATCH: "update", PUT: "replace" } as const;
 
+/** The right a root or child write method needs. */
+const WRITE_RIGHTS = { create: "create", update: "update", replace: "update" } as const;
+
 /** Runs an authenticated call on an entity route. Throws {@linkcode TenantError} for failures. */
 export function dispatch(tenant: Tenant, route: Route, call: Call): Response {
   const method = call.method;
@@ -327,6 +391,11 @@ export function dispatch(tenant: Tenant, route: Route, call: Call): Response {
       const verb = route.kind === "count" ? "count" : "query";
       if (!route.def.root.has(verb)) throw notFound(call.url);
       if (method !== "GET" && method !== "POST") throw methodNotAllowed(method);
+      if (route.kind === "next" && method === "GET" && !call.url.searchParams.has("search")) {
+        // A POSTed query's next page carries no search: it must be POSTed again with the same body.
+        throw methodNotAllowed("GET");
+      }
+      tenant.authorize(route.def.name, "query", call);
       if (route.kind === "query") return query(tenant, call, route.def);
       if (route.kind === "count") return count(tenant, call, route.def);
       return next(tenant, call, route.def);
@@ -340,13 +409,21 @@ export function dispatch(tenant: Tenant, route: Route, call: Call): Response {
       if (method !== "GET") throw methodNotAllowed(method);
       if (what === "info") return jsonResponse(200, infoJson(route.def));
       if (what === "fields") return jsonResponse(200, fieldsJson(route.def));
+      // An entity without user-defined fields has no such resource.
+      if (route.def.udfs.length === 0) throw notFound(call.url);
       return jsonResponse(200, udfsJson(route.def));
     }
     case "byId": {
       const def = route.def;
       if (!def.root.has("get") && !def.root.has("delete")) throw notFound(call.url);
-      if (method === "GET" && def.root.has("get")) return getById(tenant, def, route.id);
-      if (method === "DELETE" && def.root.has("delete")) return remove(tenant, def, route.id, null);
+      if (method === "GET" && def.root.has("get")) {
+        tenant.authorize(def.name, "get", call);
+        return getById(tenant, def, route.id);
+      }
+      if (method === "DELETE" && def.root.has("delete")) {
+        tenant.authorize(def.name, "delete", call);
+        return remove(tenant, def, route.id, null);
+      }
       throw methodNotAllowed(method);
     }
     case "collection": {
@@ -355,28 +432,40 @@ export function dispatch(tenant: Tenant, route: Route, call: Call): Response {
       if (verbs.length === 0) throw notFound(call.url);
       const verb = COLLECTION_VERBS[method as keyof typeof COLLECTION_VERBS];
       if (!verb || !def.root.has(verb)) throw methodNotAllowed(method);
+      tenant.authorize(def.name, WRITE_RIGHTS[verb], call);
       return write(tenant, call, def, verb, null);
     }
     case "child": {
       const verbs = route.child.verbs;
+      const name = route.def.name;
       if (route.id === null) {
         const any = ["list", "create", "update", "replace"].some((v) => verbs.includes(v as never));
         if (!any) throw notFound(call.url);
-        if (method === "GET" && verbs.includes("list")) return childList(tenant, call, route);
+        if (method === "GET" && verbs.includes("list")) {
+          tenant.authorize(name, "query", call);
+          return childList(tenant, call, route);
+        }
         const verb = COLLECTION_VERBS[method as keyof typeof COLLECTION_VERBS];
         if (!verb || !verbs.includes(verb)) throw methodNotAllowed(method);
+        tenant.authorize(name, WRITE_RIGHTS[verb], call);
         return write(tenant, call, route.def, verb, childParent(tenant, route, verb === "create"));
       }
       if (!verbs.includes("get") && !verbs.includes("delete")) throw notFound(call.url);
-      if (method === "GET" && verbs.includes("get")) return childGet(tenant, route, route.id);
+      if (method === "GET" && verbs.includes("get")) {
+        tenant.authorize(name, "get", call);
+        return childGet(tenant, route, route.id);
+      }
       if (method === "DELETE" && verbs.includes("delete")) {
+        tenant.authorize(name, "delete", call);
         return remove(tenant, route.def, route.id, childParent(tenant, route, false));
       }
       throw methodNotAllowed(method);
     }
     case "globalInfo":
       if (method !== "GET") throw methodNotAllowed(method);
-      return jsonResponse(200, { entityDescriptions: allEntityDefs().map((d) => infoJson(d)) });
+      return jsonResponse(200, {
+        entityDescriptions: allEntityDefs().map((d) => infoJson(tenant.def(d))),
+      });
     default:
       throw notFound(call.url);
   }

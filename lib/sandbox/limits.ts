@@ -1,4 +1,7 @@
-/** Autotask's limits: the hourly request threshold and the per-entity thread limit, with high-water marks. */
+/**
+ * Autotask's limits: the hourly request threshold, the per-entity thread limit (with high-water
+ * marks) and the attachment upload window.
+ */
 
 /** The hourly request threshold of the database. */
 export class Threshold {
@@ -27,6 +30,16 @@ export class Threshold {
     if (this.used >= this.limit) return false;
     this.used++;
     return true;
+  }
+
+  /**
+   * Counts a `ThresholdInformation` call, which always answers: it counts toward the hour
+   * (autotask-api.md section 6) but is never refused by it, so an exhausted hour shows in the
+   * counts (the count can then read above the limit).
+   */
+  countInfoCall(now: Date): void {
+    this.#roll(now);
+    this.used++;
   }
 
   /** `GET ThresholdInformation` answer. */
@@ -88,5 +101,44 @@ export class Threads {
     this.#maxByEntity.clear();
     for (const [e, n] of this.#byEntity) if (n > 0) this.#maxByEntity.set(e, n);
     this.#maxTotal = this.#total;
+  }
+}
+
+/** Default attachment limits (autotask-api.md section 4). */
+export const ATTACHMENT_LIMITS = {
+  /** "About 6 MB" per file. */
+  maxFileBytes: 6 * 1024 * 1024,
+  windowBytes: 10_000_000,
+  windowMinutes: 5,
+} as const;
+
+/**
+ * Attachment bytes per database over a sliding window. An upload that would take the window past
+ * its byte budget is refused, and so is every attachment create for the next window length.
+ */
+export class AttachmentWindow {
+  readonly windowBytes: number;
+  readonly windowMs: number;
+  #uploads: { at: number; bytes: number }[] = [];
+  #blockedUntil = -Infinity;
+
+  constructor(options: { windowBytes?: number; windowMinutes?: number } = {}) {
+    this.windowBytes = options.windowBytes ?? ATTACHMENT_LIMITS.windowBytes;
+    this.windowMs = (options.windowMinutes ?? ATTACHMENT_LIMITS.windowMinutes) * 60_000;
+  }
+
+  /** Takes `bytes` into the window, or answers until when attachment creation is refused. */
+  admit(bytes: number, now: Date): { ok: true } | { ok: false; until: Date } {
+    const t = now.getTime();
+    if (t < this.#blockedUntil) return { ok: false, until: new Date(this.#blockedUntil) };
+    this.#uploads = this.#uploads.filter((u) => u.at > t - this.windowMs);
+    const used = this.#uploads.reduce((sum, u) => sum + u.bytes, 0);
+    if (used + bytes > this.windowBytes) {
+      this.#blockedUntil = t + this.windowMs;
+      this.#uploads = [];
+      return { ok: false, until: new Date(this.#blockedUntil) };
+    }
+    this.#uploads.push({ at: t, bytes });
+    return { ok: true };
   }
 }

@@ -4,6 +4,7 @@ import { CATALOG } from "../autotask/catalog.ts";
 import type { CatalogEntry, ChildRoute, RootVerb } from "../autotask/catalog.ts";
 import * as P from "./picklists.ts";
 import type { PicklistEntry } from "./picklists.ts";
+import type { SandboxUdf } from "./types.ts";
 
 /** Wire data types, as `entityInformation/fields` names them. */
 export type DataType =
@@ -39,6 +40,8 @@ export interface UdfDef {
   description: string;
   /** List UDFs: values are strings on the wire and in records. */
   picklist: { value: string; label: string }[] | null;
+  /** Must be given on create and cannot be cleared. */
+  isRequired: boolean;
 }
 
 /** Everything the tenant knows about one entity. */
@@ -64,14 +67,6 @@ export interface EntityDef {
   queryOmit: Set<string>;
 }
 
-interface UdfSpec {
-  name: string;
-  dataType: UdfDef["dataType"];
-  length?: number;
-  description: string;
-  picklist?: { value: string; label: string }[];
-}
-
 interface Overlay {
   required?: string[];
   readOnly?: string[];
@@ -83,7 +78,7 @@ interface Overlay {
   /** Fields newer than the 2020 swagger the catalog comes from. */
   extraFields?: Record<string, DataType>;
   notQueryable?: string[];
-  udfs?: UdfSpec[];
+  udfs?: SandboxUdf[];
   watermarks?: string[];
   createStamps?: string[];
   queryOmit?: string[];
@@ -199,6 +194,12 @@ const OVERLAYS: Record<string, Overlay> = {
         dataType: "string",
         length: 50,
         description: "Change record in the customer's own system",
+      },
+      {
+        name: "Customer PO",
+        dataType: "string",
+        length: 50,
+        description: "The customer's purchase order number for billable work",
       },
     ],
     watermarks: ["lastTrackedModificationDateTime", "lastActivityDate"],
@@ -318,6 +319,20 @@ const OVERLAYS: Record<string, Overlay> = {
     },
     picklists: { namePrefix: P.NAME_PREFIX, nameSuffix: P.NAME_SUFFIX },
     references: { companyID: "Companies", companyLocationID: "CompanyLocations" },
+    udfs: [
+      {
+        name: "Preferred Channel",
+        dataType: "string",
+        description: "How the contact wants to be reached (list)",
+        picklist: [
+          { value: "1", label: "Email" },
+          { value: "2", label: "Phone" },
+          { value: "3", label: "Client Portal" },
+          { value: "4", label: "Teams Chat" },
+        ],
+      },
+      { name: "Badge Number", dataType: "string", length: 20, description: "Site access badge" },
+    ],
     watermarks: ["lastModifiedDate"],
     createStamps: ["createDate"],
   },
@@ -550,6 +565,15 @@ const OVERLAYS: Record<string, Overlay> = {
     required: ["resourceID", "roleID"],
     references: { resourceID: "Resources", roleID: "Roles" },
   },
+  // Further technicians on a ticket or task, each with the role they work it under.
+  TicketSecondaryResources: {
+    required: ["ticketID", "resourceID", "roleID"],
+    references: { ticketID: "Tickets", resourceID: "Resources", roleID: "Roles" },
+  },
+  TaskSecondaryResources: {
+    required: ["taskID", "resourceID", "roleID"],
+    references: { taskID: "Tasks", resourceID: "Resources", roleID: "Roles" },
+  },
   Products: {
     required: ["name", "productBillingCodeID", "isActive"],
     lengths: { name: 100, description: 2000, sku: 50, manufacturerName: 100 },
@@ -760,6 +784,28 @@ function buildField(name: string, dataType: DataType, overlay: Overlay): FieldDe
   };
 }
 
+function udfDef(u: SandboxUdf): UdfDef {
+  return {
+    name: u.name,
+    dataType: u.dataType,
+    length: u.dataType === "string" ? u.length ?? 100 : 0,
+    description: u.description ?? "",
+    picklist: u.picklist ?? null,
+    isRequired: u.isRequired === true,
+  };
+}
+
+/** A copy of `def` whose user-defined fields are exactly `udfs` (a tenant's own definitions). */
+export function withUdfs(def: EntityDef, udfs: readonly SandboxUdf[]): EntityDef {
+  const defs = udfs.map(udfDef);
+  return {
+    ...def,
+    udfs: defs,
+    udfByLower: new Map(defs.map((u) => [u.name.toLowerCase(), u])),
+    carriesUdfs: def.carriesUdfs || defs.length > 0,
+  };
+}
+
 function buildEntity(entry: CatalogEntry): EntityDef {
   const overlay = OVERLAYS[entry.name];
   const simulated = overlay !== undefined;
@@ -777,13 +823,7 @@ function buildEntity(entry: CatalogEntry): EntityDef {
   for (const [name, dataType] of Object.entries(spec.extraFields ?? {})) {
     if (!fields.some((f) => f.name === name)) fields.push(buildField(name, dataType, spec));
   }
-  const udfs: UdfDef[] = (spec.udfs ?? []).map((u) => ({
-    name: u.name,
-    dataType: u.dataType,
-    length: u.dataType === "string" ? u.length ?? 100 : 0,
-    description: u.description,
-    picklist: u.picklist ?? null,
-  }));
+  const udfs = (spec.udfs ?? []).map(udfDef);
   const root = new Set<RootVerb>(entry.root);
   if (PARENT_ONLY.has(entry.name)) {
     root.delete("create");
@@ -868,7 +908,7 @@ export function udfsJson(def: EntityDef): { fields: Record<string, unknown>[] } 
       type: u.dataType,
       length: u.length,
       description: u.description,
-      isRequired: false,
+      isRequired: u.isRequired,
       isReadOnly: false,
       isQueryable: true,
       isReference: false,

@@ -1,6 +1,7 @@
 /**
  * The simulated Autotask tenant: a `Request -> Response` handler that behaves like the Autotask
- * REST API (zones, auth, query grammar, keyset paging, child routes, validation, limits, faults)
+ * REST API (zones, auth, query grammar, keyset paging, child routes, validation, limits, faults,
+ * permissions, silently dropped unknown operators)
  * over deterministic small-MSP data. Use {@linkcode Sandbox} in-process (no permissions needed) or
  * {@linkcode serveSandbox} over HTTP on 127.0.0.1.
  *
@@ -10,5 +11,14 @@
 export { Sandbox, SANDBOX_CREDENTIALS } from "./sandbox.ts";
 export { serveSandbox } from "./serve.ts";
 export type { ServedSandbox } from "./serve.ts";
-export type { Fault, RequestLogEntry, SandboxCredentials, SandboxOptions } from "./types.ts";
+export type {
+  DeniedRight,
+  DroppedOperator,
+  Fault,
+  RequestLogEntry,
+  RightVerb,
+  SandboxCredentials,
+  SandboxOptions,
+  SandboxUdf,
+} from "./types.ts";
 export { WELL_KNOWN } from "./data.ts";

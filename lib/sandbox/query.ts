@@ -7,10 +7,11 @@ import type { Rec, UdfValue } from "./types.ts";
 
 /** Page size bounds and default (`MaxRecords`). */
 export const MAX_PAGE_SIZE = 500;
-/** At most this many conditions inside `or` groups. */
+/** At most this many `or` conditions, each value of an `in`/`notIn` list counting as one. */
 export const MAX_OR_CONDITIONS = 500;
 
-const OPERATORS = new Set([
+/** The operators Autotask knows, exactly as autotask-api.md lists them. */
+const OPERATORS: readonly string[] = [
   "eq",
   "noteq",
   "gt",
@@ -24,7 +25,22 @@ const OPERATORS = new Set([
   "notExist",
   "in",
   "notIn",
-]);
+];
+const OPERATOR_BY_LOWER: ReadonlyMap<string, string> = new Map(
+  OPERATORS.map((op) => [op.toLowerCase(), op]),
+);
+
+/** A clause the tenant dropped because its operator is unknown, with where it sat in the filter. */
+export interface DroppedClause {
+  op: string;
+  /** Where the clause sat, e.g. `filter[1].items[0]`. */
+  path: string;
+}
+
+/** How operator names are matched (see `SandboxOptions.ignoreOperatorCase`). */
+export interface ParseOptions {
+  ignoreOperatorCase?: boolean;
+}
 
 /** A filter condition as received. */
 export type Condition =
@@ -34,6 +50,11 @@ export type Condition =
 /** A parsed query model. */
 export interface QueryModel {
   filter: Condition[];
+  /**
+   * Clauses dropped for an unknown operator. Like the live API the tenant runs the rest of the
+   * filter (every row when nothing is left) and answers 200: the caller gets rows it did not ask for.
+   */
+  dropped: DroppedClause[];
   /** Canonical field names to return (id always comes back), or null for all. */
   includeFields: string[] | null;
   maxRecords: number;
@@ -58,37 +79,74 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-function parseCondition(raw: unknown): Condition {
+/** Canonical name of a known operator (or and/or), or null when Autotask does not know it. */
+function knownOperator(op: string, exact: boolean, group: boolean): string | null {
+  if (group) {
+    if (op === "and" || op === "or") return op;
+    const lower = op.toLowerCase();
+    return !exact && (lower === "and" || lower === "or") ? lower : null;
+  }
+  if (OPERATORS.includes(op)) return op;
+  return exact ? null : OPERATOR_BY_LOWER.get(op.toLowerCase()) ?? null;
+}
+
+interface ParseState {
+  dropped: DroppedClause[];
+  exact: boolean;
+}
+
+/** Parses one filter item; null when the live API would drop it (unknown operator). */
+function parseCondition(raw: unknown, path: string, state: ParseState): Condition | null {
   if (!isObject(raw)) throw fail("Each filter item must be an object with op, field and value.");
   const op = getKey(raw, "op");
   if (typeof op !== "string") throw fail("Filter item is missing its op.");
-  if (op === "and" || op === "or") {
-    const items = getKey(raw, "items");
-    if (!Array.isArray(items)) throw fail(`The ${op} operator requires an items array.`);
-    return { kind: "group", op, items: items.map(parseCondition) };
+  const items = getKey(raw, "items");
+  const lower = op.toLowerCase();
+  const isGroup = lower === "and" || lower === "or" ||
+    (Array.isArray(items) && getKey(raw, "field") === undefined);
+  const known = knownOperator(op, state.exact, isGroup);
+  if (known === null) {
+    // Not an error on the live API: the clause (a group with everything in it) is silently ignored.
+    state.dropped.push({ op, path });
+    return null;
   }
-  if (!OPERATORS.has(op)) {
-    throw fail(
-      `Invalid operator ${op}. Use one of: eq, noteq, gt, gte, lt, lte, beginsWith, endsWith, contains, exist, notExist, in, notIn, and, or.`,
-    );
+  if (known === "and" || known === "or") {
+    if (!Array.isArray(items)) throw fail(`The ${op} operator requires an items array.`);
+    const parsed: Condition[] = [];
+    items.forEach((item, i) => {
+      const c = parseCondition(item, `${path}.items[${i}]`, state);
+      if (c) parsed.push(c);
+    });
+    // A group whose every item was dropped is gone too: it no longer constrains anything.
+    if (items.length > 0 && parsed.length === 0) return null;
+    return { kind: "group", op: known, items: parsed };
   }
   const field = getKey(raw, "field");
   if (typeof field !== "string" || field === "") {
     throw fail(`Filter item with op ${op} is missing its field.`);
   }
   const udf = getKey(raw, "udf") === true;
-  return { kind: "leaf", op, field, value: getKey(raw, "value"), udf };
+  return { kind: "leaf", op: known, field, value: getKey(raw, "value"), udf };
 }
 
 /** Parses a query model object (keys in any case). Failures are Autotask-style 500s. */
-export function parseQueryModel(raw: unknown, def: EntityDef): QueryModel {
+export function parseQueryModel(
+  raw: unknown,
+  def: EntityDef,
+  options: ParseOptions = {},
+): QueryModel {
   if (!isObject(raw)) throw fail("The query is not a valid query model object.");
   const filterRaw = getKey(raw, "filter");
   if (filterRaw !== undefined && filterRaw !== null && !Array.isArray(filterRaw)) {
     throw fail("filter must be an array of conditions.");
   }
-  const filter = (filterRaw ?? []).map(parseCondition);
-  if (filter.length === 0) {
+  const state: ParseState = { dropped: [], exact: options.ignoreOperatorCase !== true };
+  const filter: Condition[] = [];
+  (filterRaw ?? []).forEach((item: unknown, i: number) => {
+    const c = parseCondition(item, `filter[${i}]`, state);
+    if (c) filter.push(c);
+  });
+  if ((filterRaw ?? []).length === 0) {
     throw fail(
       'A query requires at least one filter condition; to read every row use {"op":"gte","field":"id","value":0}.',
     );
@@ -113,7 +171,7 @@ export function parseQueryModel(raw: unknown, def: EntityDef): QueryModel {
       return field.name;
     });
   }
-  return { filter, includeFields, maxRecords };
+  return { filter, dropped: state.dropped, includeFields, maxRecords };
 }
 
 // A comparison value that can never match (a string compared with a number field, ...).
@@ -301,17 +359,26 @@ function compileLeaf(
   };
 }
 
+/** How many conditions a leaf adds toward the 500-OR limit, or 0 when it adds none. */
+function orWeight(leaf: Extract<Condition, { kind: "leaf" }>, insideOr: boolean): number {
+  // An in/notIn list is an or of its values, wherever it sits.
+  if ((leaf.op === "in" || leaf.op === "notIn") && Array.isArray(leaf.value)) {
+    return leaf.value.length;
+  }
+  return insideOr ? 1 : 0;
+}
+
 function compileCondition(
   cond: Condition,
   ctx: CompileContext,
   insideOr: boolean,
 ): (rec: Rec) => boolean {
   if (cond.kind === "leaf") {
-    if (insideOr) {
-      ctx.orConditions++;
-      if (ctx.orConditions > MAX_OR_CONDITIONS) {
-        throw fail(`A query can have at most ${MAX_OR_CONDITIONS} conditions in or groups.`);
-      }
+    ctx.orConditions += orWeight(cond, insideOr);
+    if (ctx.orConditions > MAX_OR_CONDITIONS) {
+      throw fail(
+        `A query can have at most ${MAX_OR_CONDITIONS} or conditions, and each value of an in or notIn list counts as one: split the query.`,
+      );
     }
     return compileLeaf(cond, ctx);
   }
@@ -359,7 +426,12 @@ function idRange(filter: Condition[]): { minId: number; maxId: number } {
 export function compileFilter(def: EntityDef, filter: Condition[]): CompiledFilter {
   const ctx: CompileContext = { def, udfConditions: 0, orConditions: 0 };
   const parts = filter.map((c) => compileCondition(c, ctx, false));
-  const predicate = parts.length === 1 ? parts[0] : (rec: Rec) => parts.every((p) => p(rec));
+  // Every condition dropped: the live API runs the query as "all rows".
+  const predicate = parts.length === 0
+    ? () => true
+    : parts.length === 1
+    ? parts[0]
+    : (rec: Rec) => parts.every((p) => p(rec));
   return { predicate, ...idRange(filter) };
 }
 

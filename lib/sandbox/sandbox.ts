@@ -3,13 +3,21 @@
 import { seedTenant } from "./data.ts";
 import { DroppedConnection, FaultQueue, sleep, truncateJson } from "./faults.ts";
 import { type Call, dispatch, methodNotAllowed, notFound, type Tenant } from "./handlers.ts";
-import { Threads, Threshold } from "./limits.ts";
-import { entityDef } from "./metadata.ts";
-import { project } from "./query.ts";
+import { ATTACHMENT_LIMITS, AttachmentWindow, Threads, Threshold } from "./limits.ts";
+import { type EntityDef, entityDef, withUdfs } from "./metadata.ts";
+import { type DroppedClause, project } from "./query.ts";
 import { errorResponse, fail, jsonResponse, TenantError } from "./respond.ts";
 import { parseRoute, type Route, routeEntity } from "./routes.ts";
 import { Store } from "./store.ts";
-import type { Fault, RequestLogEntry, SandboxCredentials, SandboxOptions } from "./types.ts";
+import type {
+  DeniedRight,
+  DroppedOperator,
+  Fault,
+  RequestLogEntry,
+  RightVerb,
+  SandboxCredentials,
+  SandboxOptions,
+} from "./types.ts";
 
 /** The credentials the sandbox accepts by default. Not a secret: a fixture. */
 export const SANDBOX_CREDENTIALS: SandboxCredentials = {
@@ -24,6 +32,26 @@ const MAX_URL_LENGTH = 2048;
 const WRITE_METHODS = new Set(["POST", "PATCH", "PUT", "DELETE"]);
 /** Default of `SandboxOptions.logLimit`: plenty for a test, bounded for a soak. */
 const DEFAULT_LOG_LIMIT = 10_000;
+/** Most recent dropped clauses kept in `droppedOperators`. */
+const DROPPED_LIMIT = 1_000;
+
+/** Autotask's wording of a missing right, per verb (a read by id is a query to Autotask). */
+const PERMISSION_WORDS: Record<RightVerb, string> = {
+  query: "query",
+  get: "query",
+  create: "create",
+  update: "update",
+  delete: "delete",
+};
+
+/** The permission 500 Autotask answers for a right the security level lacks. */
+function permissionDenied(verb: RightVerb): TenantError {
+  return fail(
+    `The logged in Resource does not have the adequate permissions to ${
+      PERMISSION_WORDS[verb]
+    } this entity type.`,
+  );
+}
 
 /** The zone the sandbox reports, with `url` pointing back at wherever it is served. */
 function zoneJson(origin: string): Record<string, unknown> {
@@ -46,6 +74,11 @@ export class Sandbox {
    * is ready); only the most recent `logLimit` are kept.
    */
   readonly log: RequestLogEntry[] = [];
+  /**
+   * Filter clauses dropped for an unknown operator since `resetStats` (the most recent 1,000).
+   * The live API drops them silently and answers 200, so tests assert this stays empty.
+   */
+  readonly droppedOperators: DroppedOperator[] = [];
   readonly #logLimit: number;
   readonly #store = new Store();
   readonly #credentials: SandboxCredentials;
@@ -57,6 +90,10 @@ export class Sandbox {
   readonly #threads = new Threads();
   readonly #faults = new FaultQueue();
   readonly #tenant: Tenant;
+  readonly #authFailures: "documented" | "empty401";
+  readonly #denied: DeniedRight[];
+  /** Entities whose user-defined fields this tenant defines itself (lower-cased name -> def). */
+  readonly #ownDefs = new Map<string, EntityDef>();
   /** The ticket with invisible/bidirectional characters and injection text in it. */
   readonly hostileTicketId: number;
 
@@ -76,11 +113,67 @@ export class Sandbox {
       credentials: this.#credentials,
     });
     this.hostileTicketId = seeded.hostileTicketId;
+    this.#authFailures = options.authFailures ?? "documented";
+    this.#denied = [...(options.deniedRights ?? [])];
+    for (const [name, udfs] of Object.entries(options.userDefinedFields ?? {})) {
+      const def = entityDef(name);
+      if (!def) throw new Error(`userDefinedFields: Autotask has no entity named ${name}`);
+      this.#ownDefs.set(def.name.toLowerCase(), withUdfs(def, udfs));
+    }
+    const limits = options.attachmentLimits ?? {};
     this.#tenant = {
       store: this.#store,
       now: this.#now,
       apiUserResourceId: seeded.apiUserResourceId,
+      def: (def) => this.#def(def),
+      ignoreOperatorCase: options.ignoreOperatorCase === true,
+      recordDropped: (entity, dropped) => this.#recordDropped(entity, dropped),
+      authorize: (entity, verb, call) => {
+        if (this.#isDenied(entity, verb, call.actorResourceId)) throw permissionDenied(verb);
+      },
+      allowTimeEntryRoleChange: options.allowTimeEntryRoleChange === true,
+      maxAttachmentBytes: limits.maxFileBytes ?? ATTACHMENT_LIMITS.maxFileBytes,
+      attachments: new AttachmentWindow(limits),
+      readAfterCreateLagMs: Math.max(0, options.readAfterCreateLagMs ?? 0),
+      createdAt: new Map(),
     };
+  }
+
+  /** The definition this tenant uses for an entity (its own UDFs, if configured). */
+  #def(def: EntityDef): EntityDef {
+    return this.#ownDefs.get(def.name.toLowerCase()) ?? def;
+  }
+
+  /** The route with this tenant's entity definitions. */
+  #resolve(route: Route): Route {
+    return "def" in route ? { ...route, def: this.#def(route.def) } : route;
+  }
+
+  #recordDropped(entity: string, dropped: DroppedClause[]): void {
+    for (const d of dropped) this.droppedOperators.push({ entity, op: d.op, path: d.path });
+    const excess = this.droppedOperators.length - DROPPED_LIMIT;
+    if (excess > 0) this.droppedOperators.splice(0, excess);
+  }
+
+  #isDenied(entity: string, verb: RightVerb, actor: number): boolean {
+    const e = entity.toLowerCase();
+    return this.#denied.some((d) =>
+      d.entity.toLowerCase() === e && d.verb === verb &&
+      (d.resourceId === undefined || d.resourceId === actor)
+    );
+  }
+
+  /**
+   * Takes a right away from the API user's security level (or, with `resourceId`, only from
+   * calls acting as that resource): later calls get Autotask's permission 500.
+   */
+  denyRight(right: DeniedRight): void {
+    this.#denied.push({ ...right });
+  }
+
+  /** Gives back every right taken by `denyRight` or `SandboxOptions.deniedRights`. */
+  clearDeniedRights(): void {
+    this.#denied.length = 0;
   }
 
   /** Requests in flight on an entity now. */
@@ -93,9 +186,10 @@ export class Sandbox {
     return this.#threads.maxInFlight(entity);
   }
 
-  /** Clears the log and the high-water marks. */
+  /** Clears the log, the dropped-operator list and the high-water marks. */
   resetStats(): void {
     this.log.length = 0;
+    this.droppedOperators.length = 0;
     this.#threads.reset();
   }
 
@@ -117,15 +211,17 @@ export class Sandbox {
 
   /** Copies of every record of an entity, in wire form (all fields). */
   records(entity: string): Record<string, unknown>[] {
-    const def = entityDef(entity);
-    if (!def) return [];
+    const found = entityDef(entity);
+    if (!found) return [];
+    const def = this.#def(found);
     // project() builds fresh objects (and fresh UDF arrays) from primitive values: a deep copy.
     return this.#store.table(def.name).rows.map((r) => project(def, r));
   }
 
   /** A copy of one record in wire form, or undefined. */
   record(entity: string, id: number): Record<string, unknown> | undefined {
-    const def = entityDef(entity);
+    const found = entityDef(entity);
+    const def = found ? this.#def(found) : undefined;
     const rec = def ? this.#store.table(def.name).get(id) : undefined;
     return def && rec ? project(def, rec) : undefined;
   }
@@ -139,7 +235,7 @@ export class Sandbox {
     const start = performance.now();
     const url = new URL(request.url);
     const method = request.method.toUpperCase();
-    const route = parseRoute(url.pathname);
+    const route = this.#resolve(parseRoute(url.pathname));
     const entry: RequestLogEntry = {
       method,
       path: url.pathname + url.search,
@@ -214,23 +310,26 @@ export class Sandbox {
 
     const actor = this.#authenticate(request.headers);
     const entity = routeEntity(route);
-    const now = this.#now();
-    // ThresholdInformation is exempt from the threshold so a client can always ask how much is left.
-    if (route.kind === "threshold") {
-      if (method !== "GET") throw methodNotAllowed(method);
-    } else if (!this.#threshold.admit(now)) {
-      throw new TenantError(429, [
-        `The request threshold of ${this.#threshold.limit} requests per ${this.#threshold.timeframeMinutes} minutes has been reached for this database. Wait for the current timeframe to end before sending more requests.`,
-      ]);
-    }
+    if (route.kind === "threshold" && method !== "GET") throw methodNotAllowed(method);
+    // The thread limit comes first: a refused request is not processed at all, so it neither
+    // counts toward the hour nor consumes a fault nor touches a record.
     const code = request.headers.get("ApiIntegrationCode") ?? "";
     if (entity !== null && !this.#threads.acquire(code, entity, this.#threadLimit)) {
-      // Live wording; no Retry-After, and nothing of the request is processed.
+      // Live wording; no Retry-After.
       throw new TenantError(this.#threadLimitStatus, [
         `The Autotask API thread threshold of ${this.#threadLimit} threads has been exceeded.`,
       ]);
     }
     try {
+      const now = this.#now();
+      if (route.kind === "threshold") {
+        this.#threshold.countInfoCall(now);
+      } else if (!this.#threshold.admit(now)) {
+        // Worded apart from the thread refusal: nothing here says "thread".
+        throw new TenantError(429, [
+          `The request threshold of ${this.#threshold.limit} requests per ${this.#threshold.timeframeMinutes} minutes has been reached for this database. Wait for the current timeframe to end before sending more requests.`,
+        ]);
+      }
       return await this.#withFaults(request, method, entity, entry, signal, () => {
         if (route.kind === "threshold") return jsonResponse(200, this.#threshold.info(this.#now()));
         if (route.kind === "notFound") throw notFound(url);
@@ -300,16 +399,22 @@ export class Sandbox {
   /** Checks the three headers; returns who the call acts as. */
   #authenticate(headers: Headers): { actorResourceId: number; impersonating: boolean } {
     const user = headers.get("UserName") ?? "";
+    const empty401 = this.#authFailures === "empty401";
+    // The 2026 connector's observation: every credential failure is a 401 with no body.
+    const refuse = (documented: TenantError): TenantError =>
+      empty401 ? new TenantError(401, { body: undefined }) : documented;
     if (user.toLowerCase() !== this.#credentials.username.toLowerCase()) {
-      throw fail("Zone information could not be determined");
+      throw refuse(fail("Zone information could not be determined"));
     }
     if (headers.get("Secret") !== this.#credentials.secret) {
-      throw new TenantError(401, {
-        body: { Message: "Authorization has been denied for this request." },
-      });
+      throw refuse(
+        new TenantError(401, {
+          body: { Message: "Authorization has been denied for this request." },
+        }),
+      );
     }
     if (headers.get("ApiIntegrationCode") !== this.#credentials.integrationCode) {
-      throw fail("IntegrationCode is invalid.");
+      throw refuse(fail("IntegrationCode is invalid."));
     }
     const impersonation = headers.get("ImpersonationResourceId");
     if (impersonation === null || impersonation.trim() === "") {

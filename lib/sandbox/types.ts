@@ -39,6 +39,78 @@ export interface SandboxOptions {
    * dropped so a long soak or a long-running demo does not grow memory.
    */
   logLimit?: number;
+  /**
+   * Accept operator names in any case (`EQ`, `Exist`). Default false: only the documented
+   * spelling counts, anything else is dropped like an unknown operator. A production integration
+   * sends `Exist` to the live API, which suggests Autotask ignores the case, but that is not
+   * documented and a dropped clause fails silently, so by default the tenant holds the client to
+   * the spelling autotask-api.md lists.
+   */
+  ignoreOperatorCase?: boolean;
+  /**
+   * How credential failures are answered: "documented" (default: unknown user 500 "Zone
+   * information could not be determined", wrong secret 401, wrong integration code 500
+   * "IntegrationCode is invalid.") or "empty401" (every credential failure an empty 401, as a
+   * 2026 connector observed).
+   */
+  authFailures?: "documented" | "empty401";
+  /** Rights the API user's security level lacks; see {@linkcode DeniedRight}. */
+  deniedRights?: DeniedRight[];
+  /**
+   * Replaces the user-defined field definitions of these entities (key: entity name, any case),
+   * e.g. to add a required UDF on Tickets. An empty list leaves the entity with none.
+   */
+  userDefinedFields?: Record<string, SandboxUdf[]>;
+  /**
+   * The tenant setting "allow users to change the role on time entries" (default off): when on,
+   * a ticket's or task's primary or secondary resource may log time under any role it holds.
+   */
+  allowTimeEntryRoleChange?: boolean;
+  /** Attachment limits (defaults: 6 MB per file, 10,000,000 bytes per 5 minutes, then 5 minutes refused). */
+  attachmentLimits?: { maxFileBytes?: number; windowBytes?: number; windowMinutes?: number };
+  /**
+   * For this long after a create (by `now`), `GET {Entity}/{id}` of the new record answers
+   * `{"item":null}`, as the live API briefly can (default 0: off).
+   */
+  readAfterCreateLagMs?: number;
+}
+
+/** The verbs a security level grants per entity. */
+export type RightVerb = "query" | "get" | "create" | "update" | "delete";
+
+/**
+ * A right the tenant refuses with Autotask's 500 "The logged in Resource does not have the
+ * adequate permissions ...". Without `resourceId` it is missing from the API user's security
+ * level (every call); with it, only calls acting as that resource (impersonated with
+ * `ImpersonationResourceId`, or the API user's own resource id) are refused.
+ */
+export interface DeniedRight {
+  /** Entity name, any case. Child routes count for the child (`Tickets/1/Notes` is TicketNotes). */
+  entity: string;
+  verb: RightVerb;
+  resourceId?: number;
+}
+
+/** A user-defined field definition for `SandboxOptions.userDefinedFields`. */
+export interface SandboxUdf {
+  name: string;
+  dataType: "string" | "double" | "datetime";
+  /** Maximum length of a string UDF (default 100). */
+  length?: number;
+  description?: string;
+  /** A list UDF: records hold the value id as a string. */
+  picklist?: { value: string; label: string }[];
+  /** Must be given on create (and cannot be cleared). */
+  isRequired?: boolean;
+}
+
+/** A filter clause the tenant dropped for its unknown operator (the live API does so silently). */
+export interface DroppedOperator {
+  entity: string;
+  /** The operator as sent. */
+  op: string;
+  /** Where it sat in the filter, e.g. `filter[1].items[0]`. */
+  path: string;
 }
 
 /** One request the tenant received, as seen by tests. */

@@ -16,7 +16,14 @@ export interface WriteContext {
   /** The API user's resource id. */
   apiUserResourceId: number;
   impersonating: boolean;
+  /** The tenant setting that lets primary and secondary resources log time under another role. */
+  allowTimeEntryRoleChange: boolean;
+  /** Largest attachment accepted, in bytes. */
+  maxAttachmentBytes: number;
 }
+
+/** References an entity rule checks itself, with Autotask's own wording. */
+const RULE_CHECKED_REFERENCES: ReadonlySet<string> = new Set(["TimeEntries.roleID"]);
 
 /** Create, sparse update (PATCH) or full replace (PUT). */
 export type WriteMode = "create" | "update" | "replace";
@@ -118,11 +125,13 @@ function picklistErrors(
   return [];
 }
 
+/** Merges `[{name, value}]` into the record's UDFs by name; `named` collects the names given. */
 function mergeUdfs(
   def: EntityDef,
   raw: unknown,
   current: UdfValue[],
   errors: string[],
+  named: Set<string>,
 ): UdfValue[] {
   if (raw === null || raw === undefined) return current;
   if (!Array.isArray(raw)) {
@@ -144,6 +153,7 @@ function mergeUdfs(
       );
       continue;
     }
+    named.add(udf.name);
     let text: string | null = value === null || value === undefined || value === ""
       ? null
       : String(value);
@@ -251,6 +261,7 @@ export function prepareWrite(
     errors.push(...picklistErrors(f, value, changed, rec, def));
     if (
       f.referenceEntityType && typeof value === "number" &&
+      !RULE_CHECKED_REFERENCES.has(`${def.name}.${f.name}`) &&
       !ctx.store.table(f.referenceEntityType).get(value)
     ) {
       errors.push(`Value does not reference an existing entity for ${f.name} . `);
@@ -269,7 +280,14 @@ export function prepareWrite(
     const current = mode === "create"
       ? []
       : ((existing?.userDefinedFields as UdfValue[] | undefined) ?? []);
-    const merged = mergeUdfs(def, bodyUdfs, current, errors);
+    const named = new Set<string>();
+    const merged = mergeUdfs(def, bodyUdfs, current, errors, named);
+    for (const udf of def.udfs) {
+      if (!udf.isRequired || (mode === "update" && !named.has(udf.name))) continue;
+      if (!merged.some((u) => u.name === udf.name && u.value !== null)) {
+        errors.push(`The user-defined field ${udf.name} is required.; on record number [0].`);
+      }
+    }
     if (merged.length > 0) rec.userDefinedFields = merged;
     else delete rec.userDefinedFields;
   }
@@ -429,6 +447,68 @@ function midnight(iso: string): string {
   return `${iso.slice(0, 10)}T00:00:00.000Z`;
 }
 
+/** Autotask's answer for a time entry role it does not accept. */
+export const ROLE_INVALID = "Role does not exist or is invalid";
+
+/** The resource's default role (its default service-desk role), or null. */
+function defaultRole(store: Store, resourceId: number): number | null {
+  const resource = store.table("Resources").get(resourceId);
+  if (typeof resource?.defaultServiceDeskRoleID === "number") {
+    return resource.defaultServiceDeskRoleID;
+  }
+  const desk = store.table("ResourceServiceDeskRoles").rows.find((r) =>
+    r.resourceID === resourceId && r.isDefault === true && r.isActive !== false
+  );
+  return typeof desk?.roleID === "number" ? desk.roleID : null;
+}
+
+/**
+ * The time-entry role rule (autotask-api.md section 7): ticket and task time needs a role; the
+ * parent's primary resource logs under the parent's `assignedResourceRoleID`, a secondary resource
+ * under its role on that ticket or task (either may use any role it holds when the tenant allows
+ * changing the role); anyone else needs a role they hold. General time always gets the resource's
+ * default role, whatever was sent.
+ */
+function timeEntryRole(input: RuleInput, resource: number | null): void {
+  const { rec, ctx, errors, mode, given } = input;
+  const onTicket = rec.ticketID != null;
+  const onTask = rec.taskID != null;
+  if (!onTicket && !onTask) {
+    if (resource !== null) rec.roleID = defaultRole(ctx.store, resource);
+    return;
+  }
+  const touched = ["roleID", "resourceID", "ticketID", "taskID"].some((f) => given.has(f));
+  if (mode === "update" && !touched) return;
+  if (rec.roleID == null) {
+    errors.push(`TimeEntries for ${onTicket ? "Tickets" : "Tasks"} must have a roleID`);
+    return;
+  }
+  const roleId = rec.roleID as number;
+  const role = ctx.store.table("Roles").get(roleId);
+  if (!role || role.isActive === false) {
+    errors.push(ROLE_INVALID);
+    return;
+  }
+  const parent = onTicket
+    ? ctx.store.table("Tickets").get(rec.ticketID as number)
+    : ctx.store.table("Tasks").get(rec.taskID as number);
+  // An unknown resource or parent is already reported by the reference checks.
+  if (resource === null || !parent) return;
+  const secondaryRoles = ctx.store.table(
+    onTicket ? "TicketSecondaryResources" : "TaskSecondaryResources",
+  ).rows.filter((r) =>
+    r[onTicket ? "ticketID" : "taskID"] === parent.id && r.resourceID === resource
+  )
+    .map((r) => r.roleID);
+  const primary = parent.assignedResourceID === resource;
+  const holds = holdsAnyRole(ctx.store, resource, roleId);
+  const allowed = primary || secondaryRoles.length > 0
+    ? (primary && parent.assignedResourceRoleID === roleId) || secondaryRoles.includes(roleId) ||
+      (ctx.allowTimeEntryRoleChange && holds)
+    : holds;
+  if (!allowed) errors.push(ROLE_INVALID);
+}
+
 function timeEntryRules(input: RuleInput): void {
   const { rec, ctx, errors, mode } = input;
   const onTicket = rec.ticketID != null;
@@ -445,15 +525,7 @@ function timeEntryRules(input: RuleInput): void {
   if (known && !isActiveResource(ctx, resource)) {
     errors.push(`Resource ${resource} is inactive and cannot log time.`);
   }
-  if (onTicket || onTask) {
-    if (rec.roleID == null) {
-      errors.push(requiredMessage("roleID"));
-    } else if (known && !holdsAnyRole(ctx.store, resource, rec.roleID as number)) {
-      errors.push(
-        `Resource ${resource} does not hold role ${rec.roleID}: use a role from the resource's ResourceServiceDeskRoles or ResourceRoles.`,
-      );
-    }
-  }
+  timeEntryRole(input, known ? resource : null);
   const start = rec.startDateTime as string | null | undefined;
   const end = rec.endDateTime as string | null | undefined;
   if (onTicket) {
@@ -527,8 +599,6 @@ function opportunityRules(input: RuleInput): void {
   if (rec.status === 3 && existing?.status !== 3) rec.closedDate = ctx.now.toISOString();
 }
 
-const MAX_ATTACHMENT_BYTES = 6 * 1024 * 1024;
-
 function attachmentRules(input: RuleInput): void {
   const { rec, ctx, errors, mode } = input;
   if (mode !== "create" || typeof rec.data !== "string") return;
@@ -538,7 +608,13 @@ function attachmentRules(input: RuleInput): void {
     return;
   }
   const size = clean.length / 4 * 3 - (clean.endsWith("==") ? 2 : clean.endsWith("=") ? 1 : 0);
-  if (size > MAX_ATTACHMENT_BYTES) errors.push("The attachment exceeds the maximum size of 6 MB.");
+  if (size > ctx.maxAttachmentBytes) {
+    errors.push(
+      `The attachment is ${size} bytes and exceeds the maximum file size of ${ctx.maxAttachmentBytes} bytes (about ${
+        Math.round(ctx.maxAttachmentBytes / 1_048_576)
+      } MB).`,
+    );
+  }
   rec.data = clean;
   rec.fileSize = size;
   rec.attachmentType ??= "FILE_ATTACHMENT";
@@ -647,6 +723,38 @@ function visitResourceRules(
   };
 }
 
+/** A second technician on a ticket (service-desk role) or task (any role), once per role. */
+function secondaryResourceRules(parentField: "ticketID" | "taskID"): (input: RuleInput) => void {
+  const tickets = parentField === "ticketID";
+  const table = tickets ? "TicketSecondaryResources" : "TaskSecondaryResources";
+  return ({ rec, ctx, errors }) => {
+    const resource = rec.resourceID as number | null | undefined;
+    const role = rec.roleID as number | null | undefined;
+    if (resource == null || role == null || !ctx.store.table("Resources").get(resource)) return;
+    if (!isActiveResource(ctx, resource)) {
+      errors.push(`Resource ${resource} is inactive and cannot be assigned.`);
+    } else if (!holdsRole(ctx.store, resource, role, tickets)) {
+      errors.push(
+        `Resource ${resource} does not hold role ${role}` +
+          (tickets ? ": assign a role from the resource's ResourceServiceDeskRoles." : "."),
+      );
+    }
+    const parent = ctx.store.table(tickets ? "Tickets" : "Tasks").get(rec[parentField] as number);
+    if (parent?.assignedResourceID === resource && parent.assignedResourceRoleID === role) {
+      errors.push(
+        `Resource ${resource} is already the primary resource with role ${role}.`,
+      );
+    }
+    const taken = ctx.store.table(table).rows.some((r) =>
+      r.id !== rec.id && r[parentField] === rec[parentField] && r.resourceID === resource &&
+      r.roleID === role
+    );
+    if (taken) {
+      errors.push(`Resource ${resource} is already a secondary resource with role ${role}.`);
+    }
+  };
+}
+
 function quoteRules(input: RuleInput): void {
   const { rec, ctx, errors, mode } = input;
   if (rec.effectiveDate != null && rec.expirationDate != null) {
@@ -751,6 +859,8 @@ const ENTITY_RULES: Record<string, (input: RuleInput) => void> = {
   ServiceCallTaskResources: visitResourceRules("ServiceCallTaskResources", "serviceCallTaskID"),
   Quotes: quoteRules,
   QuoteItems: quoteItemRules,
+  TicketSecondaryResources: secondaryResourceRules("ticketID"),
+  TaskSecondaryResources: secondaryResourceRules("taskID"),
 };
 
 /** Parses a write body: a JSON object, else an Autotask-style failure. */
