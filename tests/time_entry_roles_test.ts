@@ -131,8 +131,13 @@ Deno.test({
       });
 
       await t.step("a secondary resource of a task gets its role on that task", async () => {
+        // A task the resource is not on yet (the seed gives some tasks secondary resources).
+        const onTasks = new Set(
+          sandbox.records("TaskSecondaryResources").filter((s) => s.resourceID === secondary)
+            .map((s) => s.taskID),
+        );
         const task = sandbox.records("Tasks").find((x) =>
-          x.assignedResourceID !== secondary && x.status !== 5
+          x.assignedResourceID !== secondary && x.status !== 5 && !onTasks.has(x.id)
         )!;
         const holds = sandbox.records("ResourceRoles").find((r) =>
           r.resourceID === secondary && r.isActive === true

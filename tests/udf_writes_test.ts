@@ -125,7 +125,7 @@ Deno.test({
         });
         assert.match(
           unknown,
-          /Tickets has no user-defined field "Change Ref" \(did you mean Change Reference\?\) \(it has: Root Cause, Affected Users, Change Reference\)/,
+          /Tickets has no user-defined field "Change Ref" \(did you mean Change Reference\?\) \(it has: Root Cause, Affected Users, Change Reference, Customer PO\)/,
         );
         const label = await callError(client, "create_ticket", {
           companyID: company.id,
@@ -179,6 +179,7 @@ Deno.test({
           "Root Cause: string",
           "Affected Users: double",
           "Change Reference: string",
+          "Customer PO: string",
         ]);
         const found = await callOk(client, "query_entities", {
           entity: "Tickets",
