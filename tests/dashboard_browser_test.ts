@@ -239,6 +239,26 @@ Deno.test("the dashboard draws a report in Chromium, light and dark, with no err
     assert.equal(dark.bars, SAMPLE_BAR_COUNT, "switching theme keeps the charts");
     await screenshotShows(tab, view, `${screens}/dark.png`, DARK_BACKGROUND, DARK_SERIES);
 
+    // Later results replace the drawing: a failure shows its text, a cancelled call says so,
+    // and a client that passes only the text block still gets the charts (the same JSON).
+    await bridge.sendToolResult({
+      content: [{ type: "text", text: "Autotask refused the query: narrow the date range" }],
+      isError: true,
+    });
+    const failed = await settled(tab, view, (s) => s.bars === 0, "the error result");
+    assert.ok(failed.text.includes("The report failed."), failed.text);
+    assert.ok(failed.text.includes("narrow the date range"));
+    await bridge.sendToolCancelled({ reason: "the user stopped it" });
+    await settled(tab, view, (s) => s.text.includes("cancelled: the user stopped it"), "cancel");
+    await bridge.sendToolResult({ content: [{ type: "text", text: JSON.stringify(report) }] });
+    const fromText = await settled(
+      tab,
+      view,
+      (s) => s.bars === SAMPLE_BAR_COUNT,
+      "the text result",
+    );
+    assert.equal(fromText.tables.length, 2);
+
     await withTimeout(
       bridge.teardownResource({}),
       5_000,

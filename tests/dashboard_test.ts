@@ -109,7 +109,7 @@ Deno.test("niceTicks covers the data with round steps and always includes zero",
 
 Deno.test("grouped bars: one bar per number, heights proportional to values from the zero line", () => {
   const report = sampleReport();
-  const layout = layoutChart(report.charts[0], report.tables, en);
+  const layout = layoutChart(report.charts[0], report.tables, { format: en });
   assert.ok(!("problem" in layout));
   assert.equal(layout.bars.length, SAMPLE_BAR_COUNT / 2, "nulls leave gaps");
   assert.ok(layout.horizontal, "long names put the categories on the vertical axis");
@@ -128,7 +128,7 @@ Deno.test("grouped bars: one bar per number, heights proportional to values from
 
 Deno.test("stacked bars: segments of a category follow each other and end at the sum", () => {
   const report = sampleReport();
-  const layout = layoutChart(report.charts[1], report.tables, en);
+  const layout = layoutChart(report.charts[1], report.tables, { format: en });
   assert.ok(!("problem" in layout));
   const bob = layout.bars.filter((b) => b.category === 1);
   assert.deepEqual(bob.map((b) => b.value), [28, 9.5]);
@@ -144,7 +144,7 @@ Deno.test("stacked bars: segments of a category follow each other and end at the
 
 Deno.test("line chart: vertical, one path per series, a missing value splits the line", () => {
   const report = sampleReport();
-  const layout = layoutChart(report.charts[2], report.tables, en);
+  const layout = layoutChart(report.charts[2], report.tables, { format: en });
   assert.ok(!("problem" in layout));
   assert.equal(layout.horizontal, false);
   assert.equal(layout.lines.length, 2);
@@ -179,17 +179,19 @@ Deno.test("layoutChart caps categories, cuts labels and reports what it cannot d
     series: [{ key: "n", label: "N" }],
     table: 0,
   };
-  const layout = layoutChart(chart, [table], en);
+  const layout = layoutChart(chart, [table], { format: en });
   assert.ok(!("problem" in layout));
   assert.equal(layout.shown, MAX_BAR_CATEGORIES);
   assert.equal(layout.total, 75);
   assert.ok(layout.categories.every((c) => c.short.length <= 30 && c.short.endsWith("…")));
 
   assert.match(
-    (layoutChart({ ...chart, table: 3 }, [table], en) as { problem: string }).problem,
+    (layoutChart({ ...chart, table: 3 }, [table], { format: en }) as { problem: string }).problem,
     /table 3/,
   );
-  const empty = layoutChart({ ...chart, series: [{ key: "missing", label: "M" }] }, [table], en);
+  const empty = layoutChart({ ...chart, series: [{ key: "missing", label: "M" }] }, [table], {
+    format: en,
+  });
   assert.ok(!("problem" in empty) && empty.hasData === false);
   assert.equal(truncate("abcdef", 4), "abc…");
   assert.equal(truncate("abc", 4), "abc");

@@ -113,10 +113,10 @@ export function truncate(text: string, chars: number): string {
 export function layoutChart(
   chart: DashboardChart,
   tables: DashboardTable[],
-  format: Formatter,
-  width: number = DEFAULT_CHART_WIDTH,
+  options: { format: Formatter; width?: number },
 ): ChartLayout | { problem: string } {
-  width = Math.max(MIN_CHART_WIDTH, Math.floor(width));
+  const { format } = options;
+  const width = Math.max(MIN_CHART_WIDTH, Math.floor(options.width ?? DEFAULT_CHART_WIDTH));
   const table = Number.isInteger(chart.table) ? tables[chart.table] : undefined;
   if (!table) return { problem: `This chart points at table ${chart.table}, which is missing.` };
   const columns = new Map(table.columns.map((column) => [column.key, column]));

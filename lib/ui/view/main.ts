@@ -31,6 +31,7 @@ type Shown =
 
 const { document, window, ResizeObserver } = browser();
 const root = document.getElementById("app")!;
+const surface = { doc: document, root };
 let context: HostContext = {};
 let shown: Shown = { state: "waiting" };
 let nextId = 1;
@@ -76,13 +77,12 @@ function applyContext(update: HostContext): void {
 
 function draw(): void {
   if (shown.state === "waiting") {
-    renderMessage(document, root, "Waiting for the report…");
+    renderMessage(surface, "Waiting for the report…");
     return;
   }
   if (shown.state === "cancelled") {
     renderMessage(
-      document,
-      root,
+      surface,
       `The report was cancelled${shown.reason ? `: ${shown.reason}` : "."}`,
     );
     return;
@@ -90,18 +90,18 @@ function draw(): void {
   const { result } = shown;
   const text = firstText(result.content);
   if (result.isError === true) {
-    renderMessage(document, root, "The report failed.", { error: true, detail: text });
+    renderMessage(surface, "The report failed.", { error: true, detail: text });
     return;
   }
   // Clients differ in which part they pass on: fall back to the JSON text block.
   const report = asReport(result.structuredContent) ?? asReport(parseJson(text));
   if (!report) {
-    renderMessage(document, root, "This result has no dashboard data.", { detail: text });
+    renderMessage(surface, "This result has no dashboard data.", { detail: text });
     return;
   }
   const locale = typeof context.locale === "string" ? context.locale : window.navigator.language;
   drawnWidth = contentWidth();
-  renderReport(document, root, report, { format: formatter(locale), chartWidth: drawnWidth });
+  renderReport(surface, report, { format: formatter(locale), chartWidth: drawnWidth });
 }
 
 /** Width charts get: the page's, less main's padding (charts are laid out 1:1 in pixels). */
@@ -111,8 +111,10 @@ function contentWidth(): number {
 
 function firstText(content: unknown): string | undefined {
   if (!Array.isArray(content)) return undefined;
-  const block = content.find((c) => c && c.type === "text" && typeof c.text === "string");
-  return block?.text;
+  for (const block of content as { type?: unknown; text?: unknown }[]) {
+    if (block && block.type === "text" && typeof block.text === "string") return block.text;
+  }
+  return undefined;
 }
 
 function parseJson(text: string | undefined): unknown {

@@ -37,7 +37,11 @@ export function asReport(value: unknown): DashboardReport | null {
 class Builder {
   constructor(readonly doc: DomDocument) {}
 
-  html(tag: string, attrs: Record<string, string> = {}, ...children: (DomElement | string)[]) {
+  html(
+    tag: string,
+    attrs: Record<string, string> = {},
+    ...children: (DomElement | string)[]
+  ): DomElement {
     return this.fill(this.doc.createElement(tag), attrs, children);
   }
 
@@ -45,7 +49,7 @@ class Builder {
     tag: string,
     attrs: Record<string, string | number> = {},
     ...children: (DomElement | string)[]
-  ) {
+  ): DomElement {
     return this.fill(this.doc.createElementNS(SVG_NS, tag), attrs, children);
   }
 
@@ -62,14 +66,20 @@ class Builder {
   }
 }
 
-/** Replaces `root`'s content with the drawn report, charts `chartWidth` pixels wide. */
+/** Where the page draws: its document and the element it fills. */
+export interface Surface {
+  doc: DomDocument;
+  root: DomElement;
+}
+
+/** Replaces the surface's content with the drawn report, charts `chartWidth` pixels wide. */
 export function renderReport(
-  doc: DomDocument,
-  root: DomElement,
+  surface: Surface,
   report: DashboardReport,
   options: { format: Formatter; chartWidth: number },
 ): void {
   const { format, chartWidth } = options;
+  const { doc, root } = surface;
   const b = new Builder(doc);
   const parts: DomElement[] = [header(b, report, format)];
   if (report.summary?.length) parts.push(summary(b, report, format));
@@ -84,13 +94,13 @@ export function renderReport(
   root.replaceChildren(...parts);
 }
 
-/** Replaces `root`'s content with a short status line (waiting, cancelled, not a report). */
+/** Replaces the surface's content with a status line (waiting, cancelled, not a report). */
 export function renderMessage(
-  doc: DomDocument,
-  root: DomElement,
+  surface: Surface,
   message: string,
   options: { error?: boolean; detail?: string } = {},
 ): void {
+  const { doc, root } = surface;
   const b = new Builder(doc);
   const parts = [
     b.html("p", {
@@ -143,7 +153,7 @@ function figure(
     { class: "chart", "aria-labelledby": `${id}-caption` },
     b.html("figcaption", { id: `${id}-caption` }, chart.title),
   );
-  const layout = layoutChart(chart, tables, format, width);
+  const layout = layoutChart(chart, tables, { format, width });
   if ("problem" in layout) {
     fig.appendChild(b.html("p", { class: "status error" }, layout.problem));
     return fig;
@@ -320,7 +330,11 @@ function tableView(
       ...table.columns.map((column) => {
         const cell = row[column.key];
         const number = typeof cell === "number" ? numberOf(cell) : null;
-        const shown = number !== null ? format.value(number) : cell == null ? "" : String(cell);
+        const shown = number !== null
+          ? format.value(number)
+          : cell === null || cell === undefined
+          ? ""
+          : String(cell);
         return b.html("td", { class: numeric.has(column.key) ? "num" : "" }, shown);
       }),
     )
