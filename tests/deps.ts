@@ -11,3 +11,18 @@ export {
   StreamableHTTPClientTransport,
 } from "npm:@modelcontextprotocol/client@~2.4.0";
 export { parse as parseYaml } from "npm:yaml@^2.8.0";
+// The official MCP Apps host side (AppBridge) and its protocol schemas: the dashboard's browser
+// test lets the real host implementation drive the page.
+export {
+  AppBridge,
+  getToolUiResourceUri,
+  LATEST_PROTOCOL_VERSION as MCP_APPS_PROTOCOL_VERSION,
+  McpUiInitializedNotificationSchema,
+  McpUiInitializeRequestSchema,
+  McpUiResourceMetaSchema,
+  McpUiSizeChangedNotificationSchema,
+  RESOURCE_MIME_TYPE,
+  RESOURCE_URI_META_KEY,
+} from "npm:@modelcontextprotocol/ext-apps@~2.0.4/app-bridge";
+export type { McpUiStyles } from "npm:@modelcontextprotocol/ext-apps@~2.0.4/app-bridge";
+export { EXTENSION_ID as MCP_APPS_EXTENSION_ID } from "npm:@modelcontextprotocol/ext-apps@~2.0.4/server";
