@@ -51,6 +51,13 @@ type Rec = Record<string, unknown>;
 /** Finds a real record of the tenant to take arguments from. */
 type Pick = (entity: string, where?: (record: Rec) => boolean) => Rec;
 
+/** A user-defined field of a record that holds a text value. */
+function firstUdf(record: Rec): { name: string; value: string } | undefined {
+  const udfs = (record.userDefinedFields ?? []) as { name: string; value: string | null }[];
+  const found = udfs.find((u) => typeof u.value === "string" && !/^\d{4}-/.test(u.value));
+  return found ? { name: found.name, value: found.value! } : undefined;
+}
+
 /** The date part of an Autotask date-time, e.g. "2026-11-12". */
 function day(value: unknown): string {
   return String(value).slice(0, 10);
@@ -213,6 +220,8 @@ const READ_CALLS: Record<string, (pick: Pick) => Rec[]> = {
   describe_entity: () => [{ entity: "Tickets" }, { entity: "ticketnotes" }],
   query_entities: (pick) => {
     const ticket = pick("Tickets");
+    const company = pick("Companies", (c) => firstUdf(c) !== undefined);
+    const udf = firstUdf(company)!;
     return [{
       entity: "Tickets",
       filter: [
@@ -222,6 +231,10 @@ const READ_CALLS: Record<string, (pick: Pick) => Rec[]> = {
       fields: ["title", "status"],
       includeTotal: true,
       limit: 1,
+    }, {
+      // A user-defined field condition, on a value a company really has.
+      entity: "Companies",
+      filter: [{ op: "eq", field: udf.name, value: udf.value, udf: true }],
     }];
   },
   count_entities: (pick) => [{

@@ -171,7 +171,8 @@ async function typed(
   if (typeof value !== "string" && typeof value !== "number" && typeof value !== "boolean") {
     throw new InputError(`${path}: give a string, number or boolean`);
   }
-  const type = info.dataType.toLowerCase();
+  // UDF metadata may name the type `type` instead of `dataType`: never crash on either.
+  const type = String(info.dataType ?? (info as { type?: unknown }).type ?? "").toLowerCase();
   const textOp = op === "beginsWith" || op === "endsWith" || op === "contains";
   if (info.isPickList && typeof value === "string" && !textOp && !/^-?\d+$/.test(value.trim())) {
     return await ctx.picklists.resolve(entity, info.name, value, { signal: ctx.signal });
