@@ -128,6 +128,7 @@ export function filterProblems(filters: Filter[]): string[] {
       } else if (leaf.value.length > MAX_OR_CONDITIONS) {
         problems.push(`${path}: "${leaf.op}" takes at most ${MAX_OR_CONDITIONS} values`);
       }
+      if (Array.isArray(leaf.value)) orCount += leaf.value.length; // each value is an "or" to Autotask
     } else if (leaf.value === undefined || leaf.value === null || Array.isArray(leaf.value)) {
       problems.push(`${path}: "${leaf.op}" needs a single value`);
     }

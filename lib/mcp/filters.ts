@@ -63,7 +63,10 @@ export async function normalizeFilter(
     throw new InputError("Autotask allows one user-defined-field condition per query");
   }
   if (state.orCount > MAX_OR_CONDITIONS) {
-    throw new InputError(`Autotask allows at most ${MAX_OR_CONDITIONS} "or" conditions per query`);
+    throw new InputError(
+      `Autotask allows at most ${MAX_OR_CONDITIONS} "or" conditions per query, each in/notIn ` +
+        `value counting as one (got ${state.orCount}): split the lists over several queries`,
+    );
   }
   return out;
 }
@@ -153,6 +156,7 @@ async function visit(
       values.push(await typed(ctx, entity, info, operator, v, `${path}.value`));
     }
     leaf.value = values;
+    state.orCount += values.length; // Autotask counts each listed value as one "or" condition
     return leaf;
   }
   leaf.value = await typed(ctx, entity, info, operator, node.value, `${path}.value`);
