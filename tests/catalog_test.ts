@@ -1,6 +1,7 @@
 /**
- * Tests the generated entity catalog against the official swagger, the routing facts of
- * autotask-api.md section 4, and the wire field names of autotask-entities.json.
+ * Tests the generated entity catalog against the swagger kept in spec/ (the official document plus
+ * its documented extras), the routing facts of autotask-api.md sections 4 and 8, and independently
+ * camelCased wire field names.
  */
 
 import assert from "node:assert/strict";
@@ -15,13 +16,22 @@ import {
 } from "../lib/autotask/catalog.ts";
 import type { CatalogEntry, ChildVerb, FieldType, RootVerb } from "../lib/autotask/catalog.ts";
 import { generateCatalogSource, toWireName } from "../scripts/gen_catalog.ts";
+import {
+  EXTRA_MARK,
+  readContractSwagger,
+  readOfficialSwagger,
+  readSwaggerExtras,
+  SPEC_DIR,
+  type Swagger,
+  withExtras,
+} from "../scripts/swagger.ts";
+import { productionFlags } from "./harness.ts";
 
-const SHARED = new URL("../../shared/", import.meta.url);
-const REGENERATE =
-  "deno run --allow-read=../shared --allow-write=lib/autotask/catalog_data.ts scripts/gen_catalog.ts";
+const ROOT = new URL("..", import.meta.url);
+const REGENERATE = "deno task catalog";
 
 async function readJson(name: string): Promise<unknown> {
-  return JSON.parse(await Deno.readTextFile(new URL(name, SHARED)));
+  return JSON.parse(await Deno.readTextFile(new URL(name, SPEC_DIR)));
 }
 
 function entity(name: string): CatalogEntry {
@@ -30,8 +40,8 @@ function entity(name: string): CatalogEntry {
   return entry;
 }
 
-Deno.test("the committed catalog matches the swagger", async () => {
-  const expected = generateCatalogSource(await readJson("autotask-openapi.json"));
+Deno.test("the committed catalog matches the swagger and its extras", async () => {
+  const expected = generateCatalogSource(await readContractSwagger());
   const committed = await Deno.readTextFile(
     new URL("../lib/autotask/catalog_data.ts", import.meta.url),
   );
@@ -44,7 +54,8 @@ Deno.test("the committed catalog matches the swagger", async () => {
 Deno.test("the catalog holds every swagger entity and no special route", () => {
   const names = entityNames();
   console.log(`catalog: ${names.length} entities, ${SPECIAL_ROUTES.length} special routes`);
-  assert.equal(names.length, 160);
+  // 160 from the official document, 11 webhook entities from the extras.
+  assert.equal(names.length, 171);
   assert.deepEqual(names, [...names].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
   for (const special of ["ZoneInformation", "ThresholdInformation", "InvoicePDF"]) {
     assert.equal(findEntity(special), undefined, `${special} is not an entity`);
@@ -179,7 +190,7 @@ Deno.test("field names are Newtonsoft camelCase", () => {
   assert.equal(entity("TicketNotes").fields.soapParentPropertyId, undefined);
 });
 
-/** Type notation of autotask-entities.json -> catalog FieldType. */
+/** Type notation of spec/autotask-entity-fields.json -> catalog FieldType. */
 const ENTITIES_JSON_TYPES: Record<string, FieldType> = {
   "integer(int32)": "integer",
   "integer(int64)": "long",
@@ -190,21 +201,22 @@ const ENTITIES_JSON_TYPES: Record<string, FieldType> = {
   "array<{name,value}>": "udfs",
 };
 
-Deno.test("autotask-entities.json agrees with the catalog", async () => {
-  const reference = await readJson("autotask-entities.json") as Record<
+Deno.test("independently camelCased field names agree with the catalog", async () => {
+  const reference = await readJson("autotask-entity-fields.json") as Record<
     string,
-    { fields?: Record<string, { type: string }> }
+    Record<string, string>
   >;
   const differences: string[] = [];
-  for (const [name, spec] of Object.entries(reference)) {
+  let checked = 0;
+  for (const [name, expected] of Object.entries(reference)) {
     if (name === "_meta") continue;
     const entry = findEntity(name);
     if (!entry) {
       differences.push(`${name}: not in the catalog`);
       continue;
     }
-    const expected = spec.fields ?? {};
-    for (const [field, { type }] of Object.entries(expected)) {
+    for (const [field, type] of Object.entries(expected)) {
+      checked++;
       const actual = entry.fields[field];
       if (actual === undefined) differences.push(`${name}.${field}: missing from the catalog`);
       else if (ENTITIES_JSON_TYPES[type] !== actual) {
@@ -212,14 +224,14 @@ Deno.test("autotask-entities.json agrees with the catalog", async () => {
       }
     }
     for (const field of Object.keys(entry.fields)) {
-      if (!(field in expected)) differences.push(`${name}.${field}: not in autotask-entities.json`);
+      if (!(field in expected)) differences.push(`${name}.${field}: not in the fixture`);
     }
   }
-  if (differences.length > 0) console.log(differences.join("\n"));
   assert.deepEqual(differences, KNOWN_DIFFERENCES);
+  assert.ok(checked > 500, `only ${checked} fields compared`);
 });
 
-/** Differences between the swagger and autotask-entities.json, checked so none hides. */
+/** Differences between the catalog and the fixture, listed so none hides. */
 const KNOWN_DIFFERENCES: string[] = [];
 
 Deno.test("lookups ignore case and suggest close names", () => {
@@ -240,13 +252,142 @@ Deno.test("lookups ignore case and suggest close names", () => {
 });
 
 Deno.test("the generator refuses routes it cannot classify", async () => {
-  const swagger = await readJson("autotask-openapi.json") as {
-    paths: Record<string, unknown>;
-  };
+  const swagger = await readContractSwagger();
   const withExtra = {
     ...swagger,
     paths: { ...swagger.paths, "/V1.0/NewThing": { get: { tags: ["NewThing"] } } },
   };
   assert.throws(() => generateCatalogSource(withExtra), /NewThing/);
   assert.throws(() => generateCatalogSource({}), /swagger/);
+});
+
+/** autotask-api.md section 8: the webhook entities, two documented in 2020 and three live-only. */
+const WEBHOOK_KINDS = ["Company", "Contact", "ConfigurationItem", "Ticket", "TicketNote"];
+
+Deno.test("the catalog knows the five webhook entity kinds and their children", () => {
+  const allRoot: RootVerb[] = ["query", "count", "get", "create", "update", "replace", "delete"];
+  const childReads: RootVerb[] = ["query", "count", "get", "info"];
+  for (const kind of WEBHOOK_KINDS) {
+    const hooks = entity(`${kind}Webhooks`);
+    assert.deepEqual(hooks.root, [...allRoot, "info"], `${kind}Webhooks root verbs`);
+    assert.deepEqual(hooks.children, []);
+    for (
+      const field of ["name", "webhookUrl", "deactivationUrl", "secretKey", "isActive", "isReady"]
+    ) {
+      assert.ok(field in hooks.fields, `${kind}Webhooks.${field}`);
+    }
+    const children: [string, string, ChildVerb[]][] = [
+      ["Fields", "Fields", ["list", "get", "create", "update", "replace", "delete"]],
+      ["ExcludedResources", "ExcludedResources", ["list", "get", "create", "delete"]],
+    ];
+    // Ticket notes have no user-defined fields, so no webhook UDF fields either.
+    if (kind !== "TicketNote") {
+      children.push([
+        "UdfFields",
+        "UdfFields",
+        ["list", "get", "create", "update", "replace", "delete"],
+      ]);
+    }
+    for (const [suffix, segment, verbs] of children) {
+      const child = entity(`${kind}Webhook${suffix}`);
+      assert.deepEqual(child.root, childReads, `${child.name} root verbs`);
+      assert.deepEqual(child.children, [{ parent: `${kind}Webhooks`, segment, verbs }]);
+      assert.equal(child.fields.webhookID, "integer", `${child.name}.webhookID`);
+    }
+  }
+  assert.equal(findEntity("TicketNoteWebhookUdfFields"), undefined);
+  assert.equal(entity("TicketWebhookFields").fields.fieldID, "integer");
+  assert.equal(entity("TicketWebhookUdfFields").fields.udfFieldID, "integer");
+  assert.equal(entity("TicketNoteWebhookExcludedResources").fields.resourceID, "integer");
+  // Same shape as the documented ones, field for field.
+  for (const suffix of ["s", "Fields", "UdfFields", "ExcludedResources"]) {
+    for (const kind of ["ConfigurationItem", "Ticket", "TicketNote"]) {
+      const added = findEntity(`${kind}Webhook${suffix}`);
+      if (added) assert.deepEqual(added.fields, entity(`CompanyWebhook${suffix}`).fields);
+    }
+  }
+});
+
+Deno.test("the extras only add to the official swagger, and say so", async () => {
+  const official = await readOfficialSwagger();
+  const extras = await readSwaggerExtras();
+  const merged = withExtras(official, extras);
+  assert.equal(Object.keys(official.paths).length, 1421, "the official document, unchanged");
+  for (const [path, ops] of Object.entries(official.paths)) {
+    assert.deepEqual(merged.paths[path], ops, `${path} is the official one`);
+  }
+  for (const [name, model] of Object.entries(official.definitions)) {
+    assert.deepEqual(merged.definitions[name], model, `model ${name} is the official one`);
+  }
+  const added = Object.keys(merged.paths).filter((path) => !(path in official.paths));
+  for (const path of added) {
+    for (const [method, op] of Object.entries(merged.paths[path])) {
+      assert.match(String(op[EXTRA_MARK]), /section 8/, `${method} ${path} is marked as an extra`);
+    }
+  }
+  const entities = new Set(added.map((path) => path.split("/")[2]));
+  assert.deepEqual([...entities].sort(), [
+    "ConfigurationItemWebhookExcludedResources",
+    "ConfigurationItemWebhookFields",
+    "ConfigurationItemWebhookUdfFields",
+    "ConfigurationItemWebhooks",
+    "TicketNoteWebhookExcludedResources",
+    "TicketNoteWebhookFields",
+    "TicketNoteWebhooks",
+    "TicketWebhookExcludedResources",
+    "TicketWebhookFields",
+    "TicketWebhookUdfFields",
+    "TicketWebhooks",
+  ]);
+  // Per entity the template's 40 paths (7 for the webhook, 11 for each child), less the 11 of
+  // TicketNote's UDF fields.
+  const template = Object.keys(official.paths).filter((p) => p.startsWith("/V1.0/CompanyWebhook"));
+  assert.equal(template.length, 40);
+  assert.equal(added.length, 40 * 3 - 11);
+  assert.ok(added.includes("/V1.0/TicketWebhooks/{parentId}/ExcludedResources/{id}"));
+  assert.ok(merged.paths["/V1.0/TicketNoteWebhooks"].patch);
+
+  // An addition never replaces an official route, and a template child must be described.
+  assert.throws(() => withExtras(merged, extras), /already in the swagger/);
+  const undescribed = structuredClone(extras);
+  delete (undescribed.webhooks.children as Record<string, string>).UdfFields;
+  undescribed.webhooks.entities = [{ name: "Ticket", children: ["Fields"] }];
+  assert.throws(() => withExtras(official, undescribed), /UdfFields/);
+  const unknown = structuredClone(extras);
+  unknown.webhooks.entities = [{ name: "Ticket", children: ["Triggers"] }];
+  assert.throws(() => withExtras(official, unknown), /unknown child Triggers/);
+  const noTemplate: Swagger = { ...official, paths: {} };
+  assert.throws(() => withExtras(noTemplate, extras), /no CompanyWebhooks routes/);
+});
+
+Deno.test("the product never reads the swagger at run time", async () => {
+  // The product's module graph: only main.ts, lib/, tools/ and deno.json; the catalog is a module.
+  const info = new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json", "main.ts"],
+    cwd: ROOT.pathname,
+    stdout: "piped",
+    stderr: "piped",
+  });
+  const output = await info.output();
+  assert.equal(output.code, 0, new TextDecoder().decode(output.stderr));
+  const graph = JSON.parse(new TextDecoder().decode(output.stdout)) as {
+    modules: { specifier: string; local?: string }[];
+  };
+  const local = graph.modules.filter((m) => m.specifier.startsWith(ROOT.href))
+    .map((m) => m.specifier.slice(ROOT.href.length));
+  assert.ok(local.includes("lib/autotask/catalog_data.ts"));
+  const outside = local.filter((path) =>
+    !/^(main\.ts|deno\.json|lib\/.+\.ts|tools\/.+\.ts)$/.test(path)
+  );
+  assert.deepEqual(outside, [], "product modules outside main.ts, lib/ and tools/");
+  const readers: string[] = [];
+  for (const path of local.filter((p) => p.endsWith(".ts"))) {
+    const source = await Deno.readTextFile(new URL(path, ROOT));
+    if (/Deno\.(readTextFile|readFile|open|readDir)(Sync)?\b|DecompressionStream/.test(source)) {
+      readers.push(path);
+    }
+  }
+  assert.deepEqual(readers, [], "product modules that read files");
+  // And it could not: production runs without any read permission.
+  assert.ok(!(await productionFlags()).some((flag) => flag.startsWith("--allow-read")));
 });

@@ -64,7 +64,10 @@ export async function normalizeFilter(
     throw new InputError("Autotask allows one user-defined-field condition per query");
   }
   if (state.orCount > MAX_OR_CONDITIONS) {
-    throw new InputError(`Autotask allows at most ${MAX_OR_CONDITIONS} "or" conditions per query`);
+    throw new InputError(
+      `Autotask allows at most ${MAX_OR_CONDITIONS} "or" conditions per query, each in/notIn ` +
+        `value counting as one (got ${state.orCount}): split the lists over several queries`,
+    );
   }
   return out;
 }
@@ -154,6 +157,7 @@ async function visit(
       values.push(await typed(ctx, entity, info, operator, v, `${path}.value`));
     }
     leaf.value = values;
+    state.orCount += values.length; // Autotask counts each listed value as one "or" condition
     return leaf;
   }
   leaf.value = await typed(ctx, entity, info, operator, node.value, `${path}.value`);
@@ -172,7 +176,8 @@ async function typed(
   if (typeof value !== "string" && typeof value !== "number" && typeof value !== "boolean") {
     throw new InputError(`${path}: give a string, number or boolean`);
   }
-  const type = info.dataType.toLowerCase();
+  // UDF metadata may name the type `type` instead of `dataType`: never crash on either.
+  const type = String(info.dataType ?? (info as { type?: unknown }).type ?? "").toLowerCase();
   const textOp = op === "beginsWith" || op === "endsWith" || op === "contains";
   if (info.isPickList && typeof value === "string" && !textOp && !/^-?\d+$/.test(value.trim())) {
     return await ctx.picklists.resolve(entity, info.name, value, { signal: ctx.signal });
