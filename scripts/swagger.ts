@@ -1,9 +1,9 @@
 /**
- * Reads the Autotask swagger kept in `spec/` and merges the documented extras into it: the
+ * Reads the Autotask swagger kept in `scripts/spec/` and merges the documented extras into it: the
  * contract the catalog generator and the contract tests share. Never imported by the product.
  *
- * - `spec/autotask-openapi.json.gz`: the official 2020 document, gzipped, unchanged.
- * - `spec/autotask-openapi.extras.json`: live routes the 2020 document lacks (autotask-api.md
+ * - `scripts/spec/autotask-openapi.json.gz`: the official 2020 document, gzipped, unchanged.
+ * - `scripts/spec/autotask-openapi.extras.json`: live routes the 2020 document lacks (autotask-api.md
  *   section 8), each expanded here from a template entity of the official document.
  *
  * Every added operation and model carries {@linkcode EXTRA_MARK}, so the merged document still
@@ -14,7 +14,7 @@
  */
 
 /** Where the swagger copy and its extras live. */
-export const SPEC_DIR: URL = new URL("../spec/", import.meta.url);
+export const SPEC_DIR: URL = new URL("./spec/", import.meta.url);
 
 /** The key that marks an operation or model as an addition, not part of the official document. */
 export const EXTRA_MARK = "x-autotask-mcp-extra";

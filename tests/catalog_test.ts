@@ -1,5 +1,5 @@
 /**
- * Tests the generated entity catalog against the swagger kept in spec/ (the official document plus
+ * Tests the generated entity catalog against the swagger kept in scripts/spec/ (the official document plus
  * its documented extras), the routing facts of autotask-api.md sections 4 and 8, and independently
  * camelCased wire field names.
  */
@@ -190,7 +190,7 @@ Deno.test("field names are Newtonsoft camelCase", () => {
   assert.equal(entity("TicketNotes").fields.soapParentPropertyId, undefined);
 });
 
-/** Type notation of spec/autotask-entity-fields.json -> catalog FieldType. */
+/** Type notation of scripts/spec/autotask-entity-fields.json -> catalog FieldType. */
 const ENTITIES_JSON_TYPES: Record<string, FieldType> = {
   "integer(int32)": "integer",
   "integer(int64)": "long",

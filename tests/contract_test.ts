@@ -1,5 +1,5 @@
 /**
- * Every method + path the client can emit exists in the swagger kept in spec/ (the official
+ * Every method + path the client can emit exists in the swagger kept in scripts/spec/ (the official
  * document plus its documented extras; `query/next` paging URLs aside), and the catalog's root and
  * child routes agree with that swagger route for route, both ways.
  */

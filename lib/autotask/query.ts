@@ -129,7 +129,6 @@ export function filterProblems(filters: Filter[]): string[] {
         // Autotask counts every value of an in/notIn list as one "or" condition.
         orCount += leaf.value.length;
       }
-      if (Array.isArray(leaf.value)) orCount += leaf.value.length; // each value is an "or" to Autotask
     } else if (leaf.value === undefined || leaf.value === null || Array.isArray(leaf.value)) {
       problems.push(`${path}: "${leaf.op}" needs a single value`);
     }
