@@ -38,6 +38,12 @@ const SOURCES: Record<string, string> = {
   Ticket: "Tickets",
   TicketNote: "TicketNotes",
 };
+/** Required webhook fields and their lengths (autotask-api.md section 8). */
+const REQUIRED_LENGTHS: Record<string, number> = {
+  name: 50,
+  webhookUrl: 500,
+  deactivationUrl: 500,
+};
 /** Text that .NET escapes: HTML-sensitive characters, `+`, non-ASCII inside and outside the BMP. */
 const HOSTILE = `Caf\u00e9 & <b>B\u00e4r</b> 'quoted' + "double" \\ \u2603 \u{1F600}`;
 
@@ -122,6 +128,8 @@ interface Receiver {
 async function startReceiver(): Promise<Receiver> {
   const listening = Promise.withResolvers<Deno.NetAddr>();
   const waiters: ((d: Delivery) => void)[] = [];
+  // Closing answers every request still waiting, so a failed test cannot hang on shutdown.
+  const closing = Promise.withResolvers<number>();
   const receiver: Receiver = {
     url: () => "",
     deliveries: [],
@@ -145,11 +153,15 @@ async function startReceiver(): Promise<Receiver> {
     };
     receiver.deliveries.push(delivery);
     for (const wake of waiters.splice(0)) wake(delivery);
-    return new Response(null, { status: await receiver.answer(delivery) });
+    const status = await Promise.race([receiver.answer(delivery), closing.promise]);
+    return new Response(null, { status });
   });
   const origin = `http://127.0.0.1:${(await listening.promise).port}`;
   receiver.url = (path) => `${origin}${path}`;
-  receiver.close = () => server.shutdown();
+  receiver.close = () => {
+    closing.resolve(503);
+    return server.shutdown();
+  };
   return receiver;
 }
 
@@ -196,6 +208,19 @@ async function withTenant(
   } finally {
     await s.close();
     await r.close();
+  }
+}
+
+/** Waits until the tenant's deliveries are done, failing (not hanging) after 10 s. */
+async function settled(s: ServedSandbox): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error("webhook deliveries did not finish")), 10_000);
+  });
+  try {
+    await Promise.race([s.sandbox.webhooks.idle(), late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -265,9 +290,10 @@ async function makeHook(ctx: Ctx, kind: string, spec: HookSpec): Promise<Rec> {
 }
 
 async function someCompany(c: Api): Promise<Rec> {
-  return (await c.query("Companies", [{ op: "contains", field: "companyName", value: "Contoso" }]))[
-    0
-  ];
+  const [company] = await c.query("Companies", [
+    { op: "contains", field: "companyName", value: "Contoso" },
+  ]);
+  return company;
 }
 
 async function newTicket(c: Api, title: string, headers?: Record<string, string>): Promise<number> {
@@ -291,9 +317,9 @@ Deno.test("webhook entities describe their fields; the fieldID picklist names ev
     for (const kind of KINDS) {
       const source = SOURCES[kind];
       const hook = await c.fields(`${kind}Webhooks`);
-      for (const [name, length] of [["name", 50], ["webhookUrl", 500], ["deactivationUrl", 500]]) {
-        assert.equal(hook.get(name as string)?.isRequired, true, `${kind}Webhooks.${name}`);
-        assert.equal(hook.get(name as string)?.length, length, `${kind}Webhooks.${name}`);
+      for (const [name, length] of Object.entries(REQUIRED_LENGTHS)) {
+        assert.equal(hook.get(name)?.isRequired, true, `${kind}Webhooks.${name}`);
+        assert.equal(hook.get(name)?.length, length, `${kind}Webhooks.${name}`);
       }
       assert.equal(hook.get("secretKey")?.isRequired, true);
       for (const name of ["ownerResourceID", "isReady", "webhookGUID"]) {
@@ -659,7 +685,7 @@ Deno.test("callouts are signed over .NET-escaped bytes that a receiver verifies 
     });
 
     const id = await newTicket(c, HOSTILE);
-    await s.sandbox.webhooks.idle();
+    await settled(s);
     const [created] = r.at("/tickets");
     assert.ok(created, "a create fires a callout");
     assert.match(created.contentType ?? "", /^application\/json/);
@@ -709,7 +735,7 @@ Deno.test("callouts are signed over .NET-escaped bytes that a receiver verifies 
     await c.ok("PATCH", "Tickets", { id, description: "Not watched" });
     // The acting resource is the impersonated one.
     await c.ok("PATCH", "Tickets", { id, title: "Plain" }, AS_TECHNICIAN);
-    await s.sandbox.webhooks.idle();
+    await settled(s);
     const all = r.at("/tickets");
     assert.equal(all.length, 3);
     const update = await assertSigned(all[1]);
@@ -759,13 +785,16 @@ Deno.test("the write answers before its callout is delivered", async () => {
         c.ok("PATCH", "Tickets", { id: ticket.id, title: "Fast answer" }),
         stuck,
       ]);
+    } catch (error) {
+      gate.resolve(200);
+      throw error;
     } finally {
       clearTimeout(timer);
     }
     assert.equal((await arrived).path, "/slow");
     assert.equal(s.sandbox.webhooks.callouts.length, 0, "the callout is still in flight");
     gate.resolve(200);
-    await s.sandbox.webhooks.idle();
+    await settled(s);
     assert.equal(s.sandbox.webhooks.callouts[0].status, 200);
   });
 });
@@ -807,7 +836,7 @@ Deno.test("every kind fires, with Autotask's old entity type names; deletes and 
       id: ticket.id,
       userDefinedFields: [{ name: "Customer PO", value: "PO-4711" }],
     });
-    await s.sandbox.webhooks.idle();
+    await settled(s);
 
     const one = async (path: string): Promise<Rec> => {
       const got = r.at(path);
@@ -850,8 +879,14 @@ Deno.test("excluded resources, inactive or unready webhooks and unsubscribed eve
     await c.create(`TicketWebhooks/${excluding.id}/ExcludedResources`, {
       resourceID: WELL_KNOWN.apiUserResourceId,
     });
-    await makeHook(ctx, "Ticket", { path: "/inactive", subscribe: ["title"], isActive: false });
-    await makeHook(ctx, "Ticket", { path: "/unready", always: ["title"] });
+    await makeHook(ctx, "Ticket", {
+      path: "/inactive",
+      subscribe: ["title"],
+      create: true,
+      isActive: false,
+    });
+    // Not ready: a display-always field only, so not even a create fires it.
+    await makeHook(ctx, "Ticket", { path: "/unready", always: ["title"], create: true });
     await makeHook(ctx, "Ticket", {
       path: "/creates",
       subscribe: ["title"],
@@ -861,19 +896,24 @@ Deno.test("excluded resources, inactive or unready webhooks and unsubscribed eve
     const ticket = await anyTicket(c);
 
     await c.ok("PATCH", "Tickets", { id: ticket.id, title: "By the API user" });
-    await s.sandbox.webhooks.idle();
+    await settled(s);
     assert.deepEqual(r.deliveries.map((d) => d.path), [], "nothing fires");
 
     // Another resource's change does fire, until that resource is excluded too.
     await c.ok("PATCH", "Tickets", { id: ticket.id, title: "By a technician" }, AS_TECHNICIAN);
-    await s.sandbox.webhooks.idle();
+    await settled(s);
     assert.deepEqual(r.deliveries.map((d) => d.path), ["/excluding"]);
     assert.equal((await assertSigned(r.deliveries[0])).PersonID, TECHNICIAN);
     await c.create(`TicketWebhooks/${excluding.id}/ExcludedResources`, { resourceID: TECHNICIAN });
     await c.ok("PATCH", "Tickets", { id: ticket.id, title: "Again" }, AS_TECHNICIAN);
-    await s.sandbox.webhooks.idle();
+    await settled(s);
     assert.equal(r.deliveries.length, 1);
-    assert.equal(s.sandbox.webhooks.callouts.length, 1);
+
+    // A create reaches only the active, ready webhook subscribed to creates.
+    await newTicket(c, "Brand new");
+    await settled(s);
+    assert.deepEqual(r.deliveries.map((d) => d.path), ["/excluding", "/creates"]);
+    assert.equal(s.sandbox.webhooks.callouts.length, 2);
   });
 });
 
@@ -903,7 +943,7 @@ Deno.test("a failing receiver gets the same event five times, then WebhookEventE
       s.sandbox.webhooks.retryNow();
       await waitFor(() => s.sandbox.webhooks.callouts.length > made, `attempt ${made + 1}`);
     }
-    await s.sandbox.webhooks.idle();
+    await settled(s);
     assert.deepEqual(s.sandbox.webhooks.pendingRetries(), []);
 
     const tries = r.at("/down");
@@ -936,7 +976,7 @@ Deno.test("a failing receiver gets the same event five times, then WebhookEventE
       await waitFor(() => s.sandbox.webhooks.pendingRetries().length === 1, "a retry");
       s.sandbox.webhooks.retryNow();
     }
-    await s.sandbox.webhooks.idle();
+    await settled(s);
     const both = await c.query("WebhookEventErrorLogs", [{ op: "gte", field: "id", value: 0 }]);
     assert.deepEqual(both.map((e) => e.sequenceNumber), [1, 2]);
     await c.ok("DELETE", `WebhookEventErrorLogs/${logged.id}`);
@@ -966,7 +1006,7 @@ Deno.test("events wait in order behind a retried one; a late success logs nothin
     const ticket = await anyTicket(c);
     await c.ok("PATCH", "Tickets", { id: ticket.id, title: "First" });
     await c.ok("PATCH", "Tickets", { id: ticket.id, title: "Second" });
-    await s.sandbox.webhooks.idle();
+    await settled(s);
     const order = await Promise.all(
       r.at("/flaky").map(async (d) => (await assertSigned(d)).SequenceNumber),
     );
@@ -986,7 +1026,7 @@ Deno.test("a receiver that does not answer within the timeout fails the attempt"
     await makeHook(ctx, "Ticket", { path: "/silent", subscribe: ["title"] });
     const ticket = await anyTicket(c);
     await c.ok("PATCH", "Tickets", { id: ticket.id, title: "Anyone there?" });
-    await s.sandbox.webhooks.idle();
+    await settled(s);
     release.resolve(200);
     const [attempt] = s.sandbox.webhooks.callouts;
     assert.deepEqual([attempt.status, attempt.error], [0, "The operation has timed out."]);
@@ -1005,7 +1045,7 @@ Deno.test("25 failed attempts in a row deactivate the webhook and call its deact
     for (let i = 1; i <= 6; i++) {
       await c.ok("PATCH", "Tickets", { id: ticket.id, title: `Try ${i}` });
     }
-    await s.sandbox.webhooks.idle();
+    await settled(s);
 
     assert.equal(r.at("/broken").length, 25, "five events, five attempts each");
     const logged = await c.query("WebhookEventErrorLogs", [{ op: "gte", field: "id", value: 0 }]);
@@ -1020,12 +1060,12 @@ Deno.test("25 failed attempts in a row deactivate the webhook and call its deact
 
     // Inactive now: changes fire nothing, until it is switched back on (and the count restarts).
     await c.ok("PATCH", "Tickets", { id: ticket.id, title: "While off" });
-    await s.sandbox.webhooks.idle();
+    await settled(s);
     assert.equal(r.at("/broken").length, 25);
     r.answer = () => 200;
     await c.ok("PATCH", "TicketWebhooks", { id: hook.id, isActive: true });
     await c.ok("PATCH", "Tickets", { id: ticket.id, title: "Back on" });
-    await s.sandbox.webhooks.idle();
+    await settled(s);
     const last = await assertSigned(r.at("/broken")[25]);
     assert.deepEqual(last.Fields, { Title: "Back on" });
   }, { webhooks: { retryDelayMs: 1 } });
@@ -1038,7 +1078,7 @@ Deno.test("deactivating or deleting a webhook through the API calls its deactiva
     await c.ok("PATCH", "ContactWebhooks", { id: hook.id, isActive: false });
     await c.ok("PATCH", "ContactWebhooks", { id: hook.id, name: "Still off" });
     await c.ok("DELETE", `ContactWebhooks/${hook.id}`);
-    await s.sandbox.webhooks.idle();
+    await settled(s);
     const calls = r.at("/people/deactivated").map((d) => JSON.parse(d.text) as Rec);
     assert.deepEqual(calls.map((b) => [b.Action, b.WebhookID, b.Guid]), [
       ["Deactivated", hook.id, hook.webhookGUID],
@@ -1084,7 +1124,7 @@ Deno.test("callouts go through the injected fetch", async () => {
     });
     const ticket = await anyTicket(c);
     await c.ok("PATCH", "Tickets", { id: ticket.id, title: "Injected" });
-    await s.sandbox.webhooks.idle();
+    await settled(s);
     assert.equal(sent.length, 1);
     assert.equal(sent[0].url, "https://hooks.example.com/autotask");
     const bytes = new TextEncoder().encode(sent[0].body);

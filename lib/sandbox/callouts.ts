@@ -41,6 +41,14 @@ export interface CalloutEvent {
   sequenceNumber: number;
 }
 
+/** One call to a webhook's deactivation URL. */
+export interface DeactivationCall {
+  webhookEntity: string;
+  webhookId: number;
+  url: string;
+  body: string;
+}
+
 /** What the tenant does when deliveries fail. */
 export interface DeliveryListener {
   /** An event's last attempt failed: record it in `WebhookEventErrorLogs`. */
@@ -154,19 +162,19 @@ export class Deliveries implements SandboxWebhooks {
   }
 
   /** One unsigned POST to a deactivation URL, not retried (its format is not documented). */
-  notify(webhookEntity: string, webhookId: number, url: string, body: string): void {
+  notify(call: DeactivationCall): void {
     if (this.#closed) return;
     this.#track((async () => {
-      const bytes = ENCODER.encode(body);
+      const bytes = ENCODER.encode(call.body);
       const at = new Date();
-      const outcome = await this.#post(url, bytes, {});
+      const outcome = await this.#post(call.url, bytes, {});
       this.#log({
         kind: "deactivation",
-        webhookEntity,
-        webhookId,
-        url,
+        webhookEntity: call.webhookEntity,
+        webhookId: call.webhookId,
+        url: call.url,
         body: bytes,
-        text: body,
+        text: call.body,
         signature: null,
         sequenceNumber: null,
         attempt: 1,

@@ -211,7 +211,7 @@ export class WebhookService implements WriteHooks {
     );
     if (verb !== "create" || !isWebhook) return null;
     return fail(
-      'The logged in Resource does not have the adequate permissions to create webhooks. In Autotask, open Admin > Resources (Users) > Security Levels, edit the API user\'s security level, and turn on "Can create WebHooks" with a webhook limit above 0.',
+      'The logged in Resource does not have the adequate permissions to create webhooks. In Autotask, open Admin > Security Levels, edit the API user\'s security level, turn on "Can create WebHooks" and set its webhook limit to at least 1.',
     );
   }
 
@@ -479,7 +479,12 @@ export class WebhookService implements WriteHooks {
       Name: String(hook.name ?? ""),
       EventTime: eventTime(this.#now()),
     });
-    this.deliveries.notify(kind.hooks, hook.id, hook.deactivationUrl, body);
+    this.deliveries.notify({
+      webhookEntity: kind.hooks,
+      webhookId: hook.id,
+      url: hook.deactivationUrl,
+      body,
+    });
   }
 
   /** Too many failures in a row: the webhook is switched off and its owner told. */
