@@ -46,6 +46,27 @@ export interface Tenant {
   readAfterCreateLagMs: number;
   /** When each recent record was created (`Entity:id` -> epoch ms), for the read lag. */
   createdAt: Map<string, number>;
+  /** Extensions that see every write, whatever route it came through (webhooks). */
+  hooks?: WriteHooks;
+}
+
+/** A write about to be stored, or just stored, as the tenant's extensions see it. */
+export interface WriteEvent {
+  def: EntityDef;
+  mode: WriteMode | "delete";
+  /** A copy of the stored record before the write (update, replace, delete), else null. */
+  before: Rec | null;
+  /** The record to store, then as stored (create, update, replace); null on delete. */
+  after: Rec | null;
+  call: Call;
+}
+
+/** Rules and reactions outside the field metadata, run on every stored write. */
+export interface WriteHooks {
+  /** After field validation, before storing: may complete `after`, or throw a TenantError. */
+  check(event: WriteEvent, tenant: Tenant): void;
+  /** Once the write is stored. */
+  stored(event: WriteEvent, tenant: Tenant): void;
 }
 
 /** One authenticated call. */
@@ -269,6 +290,14 @@ function write(
     ctx,
     parent ? { field: parent.field, value: parent.id } : undefined,
   );
+  const event: WriteEvent = {
+    def,
+    mode,
+    before: existing ? { ...existing } : null,
+    after: rec,
+    call,
+  };
+  tenant.hooks?.check(event, tenant);
   if (mode === "create" && def.name.endsWith("Attachments")) admitAttachment(tenant, rec, ctx.now);
   if (mode === "create") {
     table.insert(rec);
@@ -278,6 +307,7 @@ function write(
     Object.assign(existing as Rec, rec);
   }
   if (mode === "create") touchTicket(tenant, def, rec, ctx.now);
+  tenant.hooks?.stored(event, tenant);
   return jsonResponse(200, { itemId: id });
 }
 
@@ -317,13 +347,22 @@ function stillSettling(tenant: Tenant, def: EntityDef, id: number): boolean {
   return at !== undefined && tenant.now().getTime() - at < tenant.readAfterCreateLagMs;
 }
 
-function remove(tenant: Tenant, def: EntityDef, id: number, parent: Parent | null): Response {
+function remove(
+  tenant: Tenant,
+  call: Call,
+  def: EntityDef,
+  id: number,
+  parent: Parent | null,
+): Response {
   const table = tenant.store.table(def.name);
   const existing = table.get(id);
   if (!existing || (parent && existing[parent.field] !== parent.id)) {
     throw fail(noMatchMessage(def.name, id));
   }
+  const event: WriteEvent = { def, mode: "delete", before: { ...existing }, after: null, call };
+  tenant.hooks?.check(event, tenant);
   table.remove(id);
+  tenant.hooks?.stored(event, tenant);
   return jsonResponse(200, { itemId: id });
 }
 
@@ -422,7 +461,7 @@ export function dispatch(tenant: Tenant, route: Route, call: Call): Response {
       }
       if (method === "DELETE" && def.root.has("delete")) {
         tenant.authorize(def.name, "delete", call);
-        return remove(tenant, def, route.id, null);
+        return remove(tenant, call, def, route.id, null);
       }
       throw methodNotAllowed(method);
     }
@@ -457,7 +496,7 @@ export function dispatch(tenant: Tenant, route: Route, call: Call): Response {
       }
       if (method === "DELETE" && verbs.includes("delete")) {
         tenant.authorize(name, "delete", call);
-        return remove(tenant, route.def, route.id, childParent(tenant, route, false));
+        return remove(tenant, call, route.def, route.id, childParent(tenant, route, false));
       }
       throw methodNotAllowed(method);
     }

@@ -5,6 +5,7 @@ import type { CatalogEntry, ChildRoute, RootVerb } from "../autotask/catalog.ts"
 import * as P from "./picklists.ts";
 import type { PicklistEntry } from "./picklists.ts";
 import type { SandboxUdf } from "./types.ts";
+import { supportsWebhooks } from "./webhook_kinds.ts";
 
 /** Wire data types, as `entityInformation/fields` names them. */
 export type DataType =
@@ -894,7 +895,7 @@ export function fieldsJson(def: EntityDef): { fields: Record<string, unknown>[] 
       isPickList: f.picklist !== null,
       picklistValues: f.picklist ? f.picklist.map(picklistJson) : null,
       picklistParentValueField: f.picklistParentValueField,
-      isSupportedWebhookField: false,
+      isSupportedWebhookField: supportsWebhooks(def.name) && f.name !== "id",
     })),
   };
 }
@@ -954,7 +955,7 @@ export function infoJson(def: EntityDef): { info: Record<string, unknown> } {
       userAccessForQuery: canQuery ? "All" : "None",
       userAccessForUpdate: canUpdate ? "All" : "None",
       hasUserDefinedFields: def.udfs.length > 0,
-      supportsWebhookCallouts: false,
+      supportsWebhookCallouts: supportsWebhooks(def.name),
     },
   };
 }

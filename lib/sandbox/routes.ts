@@ -148,5 +148,6 @@ export function parentField(def: EntityDef, child: ChildRoute): string | null {
   if (explicit) return explicit;
   const guess = def.byLower.get(`${singular(child.parent).toLowerCase()}id`);
   if (guess) return guess.name;
-  return def.byLower.get("parentid")?.name ?? null;
+  // Webhook children (`TicketWebhooks/{id}/Fields`) hold their parent as webhookID.
+  return def.byLower.get("parentid")?.name ?? def.byLower.get("webhookid")?.name ?? null;
 }

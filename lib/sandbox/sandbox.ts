@@ -9,6 +9,7 @@ import { type DroppedClause, project } from "./query.ts";
 import { errorResponse, fail, jsonResponse, TenantError } from "./respond.ts";
 import { parseRoute, type Route, routeEntity } from "./routes.ts";
 import { Store } from "./store.ts";
+import { WebhookService } from "./webhooks.ts";
 import type {
   DeniedRight,
   DroppedOperator,
@@ -17,6 +18,7 @@ import type {
   RightVerb,
   SandboxCredentials,
   SandboxOptions,
+  SandboxWebhooks,
 } from "./types.ts";
 
 /** The credentials the sandbox accepts by default. Not a secret: a fixture. */
@@ -96,6 +98,12 @@ export class Sandbox {
   readonly #ownDefs = new Map<string, EntityDef>();
   /** The ticket with invisible/bidirectional characters and injection text in it. */
   readonly hostileTicketId: number;
+  /**
+   * Webhook callouts for tests: every call made (URL, exact body bytes, signature, status), the
+   * retries waiting, and `idle()` to wait until deliveries are done.
+   */
+  readonly webhooks: SandboxWebhooks;
+  readonly #webhooks: WebhookService;
 
   constructor(options: SandboxOptions = {}) {
     this.#credentials = options.credentials ?? SANDBOX_CREDENTIALS;
@@ -120,6 +128,14 @@ export class Sandbox {
       if (!def) throw new Error(`userDefinedFields: Autotask has no entity named ${name}`);
       this.#ownDefs.set(def.name.toLowerCase(), withUdfs(def, udfs));
     }
+    this.#webhooks = new WebhookService({
+      store: this.#store,
+      now: this.#now,
+      resolve: (name) => this.#def(entityDef(name) as EntityDef),
+      settings: options.webhooks,
+    });
+    for (const def of this.#webhooks.defs) this.#ownDefs.set(def.name.toLowerCase(), def);
+    this.webhooks = this.#webhooks.deliveries;
     const limits = options.attachmentLimits ?? {};
     this.#tenant = {
       store: this.#store,
@@ -129,13 +145,16 @@ export class Sandbox {
       ignoreOperatorCase: options.ignoreOperatorCase === true,
       recordDropped: (entity, dropped) => this.#recordDropped(entity, dropped),
       authorize: (entity, verb, call) => {
-        if (this.#isDenied(entity, verb, call.actorResourceId)) throw permissionDenied(verb);
+        if (this.#isDenied(entity, verb, call.actorResourceId)) {
+          throw this.#webhooks.permissionError(entity, verb) ?? permissionDenied(verb);
+        }
       },
       allowTimeEntryRoleChange: options.allowTimeEntryRoleChange === true,
       maxAttachmentBytes: limits.maxFileBytes ?? ATTACHMENT_LIMITS.maxFileBytes,
       attachments: new AttachmentWindow(limits),
       readAfterCreateLagMs: Math.max(0, options.readAfterCreateLagMs ?? 0),
       createdAt: new Map(),
+      hooks: this.#webhooks,
     };
   }
 
@@ -334,6 +353,7 @@ export class Sandbox {
         if (route.kind === "threshold") return jsonResponse(200, this.#threshold.info(this.#now()));
         if (route.kind === "notFound") throw notFound(url);
         if (bodyError) throw bodyError;
+        this.#webhooks.prepare(entity);
         const call: Call = { method, url, body, ...actor };
         return dispatch(this.#tenant, route, call);
       });

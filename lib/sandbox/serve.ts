@@ -13,7 +13,7 @@ export interface ServedSandbox {
   restBase: string;
   /** `origin + "/atservicesrest/v1.0/zoneInformation"` (add `?user=`). */
   zoneDiscoveryUrl: string;
-  /** Stops listening and waits for open requests to finish. */
+  /** Stops webhook deliveries, then stops listening and waits for open requests to finish. */
   close(): Promise<void>;
 }
 
@@ -63,7 +63,8 @@ export async function serveSandbox(
     restBase: `${origin}/ATServicesRest/`,
     zoneDiscoveryUrl: `${origin}/atservicesrest/v1.0/zoneInformation`,
     close(): Promise<void> {
-      closed ??= server.shutdown();
+      // Callouts first: a retry waiting on a timer would outlive the server.
+      closed ??= sandbox.webhooks.close().then(() => server.shutdown());
       return closed;
     },
   };

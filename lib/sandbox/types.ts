@@ -73,6 +73,8 @@ export interface SandboxOptions {
    * `{"item":null}`, as the live API briefly can (default 0: off).
    */
   readAfterCreateLagMs?: number;
+  /** How the tenant validates webhooks and delivers their callouts (autotask-api.md section 8). */
+  webhooks?: SandboxWebhookOptions;
 }
 
 /** The verbs a security level grants per entity. */
@@ -159,4 +161,79 @@ export type Rec = Record<string, unknown> & { id: number };
 export interface UdfValue {
   name: string;
   value: string | null;
+}
+
+/** Webhook settings of a sandbox tenant; every default is the live API's. */
+export interface SandboxWebhookOptions {
+  /** Sends callouts and deactivation calls (default the global `fetch`). */
+  fetch?: (input: string, init: RequestInit) => Promise<Response>;
+  /**
+   * Also accept `http://127.0.0.1:PORT/...` webhook and deactivation URLs, for tests (default
+   * false: like Autotask, only https on port 443).
+   */
+  allowHttpLoopback?: boolean;
+  /** An attempt with no answer fails after this long (default 10,000 ms). */
+  timeoutMs?: number;
+  /** Wait between attempts at one event (default 30,000 ms; tests compress it to milliseconds). */
+  retryDelayMs?: number;
+  /**
+   * Attempts at one event before it goes to `WebhookEventErrorLogs` (default 5: Autotask's help
+   * says "a total of 5 attempts within 2 minutes").
+   */
+  maxAttempts?: number;
+  /** Consecutive failed attempts after which the webhook is deactivated (default 25). */
+  deactivateAfterFailures?: number;
+  /** Most recent calls kept in `Sandbox.webhooks.callouts` (default 10,000). */
+  logLimit?: number;
+}
+
+/** One HTTP call the tenant made to a webhook's URL or deactivation URL, as tests see it. */
+export interface CalloutLogEntry {
+  /** "event": a signed callout; "deactivation": the unsigned call to the deactivation URL. */
+  kind: "event" | "deactivation";
+  /** The webhook entity, e.g. "TicketWebhooks". */
+  webhookEntity: string;
+  webhookId: number;
+  url: string;
+  /** The exact bytes sent. */
+  body: Uint8Array<ArrayBuffer>;
+  /** `body` as text (pure ASCII: .NET escaping). */
+  text: string;
+  /** The `X-Hook-Signature` header sent, or null (deactivation calls are not signed). */
+  signature: string | null;
+  /** `SequenceNumber` of an event; null for a deactivation call. */
+  sequenceNumber: number | null;
+  /** 1 for the first attempt at an event, then 2, 3, ... for its retries. */
+  attempt: number;
+  /** HTTP status answered; 0 when there was no answer (refused, timed out, aborted). */
+  status: number;
+  /** Why the call failed, in the words the error log uses; null on a 2xx answer. */
+  error: string | null;
+  /** When the call started (wall clock). */
+  at: Date;
+}
+
+/** An event whose delivery failed and waits for its next attempt. */
+export interface PendingRetry {
+  webhookEntity: string;
+  webhookId: number;
+  sequenceNumber: number;
+  /** The attempt that will be made next (2 for the first retry). */
+  nextAttempt: number;
+  /** When it is due (wall clock). */
+  dueAt: Date;
+}
+
+/** The tenant's webhook deliveries, for tests: what was sent, what is pending, and when all is done. */
+export interface SandboxWebhooks {
+  /** Calls made, oldest first (the most recent `logLimit`). */
+  readonly callouts: readonly CalloutLogEntry[];
+  /** Resolves once no delivery is queued, in flight or waiting for a retry. */
+  idle(): Promise<void>;
+  /** Events waiting for a retry now. */
+  pendingRetries(): PendingRetry[];
+  /** Makes every waiting retry due at once. */
+  retryNow(): void;
+  /** Stops delivering: waiting retries and queued events are dropped, calls in flight aborted. */
+  close(): Promise<void>;
 }
