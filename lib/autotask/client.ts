@@ -371,7 +371,10 @@ export class AutotaskClient {
     return this.#cached(this.#fieldCache, entity, "fields", options);
   }
 
-  /** `GET {Entity}/entityInformation/userDefinedFields`, cached. */
+  /**
+   * `GET {Entity}/entityInformation/userDefinedFields`, cached. An entity
+   * without user-defined fields answers 404: that is an empty list, cached too.
+   */
   userDefinedFields(entity: string, options: CallOptions = {}): Promise<FieldInfo[]> {
     return this.#cached(this.#udfCache, entity, "udfs", options);
   }
@@ -407,6 +410,12 @@ export class AutotaskClient {
           );
         }
         return fields as FieldInfo[];
+      },
+      (error) => {
+        if (action === "udfs" && error instanceof AutotaskError && error.category === "not_found") {
+          return [];
+        }
+        throw error;
       },
     );
     const entry = { expires: now + this.#metadataTtlMs, value };
