@@ -26,7 +26,7 @@ function refused(fn: () => unknown, pattern: RegExp): void {
 }
 
 Deno.test("a next-page cursor keeps the paging and the query, never the host", () => {
-  const cursor = nextPageCursor("Tickets", NEXT_URL, QUERY);
+  const cursor = nextPageCursor("Tickets", { nextUrl: NEXT_URL, query: QUERY });
   assert.match(cursor, /^[A-Za-z0-9_-]+$/, "URL-safe, unpadded");
   assert.ok(!atob(cursor.replaceAll("-", "+").replaceAll("_", "/")).includes("autotask.net"));
   const state = decodeContinuation(cursor, "tickets");
@@ -36,7 +36,7 @@ Deno.test("a next-page cursor keeps the paging and the query, never the host", (
 });
 
 Deno.test("a cursor after an id narrows the query and is POSTed to the query itself", () => {
-  const state = decodeContinuation(cursorAfter("Tickets", QUERY, 42), "Tickets");
+  const state = decodeContinuation(cursorAfter("Tickets", { query: QUERY, lastId: 42 }), "Tickets");
   assert.equal(state.p, undefined);
   assert.deepEqual(state.b.filter, [...QUERY.filter, { op: "gt", field: "id", value: 42 }]);
   assert.equal(state.b.MaxRecords, 50);
@@ -44,7 +44,7 @@ Deno.test("a cursor after an id narrows the query and is POSTed to the query its
 });
 
 Deno.test("a cursor for another entity, tampered, expired or with a bad query is refused", () => {
-  const cursor = nextPageCursor("Tickets", NEXT_URL, QUERY);
+  const cursor = nextPageCursor("Tickets", { nextUrl: NEXT_URL, query: QUERY });
   refused(() => decodeContinuation(cursor, "Companies"), /belongs to a Tickets search/);
   refused(() => decodeContinuation("%%%", "Tickets"), /could not be decoded/);
   const encode = (state: unknown) => btoa(JSON.stringify(state));

@@ -196,7 +196,7 @@ export class AutotaskClient {
    * page cut short (e.g. to fit a size cap), since Autotask orders by id.
    */
   cursorAfter(entity: string, query: QueryModel, lastId: number): string {
-    return cursorAfter(requireEntityName(entity, "query"), query, lastId);
+    return cursorAfter(requireEntityName(entity, "query"), { query, lastId });
   }
 
   /** Reads pages until the last one or until `cap` records. */
@@ -436,7 +436,7 @@ export class AutotaskClient {
     try {
       reading = await this.#pipeline.readThreshold(options.signal);
     } catch {
-      throw cancelledError("threshold", undefined, "while waiting for the answer");
+      throw cancelledError("while waiting for the answer", { operation: "threshold" });
     }
     if (reading instanceof AutotaskError) throw reading;
     return reading;
@@ -447,7 +447,7 @@ export class AutotaskClient {
 function awaitShared<T>(shared: Promise<T>, entity: string, options: CallOptions): Promise<T> {
   return abortable(shared, options.signal).catch((error) => {
     if (options.signal?.aborted) {
-      throw cancelledError("metadata", entity, "while waiting for the answer");
+      throw cancelledError("while waiting for the answer", { operation: "metadata", entity });
     }
     throw error;
   });
@@ -468,7 +468,7 @@ function page(entity: string, answer: unknown, query: QueryModel): Page {
   }
   const nextUrl = envelope.pageDetails?.nextPageUrl;
   const next = typeof nextUrl === "string" && nextUrl !== ""
-    ? nextPageCursor(entity, nextUrl, query)
+    ? nextPageCursor(entity, { nextUrl, query })
     : null;
   return { items: envelope.items as AutotaskRecord[], next, query };
 }

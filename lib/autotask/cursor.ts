@@ -23,23 +23,24 @@ export interface Continuation {
 export const CURSOR_TTL_MS = 24 * 60 * 60 * 1000;
 
 /** The cursor to the page after one Autotask answered with `nextPageUrl`. */
-export function nextPageCursor(entity: string, nextUrl: string, query: QueryModel): string {
-  return encodeContinuation({
-    v: 1,
-    e: entity,
-    p: pagingOf(entity, nextUrl),
-    b: query,
-    t: Date.now(),
-  });
+export function nextPageCursor(
+  entity: string,
+  page: { nextUrl: string; query: QueryModel },
+): string {
+  const paging = pagingOf(entity, page.nextUrl);
+  return encodeContinuation({ v: 1, e: entity, p: paging, b: page.query, t: Date.now() });
 }
 
 /**
  * The cursor that continues `query` after the record with id `lastId`: for a
  * page cut short (e.g. to fit a size cap), since Autotask orders by id.
  */
-export function cursorAfter(entity: string, query: QueryModel, lastId: number): string {
-  const filter = [...query.filter, { op: "gt" as const, field: "id", value: lastId }];
-  return encodeContinuation({ v: 1, e: entity, b: { ...query, filter }, t: Date.now() });
+export function cursorAfter(
+  entity: string,
+  after: { query: QueryModel; lastId: number },
+): string {
+  const filter = [...after.query.filter, { op: "gt" as const, field: "id", value: after.lastId }];
+  return encodeContinuation({ v: 1, e: entity, b: { ...after.query, filter }, t: Date.now() });
 }
 
 /** The path (relative to the REST base) a continuation is POSTed to, given the entity's query path. */

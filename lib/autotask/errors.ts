@@ -114,10 +114,10 @@ export function isBudgetRefusal(error: unknown): error is AutotaskError {
  * outcome is unknown (see `http.ts`).
  */
 export function cancelledError(
-  operation: Operation,
-  entity: string | undefined,
   when: string,
+  call: { operation: Operation; entity?: string },
 ): AutotaskError {
+  const { operation, entity } = call;
   return new AutotaskError(
     `The ${entity ? `${operation} of ${entity}` : operation} was cancelled ${when}${
       isWrite(operation) ? ": it was not sent, so nothing was changed" : ""

@@ -213,9 +213,9 @@ export class RequestPipeline {
       // 7. Sleep without a slot, cancellable.
       this.#retrySleeps++;
       try {
-        await sleep(delay, signal, this.#timers);
+        await sleep(delay, { signal, timers: this.#timers });
       } catch {
-        throw cancelledError(operation, route.entity, "while waiting to retry");
+        throw cancelledError("while waiting to retry", { operation, entity: route.entity });
       } finally {
         this.#retrySleeps--;
       }
@@ -293,7 +293,10 @@ export class RequestPipeline {
       try {
         await this.readThreshold(request.signal);
       } catch {
-        throw cancelledError(request.operation, request.route.entity, "before it was sent");
+        throw cancelledError("before it was sent", {
+          operation: request.operation,
+          entity: request.route.entity,
+        });
       }
     }
     this.refuseIfOverBudget({ ...request, entity: request.route.entity });
@@ -367,11 +370,10 @@ export class RequestPipeline {
       });
     } catch (error) {
       if (error instanceof QueueCancelled) {
-        throw cancelledError(
-          request.operation,
-          request.route.entity,
-          "while waiting for a free connection",
-        );
+        throw cancelledError("while waiting for a free connection", {
+          operation: request.operation,
+          entity: request.route.entity,
+        });
       }
       if (error instanceof QueueTimeout) {
         throw this.#notSent(request, error.waitedMs, error.inFlight);
@@ -411,7 +413,10 @@ export class RequestPipeline {
       return undefined;
     }
     if (!isRetryable(error, request.operation)) return undefined;
-    const delay = retryDelay(error as AutotaskError, attempt, this.#retry, this.#random);
+    const delay = retryDelay(error as AutotaskError, attempt, {
+      policy: this.#retry,
+      random: this.#random,
+    });
     const resumeAt = performance.now() + delay;
     // The next attempt must start early enough to have time of its own.
     if (resumeAt > retryUntil || resumeAt > lastStart) return undefined;

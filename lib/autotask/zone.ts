@@ -44,7 +44,7 @@ export class Zone {
       });
     }
     return abortable(this.#base, signal).catch((error) => {
-      throw signal?.aborted ? cancelledError("zone", undefined, "before it was sent") : error;
+      throw signal?.aborted ? cancelledError("before it was sent", { operation: "zone" }) : error;
     });
   }
 
