@@ -1,31 +1,33 @@
-/** Entry point: read configuration, build the Autotask client, serve MCP over stdio or HTTP. */
+/** Entry point: settings, then the Autotask client (real or sandbox), then the MCP server over stdio or HTTP. */
 
+import type { McpServerFactory } from "@modelcontextprotocol/server";
 import { serveStdio } from "@modelcontextprotocol/server/stdio";
-import { AutotaskClient } from "./lib/autotask/client.ts";
 import {
+  AutotaskClient,
   type AutotaskConfig,
   ConfigError,
   loadConfig,
-  loadServerSettings,
-  processEnv,
-  type ServerSettings,
-} from "./lib/autotask/config.ts";
+} from "./lib/autotask/mod.ts";
+import { doctorMain } from "./lib/doctor.ts";
 import {
   type HttpConfig,
   type HttpServer,
-  type HttpTransport,
   ListenError,
-  loadHttpConfig,
   type Logger,
   serveHttp,
-} from "./lib/mcp/http.ts";
-import { doctorMain } from "./lib/doctor.ts";
+} from "./lib/http/mod.ts";
 import { InventoryError, selectTools, TOOLSETS } from "./lib/mcp/inventory.ts";
+import type { ToolDef } from "./lib/mcp/tool.ts";
 import { createServerFactory, SERVER_NAME, VERSION } from "./lib/mcp/server.ts";
+import type { Sandbox } from "./lib/sandbox/mod.ts";
+import {
+  LOG_LEVELS,
+  type LogLevel,
+  readSettings,
+  type Settings,
+  type SettingsRead,
+} from "./lib/settings.ts";
 import { allTools } from "./tools/mod.ts";
-
-const LOG_LEVELS = ["error", "warn", "info", "debug"] as const;
-type LogLevel = typeof LOG_LEVELS[number];
 
 /** A logger writing to stderr (stdout belongs to the protocol in stdio mode) from `level` up. */
 function createLogger(level: LogLevel): Logger {
@@ -58,13 +60,91 @@ function redactorFor(
   return (text) => secrets.reduce((out, secret) => out.replaceAll(secret, "[redacted]"), text);
 }
 
-/** `--http`, else TRANSPORT (stdio, http or its alias streamable-http, sse); undefined when unknown. */
-function transportOf(args: string[]): "stdio" | HttpTransport | undefined {
-  if (args.includes("--http")) return "http";
-  const value = (processEnv("TRANSPORT") ?? "stdio").toLowerCase();
-  if (value === "stdio" || value === "http" || value === "sse") return value;
-  if (value === "streamable-http" || value === "streamable_http") return "http";
-  return undefined;
+/** The REST base the in-process tenant answers on; never resolved over the network. */
+const SANDBOX_BASE_URL = "https://sandbox.autotask.invalid/ATServicesRest/V1.0/";
+
+/** Options of {@linkcode createSandboxClient}. */
+export interface SandboxClientOptions {
+  /** The tenant that answers (default: a fresh one). */
+  sandbox?: Sandbox;
+  /** Share of the hourly budget from which results carry a notice, as in production (default 0.8). */
+  budgetWarn?: number;
+  /** Share from which optional lookups are refused (default 0.95). */
+  budgetHard?: number;
+}
+
+/**
+ * A client whose requests an in-process simulated tenant answers (demo mode:
+ * no network, no credentials). The sandbox is imported here, on demand, so a
+ * production start never loads it.
+ */
+export async function createSandboxClient(
+  options: SandboxClientOptions = {},
+): Promise<AutotaskClient> {
+  const { Sandbox, SANDBOX_CREDENTIALS } = await import("./lib/sandbox/mod.ts");
+  const sandbox = options.sandbox ?? new Sandbox();
+  return new AutotaskClient(
+    {
+      credentials: SANDBOX_CREDENTIALS,
+      baseUrl: SANDBOX_BASE_URL,
+      timeoutMs: 30_000,
+      budgetWarn: options.budgetWarn,
+      budgetHard: options.budgetHard,
+    },
+    { fetch: (request) => sandbox.handle(request) },
+  );
+}
+
+/** Why the server does not start: each line is logged, and the exit code is 2. */
+class StartupRefusal extends Error {
+  readonly lines: string[];
+  constructor(lines: string[]) {
+    super(lines.join("\n"));
+    this.lines = lines;
+  }
+}
+
+/** Refuses to start on an unknown argument or any bad setting, naming every one. */
+function refuseBadSettings(read: SettingsRead): void {
+  if (read.unknownArguments.length > 0) {
+    throw new StartupRefusal([`unknown argument ${read.unknownArguments[0]}: see --help`]);
+  }
+  if (read.problems.length > 0) throw new StartupRefusal(read.problems.map((p) => p.message));
+}
+
+/** The tools the settings select (toolsets, exclusions, read-only mode). */
+function toolsFor(settings: Settings): ToolDef[] {
+  try {
+    return selectTools(allTools(), {
+      toolsets: settings.toolsets,
+      exclude: settings.excludeTools,
+      readOnly: settings.readOnly,
+    });
+  } catch (error) {
+    if (!(error instanceof InventoryError)) throw error;
+    throw new StartupRefusal([error.message]);
+  }
+}
+
+/** The client the settings ask for: the sandbox, or Autotask with the environment's credentials. */
+async function clientFor(
+  settings: Settings,
+): Promise<{ client: AutotaskClient; config?: AutotaskConfig }> {
+  if (settings.sandbox) {
+    log("SANDBOX MODE: serving a built-in simulated Autotask tenant; no real PSA is contacted");
+    const { budgetWarn, budgetHard } = settings;
+    return { client: await createSandboxClient({ budgetWarn, budgetHard }) };
+  }
+  try {
+    const config = loadConfig();
+    return { client: new AutotaskClient(config), config };
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    throw new StartupRefusal([
+      error.message,
+      "Or start with --sandbox to try the server against a simulated tenant.",
+    ]);
+  }
 }
 
 const HELP = `${SERVER_NAME} ${VERSION}: MCP server for Autotask PSA
@@ -123,130 +203,64 @@ Permissions: the release binaries reach only *.autotask.net:443, listen only on 
 `;
 
 async function main(args: string[]): Promise<number> {
-  if (args[0] === "doctor") return await doctorMain(args.slice(1), allTools());
-  if (args.includes("--help") || args.includes("-h")) {
-    console.log(HELP);
+  const read = readSettings(args);
+  const { settings } = read;
+  if (settings.command === "doctor") {
+    return await doctorMain(args, { tools: allTools(), sandboxClient: createSandboxClient });
+  }
+  if (settings.help || settings.version) {
+    console.log(settings.help ? HELP : `${SERVER_NAME} ${VERSION}`);
     return 0;
   }
-  if (args.includes("--version") || args.includes("-V")) {
-    console.log(`${SERVER_NAME} ${VERSION}`);
-    return 0;
-  }
-  const level = (processEnv("LOG_LEVEL") ?? "info").toLowerCase();
-  if (!(LOG_LEVELS as readonly string[]).includes(level)) {
-    logger.error(`LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}`);
-    return 2;
-  }
-  logger = createLogger(level as LogLevel);
-  const unknown = args.filter((a) =>
-    !["--sandbox", "--http", "--read-only"].includes(a) &&
-    !/^--(toolsets|exclude-tools)=/.test(a)
-  );
-  if (unknown.length > 0) {
-    logger.error(`unknown argument ${unknown[0]}: see --help`);
-    return 2;
-  }
-  const transport = transportOf(args);
-  if (transport === undefined) {
-    logger.error("TRANSPORT must be stdio (the default), http or sse");
-    return 2;
-  }
-  let http: HttpConfig | undefined;
-  if (transport !== "stdio") {
-    try {
-      http = loadHttpConfig(transport, processEnv);
-    } catch (error) {
-      if (error instanceof ConfigError) {
-        logger.error(error.message);
-        return 2;
-      }
-      throw error;
-    }
-  }
-  const sandbox = args.includes("--sandbox") || ["1", "true", "yes"].includes(
-    (processEnv("AUTOTASK_SANDBOX") ?? "").toLowerCase(),
-  );
-
-  let settings: ServerSettings;
+  logger = createLogger(settings.logLevel);
   try {
-    settings = loadServerSettings();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      logger.error(error.message);
-      return 2;
-    }
-    throw error;
-  }
-  // Flags add to the environment's choices; neither can turn read-only mode off.
-  const flagList = (name: string) =>
-    args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3).split(",").map((s) =>
-      s.trim()
-    )
-      .filter(Boolean);
-  const readOnly = settings.readOnly || args.includes("--read-only");
-  let tools;
-  try {
-    tools = selectTools(allTools(), {
-      toolsets: flagList("toolsets") ?? settings.toolsets,
-      exclude: [...(settings.excludeTools ?? []), ...(flagList("exclude-tools") ?? [])],
-      readOnly,
+    refuseBadSettings(read);
+    const tools = toolsFor(settings);
+    const { client, config } = await clientFor(settings);
+    const redact = redactorFor(config, settings.http?.token);
+    const factory = createServerFactory({
+      client,
+      tools,
+      sandbox: settings.sandbox,
+      redact,
+      log,
+      maxResultChars: settings.maxResultChars,
+      readOnly: settings.readOnly,
     });
+    if (settings.readOnly) {
+      log(`READ-ONLY MODE: ${tools.length} tools, none of which writes to Autotask`);
+    }
+    if (settings.http !== undefined) return await serveOverHttp(factory, settings.http, redact);
+    serveOverStdio(factory, redact);
+    return -1;
   } catch (error) {
-    if (error instanceof InventoryError) {
-      logger.error(error.message);
-      return 2;
-    }
-    throw error;
+    if (!(error instanceof StartupRefusal)) throw error;
+    for (const line of error.lines) logger.error(line);
+    return 2;
   }
-  let client: AutotaskClient;
-  let config: AutotaskConfig | undefined;
-  try {
-    if (sandbox) {
-      const { createSandboxClient } = await import("./lib/mcp/sandbox.ts");
-      client = createSandboxClient();
-      log("SANDBOX MODE: serving a built-in simulated Autotask tenant; no real PSA is contacted");
-    } else {
-      config = loadConfig();
-      client = new AutotaskClient(config);
-    }
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      logger.error(error.message);
-      if (!sandbox) {
-        logger.error("Or start with --sandbox to try the server against a simulated tenant.");
-      }
-      return 2;
-    }
-    throw error;
-  }
-  const redact = redactorFor(config, http?.token);
-  const factory = createServerFactory({
-    client,
-    tools,
-    sandbox,
-    redact,
-    log,
-    maxResultChars: settings.maxResultChars,
-    readOnly,
-  });
-  if (readOnly) log(`READ-ONLY MODE: ${tools.length} tools, none of which writes to Autotask`);
-  if (http !== undefined) return await serveOverHttp(factory, http, redact);
+}
+
+/** Serves over stdio until the client closes the stream. */
+function serveOverStdio(factory: McpServerFactory, redact: (text: string) => string): void {
   serveStdio(factory, {
     onerror: (error) => logger.warn(redact(`transport error: ${error.message}`)),
   });
   log(`${VERSION} serving MCP over stdio`);
-  return -1;
 }
 
 /** Serves until SIGINT/SIGTERM, then finishes in-flight requests; returns the exit code. */
 async function serveOverHttp(
-  factory: ReturnType<typeof createServerFactory>,
+  factory: McpServerFactory,
   config: HttpConfig,
   redact: (text: string) => string,
 ): Promise<number> {
   let server: HttpServer;
   try {
-    server = await serveHttp(factory, config, { log: logger, redact });
+    server = await serveHttp(factory, config, {
+      server: { name: SERVER_NAME, version: VERSION },
+      log: logger,
+      redact,
+    });
   } catch (error) {
     if (error instanceof ListenError) {
       logger.error(error.message);

@@ -4,9 +4,10 @@
  * so the only difference is the listener.
  */
 
-import { createHttpHandler, type HttpConfig, loadHttpConfig, serveHttp } from "../lib/mcp/http.ts";
-import { createSandboxClient } from "../lib/mcp/sandbox.ts";
-import { createServerFactory } from "../lib/mcp/server.ts";
+import { createHttpHandler, type HttpConfig, serveHttp } from "../lib/http/mod.ts";
+import { createServerFactory, SERVER_NAME, VERSION } from "../lib/mcp/server.ts";
+import { loadHttpConfig } from "../lib/settings.ts";
+import { createSandboxClient } from "../main.ts";
 import { Sandbox } from "../lib/sandbox/mod.ts";
 import { allTools } from "../tools/mod.ts";
 import { MCP_HEADERS } from "./http_process.ts";
@@ -22,10 +23,10 @@ export interface HttpListenerOptions {
 const WARM_UP = 20;
 const quiet = { error() {}, warn() {}, info() {}, debug() {} };
 
-function factory() {
+async function factory() {
+  const client = await createSandboxClient({ sandbox: new Sandbox() });
   return createServerFactory({
-    // The bench runs without --allow-env: default budget shares.
-    client: createSandboxClient(new Sandbox(), () => undefined),
+    client,
     tools: allTools(),
     sandbox: true,
     redact: (text) => text,
@@ -87,9 +88,13 @@ async function compare(
 export async function httpListener(options: HttpListenerOptions): Promise<SectionResult> {
   const config: HttpConfig = loadHttpConfig("http", (name) => name === "PORT" ? "0" : undefined);
   config.rateLimitPerMinute = 0;
-  const options_ = { log: quiet, redact: (text: string) => text };
-  const viaNode = await serveHttp(factory(), config, options_);
-  const handler = createHttpHandler(factory(), config, options_);
+  const options_ = {
+    server: { name: SERVER_NAME, version: VERSION },
+    log: quiet,
+    redact: (text: string) => text,
+  };
+  const viaNode = await serveHttp(await factory(), config, options_);
+  const handler = createHttpHandler(await factory(), config, options_);
   const viaDeno = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, handler.fetch);
   const origins = { node: viaNode.origin, deno: `http://127.0.0.1:${viaDeno.addr.port}` };
   try {

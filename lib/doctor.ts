@@ -1,24 +1,24 @@
 /** `autotask-mcp doctor`: checks configuration, zone, credentials and the hourly budget, line by line. */
 
-import { AutotaskClient, type ClientOptions, type ThresholdInfo } from "./autotask/client.ts";
 import {
+  AutotaskClient,
   type AutotaskConfig,
+  AutotaskError,
+  type ClientOptions,
   ConfigError,
   CREDENTIAL_VARS,
   type Credentials,
   type EnvReader,
   type EnvVar,
-  loadBudgetShares,
+  type FetchFn,
   loadConfig,
-  loadServerSettings,
   processEnv,
-} from "./autotask/config.ts";
-import { AutotaskError } from "./autotask/errors.ts";
-import type { FetchFn } from "./autotask/http.ts";
-import { loadHttpConfig } from "./mcp/http.ts";
+  type ThresholdInfo,
+} from "./autotask/mod.ts";
 import { InventoryError, selectTools, TOOLSETS } from "./mcp/inventory.ts";
 import { SERVER_NAME, VERSION } from "./mcp/server.ts";
 import type { ToolDef } from "./mcp/tool.ts";
+import { readSettings, type Settings } from "./settings.ts";
 
 /** How one check ended; `skip` when an earlier failure made it pointless. */
 export type CheckStatus = "ok" | "warn" | "fail" | "skip";
@@ -35,10 +35,16 @@ export interface Check {
 /** Inputs of {@linkcode runDoctor}; everything defaults to the real environment and network. */
 export interface DoctorOptions {
   env?: EnvReader;
+  /**
+   * The command line: the flags serving takes (`--sandbox`, `--http`,
+   * `--read-only`, `--toolsets=`, `--exclude-tools=`) are checked as they
+   * would apply; `doctor` itself may stand anywhere.
+   */
+  args?: string[];
   /** Every tool, to check AUTOTASK_TOOLSETS and AUTOTASK_EXCLUDE_TOOLS against. */
   tools?: ToolDef[];
-  /** Check the built-in simulated tenant instead of a configured one. */
-  sandbox?: boolean;
+  /** The in-process simulated tenant's client, wired by the entry; needed in sandbox mode. */
+  sandboxClient?: (shares: { budgetWarn: number; budgetHard: number }) => Promise<AutotaskClient>;
   /** For tests: the HTTP client and the zone discovery endpoint. */
   fetch?: FetchFn;
   zoneDiscoveryUrl?: string;
@@ -84,6 +90,7 @@ function reason(error: unknown): string {
 export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorReport> {
   const env = options.env ?? processEnv;
   const print = options.print ?? ((line: string) => console.log(line));
+  const { settings, problems } = readSettings(options.args ?? [], { env });
   const checks: Check[] = [];
   // Belt and braces: no line may carry a secret, whatever an error message holds.
   const secrets = [...CREDENTIAL_VARS.secret, ...CREDENTIAL_VARS.integrationCode]
@@ -91,34 +98,29 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorRepo
   const redact = (text: string) => secrets.reduce((t, s) => t.replaceAll(s, "[redacted]"), text);
   const report = (status: CheckStatus, name: string, detail: string) => {
     const check = { status, name, detail: redact(detail) };
+    // The budget shares are read for the client and for the settings: say a problem once.
+    if (checks.some((c) => c.name === check.name && c.detail === check.detail)) return;
     checks.push(check);
     print(`  ${SYMBOLS[status]} ${name.padEnd(NAME_WIDTH)} ${check.detail}`);
   };
 
-  print(`${SERVER_NAME} ${VERSION} doctor${options.sandbox ? " (sandbox)" : ""}`);
+  print(`${SERVER_NAME} ${VERSION} doctor${settings.sandbox ? " (sandbox)" : ""}`);
   print("");
   print("Configuration");
   let config: AutotaskConfig | undefined;
   let configured = true;
-  if (options.sandbox) {
+  if (settings.sandbox) {
     report("ok", "Mode", "sandbox: the built-in simulated tenant; no credentials needed");
-    try {
-      loadBudgetShares(env);
-    } catch (error) {
-      if (!(error instanceof ConfigError)) throw error;
-      report("fail", error.variables.join(", "), error.message);
-      configured = false;
-    }
   } else {
     config = checkCredentials(env, report);
     configured = config !== undefined;
   }
-  checkSettings(env, options.tools, report);
+  checkSettings(settings, problems, options.tools, report);
 
   print("");
-  print("Autotask");
+  print(settings.sandbox ? "Simulated tenant" : "Autotask");
   if (configured) {
-    await checkTenant(config, env, options, report);
+    await checkTenant(config, settings, options, report);
   } else {
     for (const name of ["Zone", "Authentication", "Read access", "Request budget"]) {
       report("skip", name, "not checked: fix the configuration first");
@@ -128,9 +130,10 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorRepo
   const failed = checks.filter((c) => c.status === "fail").length;
   const warned = checks.filter((c) => c.status === "warn").length;
   print("");
-  if (failed === 0 && options.sandbox) {
+  if (failed === 0 && settings.sandbox) {
     print(
-      "All checks passed: the sandbox works. Run doctor without --sandbox to check your tenant.",
+      "All checks passed: the sandbox works. Run doctor without --sandbox (and without " +
+        "AUTOTASK_SANDBOX) to check your tenant.",
     );
   } else if (failed === 0) {
     print(
@@ -185,11 +188,16 @@ function checkCredentials(env: EnvReader, report: Report): AutotaskConfig | unde
   }
 }
 
-/** Result size, read-only mode, toolsets, logging and transport settings. */
-function checkSettings(env: EnvReader, tools: ToolDef[] | undefined, report: Report): void {
-  try {
-    const settings = loadServerSettings(env);
-    if (tools !== undefined) {
+/** Every bad setting, then the tools the settings select and where HTTP would listen. */
+function checkSettings(
+  settings: Settings,
+  problems: ConfigError[],
+  tools: ToolDef[] | undefined,
+  report: Report,
+): void {
+  for (const problem of problems) report("fail", problem.variables.join(", "), problem.message);
+  if (tools !== undefined) {
+    try {
       const selected = selectTools(tools, {
         toolsets: settings.toolsets,
         exclude: settings.excludeTools,
@@ -203,64 +211,41 @@ function checkSettings(env: EnvReader, tools: ToolDef[] | undefined, report: Rep
         "Tools",
         `${selected.length} tools (${toolsets})${settings.readOnly ? ", read-only" : ""}`,
       );
-    }
-  } catch (error) {
-    if (error instanceof ConfigError) report("fail", error.variables.join(", "), error.message);
-    else if (error instanceof InventoryError) {
-      report("fail", "AUTOTASK_TOOLSETS", error.message);
-    } else throw error;
-  }
-  const level = env("LOG_LEVEL");
-  if (level !== undefined && !["error", "warn", "info", "debug"].includes(level.toLowerCase())) {
-    report("fail", "LOG_LEVEL", "must be one of error, warn, info, debug");
-  }
-  const transport = env("TRANSPORT")?.toLowerCase();
-  if (transport !== undefined && transport !== "stdio") {
-    const http = ["http", "streamable-http", "streamable_http"].includes(transport)
-      ? "http"
-      : transport === "sse"
-      ? "sse"
-      : undefined;
-    if (http === undefined) {
-      report("fail", "TRANSPORT", "must be stdio (the default), http or sse");
-      return;
-    }
-    try {
-      const config = loadHttpConfig(http, env);
-      const address = `${
-        config.host.includes(":") ? `[${config.host}]` : config.host
-      }:${config.port}`;
-      // Querying a permission needs none; the binaries may listen on 127.0.0.1:8050 only.
-      const listen = Deno.permissions.querySync({ name: "net", host: address }).state;
-      if (listen !== "granted") {
-        report(
-          "fail",
-          "HOST, PORT",
-          `this build may not listen on ${address}: use the default 127.0.0.1:8050, or run ` +
-            `from source with --allow-net=*.autotask.net:443,${address}`,
-        );
-        return;
-      }
-      report(
-        "ok",
-        "TRANSPORT",
-        `${http} on ${address}` +
-          (config.token ? ", bearer token set" : ", no MCP_AUTH_TOKEN (loopback only)"),
-      );
     } catch (error) {
-      if (!(error instanceof ConfigError)) throw error;
-      report("fail", error.variables.join(", "), error.message);
+      if (!(error instanceof InventoryError)) throw error;
+      report("fail", "AUTOTASK_TOOLSETS", error.message);
     }
   }
+  const http = settings.http;
+  if (http === undefined) return;
+  const address = `${http.host.includes(":") ? `[${http.host}]` : http.host}:${http.port}`;
+  // Querying a permission needs none; the binaries may listen on 127.0.0.1:8050 only.
+  const listen = Deno.permissions.querySync({ name: "net", host: address }).state;
+  if (listen !== "granted") {
+    report(
+      "fail",
+      "HOST, PORT",
+      `this build may not listen on ${address}: use the default 127.0.0.1:8050, or run ` +
+        `from source with --allow-net=*.autotask.net:443,${address}`,
+    );
+    return;
+  }
+  report(
+    "ok",
+    "TRANSPORT",
+    `${http.transport} on ${address}` +
+      (http.token ? ", bearer token set" : ", no MCP_AUTH_TOKEN (loopback only)"),
+  );
 }
 
 /** Zone, authentication, read access and the hourly budget, each depending on the one before. */
 async function checkTenant(
   config: AutotaskConfig | undefined,
-  env: EnvReader,
+  settings: Settings,
   options: DoctorOptions,
   report: Report,
 ): Promise<void> {
+  const env = options.env ?? processEnv;
   let client: AutotaskClient;
   const clientOptions: ClientOptions = {
     fetch: options.fetch,
@@ -268,8 +253,13 @@ async function checkTenant(
     retry: { maxAttempts: 1 },
   };
   if (config === undefined) {
-    const { createSandboxClient } = await import("./mcp/sandbox.ts");
-    client = createSandboxClient();
+    if (options.sandboxClient === undefined) {
+      throw new Error("runDoctor in sandbox mode needs options.sandboxClient");
+    }
+    client = await options.sandboxClient({
+      budgetWarn: settings.budgetWarn,
+      budgetHard: settings.budgetHard,
+    });
   } else {
     client = new AutotaskClient(
       { ...config, timeoutMs: Math.min(config.timeoutMs, DOCTOR_TIMEOUT_MS) },
@@ -327,7 +317,13 @@ async function checkTenant(
     return skipRest(1, "Autotask was not reached");
   }
   report("ok", "Zone", where);
-  report("ok", "Authentication", "Autotask accepted the username, secret and integration code");
+  report(
+    "ok",
+    "Authentication",
+    config === undefined
+      ? "the simulated tenant accepted its built-in credentials (no real Autotask was contacted)"
+      : "Autotask accepted the username, secret and integration code",
+  );
 
   // 3. Read access: the API user's own company (id 0), one record.
   try {
@@ -348,9 +344,10 @@ async function checkTenant(
   const limit = threshold.externalRequestThreshold;
   const used = threshold.currentTimeframeRequestCount;
   const share = limit > 0 ? used / limit : 0;
-  const window = `${used.toLocaleString("en-US")} of ${limit.toLocaleString("en-US")} requests ` +
+  const window = `${config === undefined ? "simulated: " : ""}` +
+    `${used.toLocaleString("en-US")} of ${limit.toLocaleString("en-US")} requests ` +
     `used in the current ${threshold.requestThresholdTimeframe}-minute window (${percent(share)})`;
-  const warnShare = config?.budgetWarn ?? 0.8;
+  const warnShare = settings.budgetWarn;
   if (share >= 1) {
     report("fail", "Request budget", `${window}: used up; calls are refused until it resets`);
   } else if (share >= warnShare) {
@@ -379,27 +376,30 @@ async function zoneMismatch(
 }
 
 /** Usage text of `autotask-mcp doctor`. */
-export const DOCTOR_HELP = `Usage: ${SERVER_NAME} doctor [--sandbox]
+export const DOCTOR_HELP = `Usage: ${SERVER_NAME} doctor [--sandbox] [options]
 
 Checks what the server needs, line by line, and exits 0 when all is well (1 otherwise):
   the credentials and settings in the environment (secrets are shown only as their length),
   the zone (configured, or discovered from the username), authentication, read access
   (the API user's own company), and the hourly request budget (ThresholdInformation).
 
-  --sandbox   check the built-in simulated tenant instead (no credentials, no network)
+  --sandbox   check the built-in simulated tenant instead (no credentials, no network);
+              AUTOTASK_SANDBOX=1 does the same
+  The options of serving (--http, --read-only, --toolsets=a,b, --exclude-tools=x,y) are
+  checked as they would apply.
 `;
 
-/** Entry of `autotask-mcp doctor [--sandbox]`; returns the exit code. */
-export async function doctorMain(args: string[], tools: ToolDef[]): Promise<number> {
-  if (args.includes("--help") || args.includes("-h")) {
+/** Entry of `autotask-mcp doctor` (the word may stand anywhere in `args`); returns the exit code. */
+export async function doctorMain(args: string[], options: DoctorOptions = {}): Promise<number> {
+  const { settings, unknownArguments } = readSettings(args, { env: options.env });
+  if (settings.help) {
     console.log(DOCTOR_HELP);
     return 0;
   }
-  const unknown = args.filter((a) => a !== "--sandbox");
-  if (unknown.length > 0) {
-    console.error(`${SERVER_NAME}: unknown argument ${unknown[0]}: see doctor --help`);
+  if (unknownArguments.length > 0) {
+    console.error(`${SERVER_NAME}: unknown argument ${unknownArguments[0]}: see doctor --help`);
     return 2;
   }
-  const report = await runDoctor({ tools, sandbox: args.includes("--sandbox") });
+  const report = await runDoctor({ ...options, args });
   return report.ok ? 0 : 1;
 }

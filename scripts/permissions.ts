@@ -4,7 +4,7 @@
  */
 
 import { ENV_VARS } from "../lib/autotask/config.ts";
-import { DEFAULT_HOST, DEFAULT_PORT } from "../lib/mcp/http.ts";
+import { DEFAULT_HOST, DEFAULT_PORT } from "../lib/settings.ts";
 
 /** Every Autotask REST host (zone discovery included), HTTPS only. */
 export const AUTOTASK_HOSTS = "*.autotask.net:443";

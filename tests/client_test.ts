@@ -338,6 +338,27 @@ Deno.test("metadata: fields with string picklist values are cached; UDFs; entity
   });
 });
 
+Deno.test("userDefinedFields: an entity without any answers 404, read as none and cached", async () => {
+  await withTenant(async (tenant, client) => {
+    const udfCalls = () =>
+      tenant.sandbox.log.filter((e) => /entityInformation\/userDefinedFields$/i.test(e.path));
+    assert.deepEqual(await client.userDefinedFields("Projects"), []);
+    assert.deepEqual(await client.userDefinedFields("projects"), []);
+    assert.deepEqual(udfCalls().map((e) => e.status), [404], "one request: the answer is cached");
+    const tickets = await client.userDefinedFields("Tickets");
+    assert.ok(tickets.some((f) => f.name === "Customer PO"), "an entity with UDFs lists them");
+    // Only a 404 means "none": other failures are errors, and are not cached.
+    const wrong = new AutotaskClient({
+      credentials: { ...SANDBOX_CREDENTIALS, secret: "wrong-secret-123" },
+      baseUrl: `${tenant.restBase}V1.0/`,
+      timeoutMs: 5000,
+    });
+    assert.equal((await rejects(wrong.userDefinedFields("Projects"))).category, "authentication");
+    assert.equal((await rejects(wrong.userDefinedFields("Projects"))).category, "authentication");
+    assert.deepEqual(udfCalls().map((e) => e.status), [404, 200, 401, 401], "each failure asked");
+  });
+});
+
 Deno.test("the three authentication failures, with fix-it messages and no secret", async () => {
   await withTenant(async (tenant) => {
     const base = `${tenant.restBase}V1.0/`;

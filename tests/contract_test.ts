@@ -13,7 +13,7 @@ import {
   type RouteIds,
   THRESHOLD_ROUTE,
 } from "../lib/autotask/routes.ts";
-import { ZONE_DISCOVERY_URL } from "../lib/autotask/client.ts";
+import { ZONE_DISCOVERY_URL } from "../lib/autotask/mod.ts";
 import { readContractSwagger } from "../scripts/swagger.ts";
 
 const swagger = await readContractSwagger();

@@ -6,7 +6,7 @@
 
 import assert from "node:assert/strict";
 import { ENV_VARS } from "../lib/autotask/config.ts";
-import { DEFAULT_HOST, DEFAULT_PORT } from "../lib/mcp/http.ts";
+import { DEFAULT_HOST, DEFAULT_PORT } from "../lib/settings.ts";
 import {
   binaryName,
   compileArgs,

@@ -8,7 +8,13 @@ import { runDoctor } from "../lib/doctor.ts";
 import { SANDBOX_CREDENTIALS } from "../lib/sandbox/mod.ts";
 import { binaryFlags } from "../scripts/permissions.ts";
 import { allTools } from "../tools/mod.ts";
-import { productionFlagsPlusLoopback, runToExit, startTenant, tenantEnv } from "./harness.ts";
+import {
+  productionFlags,
+  productionFlagsPlusLoopback,
+  runToExit,
+  startTenant,
+  tenantEnv,
+} from "./harness.ts";
 
 const WRONG_SECRET = "wrong-secret-7f3a9c21e4";
 const WRONG_CODE = "WRONGINTEGRATIONCODE9876";
@@ -212,6 +218,28 @@ Deno.test({
       await tenant.close();
     }
   },
+});
+
+Deno.test("doctor honours AUTOTASK_SANDBOX, stands anywhere on the command line, and says what it checked", async () => {
+  const flags = await productionFlags();
+  // `deno task sandbox doctor` runs `main.ts --sandbox doctor`; the flags of serving apply to
+  // doctor's checks as they would to the server.
+  const runs = [
+    await runToExit(flags, { AUTOTASK_SANDBOX: "1" }, ["doctor"]),
+    await runToExit(flags, {}, ["--sandbox", "--read-only", "doctor"]),
+  ];
+  for (const { code, stdout } of runs) {
+    assert.equal(code, 0, stdout);
+    assert.match(stdout, /doctor \(sandbox\)/);
+    assert.match(line(stdout, "Mode"), /✓ Mode\s+sandbox/);
+    assert.match(line(stdout, "Zone"), /✓ .*simulated tenant/);
+    const auth = line(stdout, "Authentication");
+    assert.match(auth, /✓ .*simulated tenant/);
+    assert.doesNotMatch(auth, /Autotask accepted/, "no claim about real credentials");
+    assert.match(line(stdout, "Request budget"), /simulated/);
+  }
+  assert.doesNotMatch(line(runs[0].stdout, "Tools"), /read-only/);
+  assert.match(line(runs[1].stdout, "Tools"), /✓ .*, read-only$/);
 });
 
 /** Runs the doctor in-process and returns its printed lines. */

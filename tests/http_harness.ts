@@ -1,10 +1,15 @@
 /** HTTP test harness: the server spawned in HTTP mode, MCP clients over HTTP, raw requests. */
 
-import type { EnvVar } from "../lib/autotask/config.ts";
-import { type HttpConfig, type HttpTransport, loadHttpConfig, serveHttp } from "../lib/mcp/http.ts";
-import type { ConnectionLimits } from "../lib/mcp/http_listener.ts";
-import { createSandboxClient } from "../lib/mcp/sandbox.ts";
-import { createServerFactory } from "../lib/mcp/server.ts";
+import type { EnvVar } from "../lib/autotask/mod.ts";
+import {
+  type ConnectionLimits,
+  type HttpConfig,
+  type HttpTransport,
+  serveHttp,
+} from "../lib/http/mod.ts";
+import { createServerFactory, SERVER_NAME, VERSION } from "../lib/mcp/server.ts";
+import { loadHttpConfig } from "../lib/settings.ts";
+import { createSandboxClient } from "../main.ts";
 import type { Sandbox } from "../lib/sandbox/mod.ts";
 import { allTools } from "../tools/mod.ts";
 import { childEnv } from "../scripts/child_env.ts";
@@ -220,13 +225,17 @@ export async function serveInProcess(
     debug: (l: string) => lines.push(`debug ${l}`),
   };
   const factory = createServerFactory({
-    client: createSandboxClient(options.sandbox),
+    client: await createSandboxClient({ sandbox: options.sandbox }),
     tools: allTools(),
     sandbox: true,
     redact: (text) => text,
     log: log.info,
   });
-  const server = await serveHttp(factory, config, { log, redact: (text) => text });
+  const server = await serveHttp(factory, config, {
+    server: { name: SERVER_NAME, version: VERSION },
+    log,
+    redact: (text) => text,
+  });
   return {
     origin: server.origin,
     lines,

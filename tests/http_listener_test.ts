@@ -5,8 +5,7 @@
  */
 
 import assert from "node:assert/strict";
-import { ListenError } from "../lib/mcp/http.ts";
-import { type ConnectionLimits, LIMITS } from "../lib/mcp/http_listener.ts";
+import { type ConnectionLimits, LIMITS, ListenError } from "../lib/http/mod.ts";
 import { Sandbox } from "../lib/sandbox/mod.ts";
 import { callOk } from "./harness.ts";
 import { connectHttp, INITIALIZE, MCP_POST_HEADERS, serveInProcess } from "./http_harness.ts";

@@ -115,26 +115,36 @@ Deno.test("retry: what is retried, full-jitter backoff, Retry-After", () => {
     assert.ok(!isRetryable(http(503), write));
     assert.ok(!isRetryable(network, write));
   }
-  assert.equal(backoffDelay(1, DEFAULT_RETRY_POLICY, () => 0.999), 499);
-  assert.equal(backoffDelay(2, DEFAULT_RETRY_POLICY, () => 0.999), 999);
-  assert.equal(backoffDelay(3, DEFAULT_RETRY_POLICY, () => 0.999), 1998);
-  assert.equal(backoffDelay(10, DEFAULT_RETRY_POLICY, () => 0.999), 7992, "capped at 8 s");
-  assert.equal(backoffDelay(3, DEFAULT_RETRY_POLICY, () => 0), 0);
-  assert.equal(retryDelay(http(429, [], "2"), 1, DEFAULT_RETRY_POLICY, () => 0), 2000);
+  assert.equal(backoffDelay(1, { policy: DEFAULT_RETRY_POLICY, random: () => 0.999 }), 499);
+  assert.equal(backoffDelay(2, { policy: DEFAULT_RETRY_POLICY, random: () => 0.999 }), 999);
+  assert.equal(backoffDelay(3, { policy: DEFAULT_RETRY_POLICY, random: () => 0.999 }), 1998);
+  assert.equal(
+    backoffDelay(10, { policy: DEFAULT_RETRY_POLICY, random: () => 0.999 }),
+    7992,
+    "capped at 8 s",
+  );
+  assert.equal(backoffDelay(3, { policy: DEFAULT_RETRY_POLICY, random: () => 0 }), 0);
+  assert.equal(
+    retryDelay(http(429, [], "2"), 1, { policy: DEFAULT_RETRY_POLICY, random: () => 0 }),
+    2000,
+  );
   const date = new Date(Date.now() + 3000).toUTCString();
-  const fromDate = retryDelay(http(503, [], date), 1, DEFAULT_RETRY_POLICY, () => 0);
+  const fromDate = retryDelay(http(503, [], date), 1, {
+    policy: DEFAULT_RETRY_POLICY,
+    random: () => 0,
+  });
   assert.ok(fromDate >= 2000 && fromDate <= 4000, `HTTP date: ${fromDate}`);
 });
 
 Deno.test("retry: sleep clears its timer when aborted", async () => {
   const timers = new TimerSet();
   const controller = new AbortController();
-  const sleeping = sleep(10_000, controller.signal, timers);
+  const sleeping = sleep(10_000, { signal: controller.signal, timers });
   assert.equal(timers.size, 1);
   controller.abort();
   await assert.rejects(sleeping);
   assert.equal(timers.size, 0);
-  await sleep(1, undefined, timers);
+  await sleep(1, { timers });
   assert.equal(timers.size, 0);
 });
 

@@ -7,19 +7,19 @@
 import assert from "node:assert/strict";
 import { InMemoryTransport } from "@modelcontextprotocol/server";
 import { findEntity } from "../lib/autotask/catalog.ts";
-import { createSandboxClient } from "../lib/mcp/sandbox.ts";
 import { createServerFactory } from "../lib/mcp/server.ts";
 import { selectTools } from "../lib/mcp/inventory.ts";
 import type { ToolDef } from "../lib/mcp/tool.ts";
 import { GET_EXTRA_FIELDS } from "../lib/mcp/views.ts";
 import { allTools } from "../tools/mod.ts";
+import { createSandboxClient } from "../main.ts";
 import { Client } from "./deps.ts";
 
 const SNAPSHOT = new URL("./snapshots/tools_list.json", import.meta.url);
 
 async function listTools(tools: ToolDef[] = allTools()): Promise<unknown> {
   const factory = createServerFactory({
-    client: createSandboxClient(),
+    client: await createSandboxClient(),
     tools,
     redact: (text) => text,
     log: () => {},

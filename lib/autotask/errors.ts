@@ -108,6 +108,24 @@ export function isBudgetRefusal(error: unknown): error is AutotaskError {
     error.failure === "refused";
 }
 
+/**
+ * A call the caller cancelled before its request left (`when`: "while waiting
+ * for a free connection", ...). A write cancelled in flight is not this: its
+ * outcome is unknown (see `http.ts`).
+ */
+export function cancelledError(
+  when: string,
+  call: { operation: Operation; entity?: string },
+): AutotaskError {
+  const { operation, entity } = call;
+  return new AutotaskError(
+    `The ${entity ? `${operation} of ${entity}` : operation} was cancelled ${when}${
+      isWrite(operation) ? ": it was not sent, so nothing was changed" : ""
+    }`,
+    { category: "cancelled", operation, entity, failure: "cancelled" },
+  );
+}
+
 /** Pulls `errors[]` out of an Autotask error body (`{"errors":[...]}`), tolerating other shapes. */
 export function extractErrors(body: unknown): string[] {
   if (body && typeof body === "object") {

@@ -60,16 +60,21 @@ export function isRetryable(error: unknown, operation: Operation): boolean {
   return RETRYABLE_STATUS.has(error.status);
 }
 
+/** The policy and the jitter source of {@linkcode backoffDelay} and {@linkcode retryDelay}. */
+export interface DelayOptions {
+  /** Default {@linkcode DEFAULT_RETRY_POLICY}. */
+  policy?: RetryPolicy;
+  /** Default `Math.random` (tests pass a fixed one). */
+  random?: () => number;
+}
+
 /**
  * Backoff before attempt `attempt + 1` with full jitter: a uniform pick in
  * [0, min(maxDelayMs, baseDelayMs * 2^(attempt-1))), so callers that failed
  * together do not come back together.
  */
-export function backoffDelay(
-  attempt: number,
-  policy: RetryPolicy = DEFAULT_RETRY_POLICY,
-  random: () => number = Math.random,
-): number {
+export function backoffDelay(attempt: number, options: DelayOptions = {}): number {
+  const { policy = DEFAULT_RETRY_POLICY, random = Math.random } = options;
   const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, attempt - 1));
   return Math.floor(random() * ceiling);
 }
@@ -78,13 +83,12 @@ export function backoffDelay(
 export function retryDelay(
   error: AutotaskError,
   attempt: number,
-  policy: RetryPolicy = DEFAULT_RETRY_POLICY,
-  random: () => number = Math.random,
+  options: DelayOptions = {},
 ): number {
   if (error.retryAfterSeconds !== undefined) {
-    return error.retryAfterSeconds * 1000 + Math.floor(random() * 250);
+    return error.retryAfterSeconds * 1000 + Math.floor((options.random ?? Math.random)() * 250);
   }
-  return backoffDelay(attempt, policy, random);
+  return backoffDelay(attempt, options);
 }
 
 /** What `setTimeout` returns (a number in Deno; Node's types say otherwise). */
@@ -120,15 +124,20 @@ export class TimerSet {
   }
 }
 
+/** Options of {@linkcode sleep}. */
+export interface SleepOptions {
+  /** Ends the wait early. */
+  signal?: AbortSignal;
+  /** Where the timer is registered, so its owner can count it. */
+  timers: TimerSet;
+}
+
 /**
  * Waits `ms`, or rejects with the signal's reason as soon as `signal` aborts;
  * either way no timer or listener is left behind.
  */
-export function sleep(
-  ms: number,
-  signal: AbortSignal | undefined,
-  timers: TimerSet,
-): Promise<void> {
+export function sleep(ms: number, options: SleepOptions): Promise<void> {
+  const { signal, timers } = options;
   if (signal?.aborted) return Promise.reject(signal.reason);
   if (ms <= 0) return Promise.resolve();
   return new Promise((resolve, reject) => {

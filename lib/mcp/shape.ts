@@ -10,7 +10,7 @@ import { closest } from "./similar.ts";
 
 export { closest };
 
-export { DEFAULT_MAX_RESULT_CHARS } from "../autotask/config.ts";
+export { DEFAULT_MAX_RESULT_CHARS } from "../settings.ts";
 
 /**
  * Fields whose text comes from customers, end users or other systems (emails,

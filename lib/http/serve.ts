@@ -1,21 +1,16 @@
-/**
- * Serves MCP over HTTP: Streamable HTTP at `/mcp` for both protocol eras,
- * `/health`, and with TRANSPORT=sse the legacy `/sse` + `/messages`
- * endpoints, all behind the gates of `http_guard.ts`.
- */
+/** Serves MCP over HTTP: `/mcp`, `/health` and the legacy SSE endpoints, behind the gates. */
+
+// Both protocol eras answer at `/mcp`; with TRANSPORT=sse the deprecated `/sse` + `/messages`
+// endpoints are served too. Every request passes the gates of `guard.ts` first.
 
 import { createMcpHandler, type McpServerFactory } from "@modelcontextprotocol/server";
-import { isIP } from "node:net";
-import { ConfigError, type EnvReader } from "../autotask/config.ts";
 import {
   type AllowLists,
   BearerCheck,
   bodyError,
   corsHeaders,
   hostRejection,
-  isLoopbackHost,
   jsonRpcError,
-  loopbackAllowLists,
   noteFor,
   originAllowed,
   originRejection,
@@ -24,10 +19,9 @@ import {
   readBodyCapped,
   type RpcNote,
   withoutCredentials,
-} from "./http_guard.ts";
-import { type ConnectionLimits, LIMITS, listen, type Listener } from "./http_listener.ts";
-import { LegacySseEndpoints } from "./http_sse.ts";
-import { SERVER_NAME, VERSION } from "./server.ts";
+} from "./guard.ts";
+import { type ConnectionLimits, listen, type Listener } from "./listener.ts";
+import { LegacySseEndpoints } from "./sse.ts";
 
 /** `http`: Streamable HTTP only; `sse`: the same plus the deprecated HTTP+SSE endpoints. */
 export type HttpTransport = "http" | "sse";
@@ -59,150 +53,17 @@ export interface HttpConfig {
   limits: ConnectionLimits;
 }
 
-/** Listen address when HOST is unset: this machine only. */
-export const DEFAULT_HOST = "127.0.0.1";
-/** The original server's port. */
-export const DEFAULT_PORT = 8050;
-/** Requests per minute per client address when MCP_RATE_LIMIT is unset. */
-export const DEFAULT_RATE_LIMIT = 300;
 /** Request body cap (1 MiB): the largest tool call is a few KB. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 /** Deadline for a request body to arrive. */
 export const BODY_TIMEOUT_MS = 30_000;
-/** Shortest bearer token accepted. */
-export const MIN_TOKEN_LENGTH = 16;
 /** How long shutdown waits for in-flight requests. */
 export const SHUTDOWN_GRACE_MS = 10_000;
 
-const WILDCARD_HOSTS = new Set(["0.0.0.0", "::", "[::]"]);
-
-function listOf(text: string | undefined): string[] {
-  return (text ?? "").split(",").map((item) => item.trim()).filter((item) => item !== "");
-}
-
-function allowedHostname(entry: string, variable: string): string {
-  let url: URL | undefined;
-  try {
-    url = new URL(`http://${entry}`);
-  } catch {
-    // reported below
-  }
-  if (!url || url.pathname !== "/" || url.username || url.search || entry.includes("://")) {
-    throw new ConfigError(
-      `${variable} holds an entry that is not a host name: list names or addresses separated by ` +
-        `commas, without scheme or path (e.g. mcp.example.com,192.168.1.20)`,
-      [variable],
-    );
-  }
-  return url.hostname;
-}
-
-function allowedOrigin(entry: string, lists: AllowLists): void {
-  if (!entry.includes("://")) {
-    lists.originHostnames.push(allowedHostname(entry, "MCP_ALLOWED_ORIGINS"));
-    return;
-  }
-  const problem = new ConfigError(
-    "MCP_ALLOWED_ORIGINS holds an entry that is not an origin: use https://app.example.com, " +
-      "a bare host name (any scheme and port), or scheme://* for browser extensions " +
-      "(http://* and https://* are not accepted)",
-    ["MCP_ALLOWED_ORIGINS"],
-  );
-  if (/^[a-z][a-z0-9+.-]*:\/\/\*$/.test(entry)) {
-    if (entry === "http://*" || entry === "https://*") throw problem;
-    lists.originHostnames.push(entry);
-    return;
-  }
-  let url: URL;
-  try {
-    url = new URL(entry);
-  } catch {
-    throw problem;
-  }
-  if (url.pathname !== "/" && url.pathname !== "" || url.search || url.username) throw problem;
-  if (url.origin === "null") lists.originHostnames.push(url.hostname);
-  else lists.origins.push(url.origin);
-}
-
-function wholeNumber(
-  env: EnvReader,
-  name: "PORT" | "MCP_RATE_LIMIT",
-  fallback: number,
-  max: number,
-  hint: string,
-): number {
-  const text = env(name);
-  if (text === undefined) return fallback;
-  const value = Number(text);
-  if (!/^\d+$/.test(text) || value > max) {
-    throw new ConfigError(`${name} must be a whole number from 0 to ${max} (${hint})`, [name]);
-  }
-  return value;
-}
-
-/**
- * Reads HOST, PORT, MCP_AUTH_TOKEN, MCP_ALLOWED_HOSTS, MCP_ALLOWED_ORIGINS and
- * MCP_RATE_LIMIT. Throws {@linkcode ConfigError} (never holding the token) on a
- * bad value, and when a non-loopback address would be served without a token.
- */
-export function loadHttpConfig(transport: HttpTransport, env: EnvReader): HttpConfig {
-  const rawHost = env("HOST") ?? DEFAULT_HOST;
-  const bare = rawHost.replace(/^\[(.*)\]$/, "$1");
-  const host = bare.toLowerCase() === "localhost" ? "127.0.0.1" : bare;
-  if (isIP(host) === 0) {
-    throw new ConfigError(
-      `HOST must be an IP address to listen on (127.0.0.1, ::1, 0.0.0.0, 192.168.1.20), not a ` +
-        `host name; list the names clients use in MCP_ALLOWED_HOSTS`,
-      ["HOST"],
-    );
-  }
-  const port = wholeNumber(env, "PORT", DEFAULT_PORT, 65_535, "0 picks a free port");
-  const rateLimitPerMinute = wholeNumber(
-    env,
-    "MCP_RATE_LIMIT",
-    DEFAULT_RATE_LIMIT,
-    1_000_000,
-    "requests per minute per client address; 0 turns the limit off",
-  );
-  const token = env("MCP_AUTH_TOKEN");
-  if (token !== undefined && (token.length < MIN_TOKEN_LENGTH || !/^[\x21-\x7e]+$/.test(token))) {
-    throw new ConfigError(
-      `MCP_AUTH_TOKEN must be at least ${MIN_TOKEN_LENGTH} visible ASCII characters without ` +
-        "spaces: generate one with `openssl rand -hex 32`",
-      ["MCP_AUTH_TOKEN"],
-    );
-  }
-  if (token === undefined && !isLoopbackHost(host)) {
-    throw new ConfigError(
-      `HOST=${rawHost} accepts connections from other machines, so a bearer token is required: ` +
-        "set MCP_AUTH_TOKEN to a long random secret (e.g. `openssl rand -hex 32`) that clients " +
-        "send as `Authorization: Bearer <token>`, or listen on HOST=127.0.0.1",
-      ["MCP_AUTH_TOKEN", "HOST"],
-    );
-  }
-  const allow = loopbackAllowLists();
-  if (!WILDCARD_HOSTS.has(host) && !isLoopbackHost(host)) {
-    allow.hosts.push(allowedHostname(host.includes(":") ? `[${host}]` : host, "HOST"));
-  }
-  for (const entry of listOf(env("MCP_ALLOWED_HOSTS"))) {
-    allow.hosts.push(allowedHostname(entry, "MCP_ALLOWED_HOSTS"));
-  }
-  for (const entry of listOf(env("MCP_ALLOWED_ORIGINS"))) allowedOrigin(entry, allow);
-  return {
-    transport,
-    host,
-    port,
-    token,
-    allow,
-    rateLimitPerMinute,
-    maxBodyBytes: MAX_BODY_BYTES,
-    bodyTimeoutMs: BODY_TIMEOUT_MS,
-    limits: LIMITS,
-  };
-}
-
 /** What the HTTP layer needs besides the configuration. */
 export interface HttpHandlerOptions {
+  /** Who answers: named by `/health` and in the bearer realm. */
+  server: { name: string; version: string };
   log: Logger;
   /** Removes secret values from text about to be logged. */
   redact(text: string): string;
@@ -234,7 +95,7 @@ export function createHttpHandler(
   config: HttpConfig,
   options: HttpHandlerOptions,
 ): HttpHandler {
-  const { log, redact } = options;
+  const { log, redact, server } = options;
   const onerror = (error: Error) => log.debug(redact(`mcp: ${oneLine(error)}`));
   const mcp = createMcpHandler(factory, { maxRequestBodySize: config.maxBodyBytes, onerror });
   const sse = config.transport === "sse"
@@ -281,7 +142,7 @@ export function createHttpHandler(
         return jsonRpcError(405, -32000, "Method Not Allowed", { allow: "GET, HEAD" });
       }
       // Reveals no configuration and calls nothing: usable by probes without the token.
-      return Response.json({ status: "ok", name: SERVER_NAME, version: VERSION }, {
+      return Response.json({ status: "ok", name: server.name, version: server.version }, {
         headers: { "cache-control": "no-store" },
       });
     }
@@ -310,8 +171,8 @@ export function createHttpHandler(
           "Unauthorized: send the server's token as `Authorization: Bearer <MCP_AUTH_TOKEN>`",
           {
             "www-authenticate": outcome === "missing"
-              ? `Bearer realm="${SERVER_NAME}"`
-              : `Bearer realm="${SERVER_NAME}", error="invalid_token"`,
+              ? `Bearer realm="${server.name}"`
+              : `Bearer realm="${server.name}", error="invalid_token"`,
           },
         );
       }

@@ -1,6 +1,6 @@
-/**
- * Serves a web-standard fetch handler over HTTP/1.1 with `node:http`.
- *
+/** Serves a fetch handler over HTTP/1.1 with `node:http`, with connection deadlines and a cap. */
+
+/*
  * Why not `Deno.serve`: in Deno 2.9.6 it has no header or idle timeout, so a client that sends
  * half a header block, or leaves a keep-alive connection idle, holds a socket for as long as it
  * likes (measured: still open after 120 s). Deno's `node:http` is Node's own server code and

@@ -1,7 +1,8 @@
-/**
- * The deprecated HTTP+SSE transport (protocol 2024-11-05): `GET /sse` opens a
- * stream that names a `POST /messages?sessionId=...` endpoint. Served only
- * with TRANSPORT=sse, for clients that cannot speak Streamable HTTP yet.
+/** The deprecated HTTP+SSE transport (protocol 2024-11-05), served only with TRANSPORT=sse. */
+
+/*
+ * `GET /sse` opens a stream that names a `POST /messages?sessionId=...`
+ * endpoint, for clients that cannot speak Streamable HTTP yet.
  *
  * Written here rather than taken from `@modelcontextprotocol/server-legacy`:
  * that package needs node:http request/response objects, reads extra
@@ -23,7 +24,7 @@ import {
   readBodyCapped,
   type RpcNote,
   withoutCredentials,
-} from "./http_guard.ts";
+} from "./guard.ts";
 
 /** Limits of the legacy endpoints. */
 export interface LegacySseOptions {
