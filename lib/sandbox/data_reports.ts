@@ -1087,10 +1087,10 @@ function addEntry(
 ): void {
   const { r, now } = world;
   const end = start + hours * HOUR;
-  // Most people log as they go; some catch up the next morning.
-  const logged = iso(
-    Math.min(now - MINUTE, end + (r.chance(0.12) ? 15 * HOUR : r.int(2, 40) * MINUTE)),
-  );
+  // Most people log as they go (2-40 minutes after); some catch up the next morning.
+  const x = r.next();
+  const lag = x < 0.12 ? 15 * HOUR : (2 + Math.floor((x - 0.12) / 0.88 * 39)) * MINUTE;
+  const logged = iso(Math.min(now - MINUTE, end + lag));
   world.pending.push({
     end,
     rec: {
@@ -1224,8 +1224,6 @@ function workDay(world: World, p: Profile, day: LocalDay): void {
       lunch = true;
     }
     const roll = r.next();
-    const chunk = r.pick(TICKET_CHUNKS);
-    const longChunk = r.pick(TASK_CHUNKS);
     const cap = Math.max(0.25, Math.round((target - logged) * 4) / 4);
     let kind = roll < p.ticket ? "ticket" : roll < p.ticket + p.project ? "project" : "internal";
     // An emergency or urgent ticket comes before anything else.
@@ -1244,12 +1242,12 @@ function workDay(world: World, p: Profile, day: LocalDay): void {
     }
     let hours: number;
     if (kind === "ticket" && ticket) {
-      hours = Math.min(ticket.left, chunk, cap);
+      hours = Math.min(ticket.left, r.pick(TICKET_CHUNKS), cap);
       if (t + hours * HOUR > now) break;
       const code = p.id === FIELD_TECH ? REPORT_CODES.onsite : REPORT_CODES.remote;
       ticketEntry(world, ticket, p.id, t, hours, code, day);
     } else if (kind === "project" && task) {
-      hours = Math.min(task.left, longChunk, cap);
+      hours = Math.min(task.left, r.pick(TASK_CHUNKS), cap);
       if (t + hours * HOUR > now) break;
       addEntry(
         world,
