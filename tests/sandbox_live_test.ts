@@ -96,10 +96,26 @@ function droppedOf(s: ServedSandbox): DroppedOperator[] {
   return s.sandbox.droppedOperators;
 }
 
+/**
+ * The dropped-clause list with each query's repeats collapsed: every page of a query that spans
+ * several pages sends (and so drops) the same clause again.
+ */
+function droppedOnce(s: ServedSandbox): DroppedOperator[] {
+  return s.sandbox.droppedOperators.filter((d, i, all) =>
+    i === 0 || JSON.stringify(d) !== JSON.stringify(all[i - 1])
+  );
+}
+
+/** Every id a query matches, following `nextPageUrl` (the tenant has more than 500 tickets). */
 async function ids(s: ServedSandbox, entity: string, filter: unknown[]): Promise<number[]> {
-  const page = await ok(s, "POST", `${entity}/query`, { filter }) as unknown as Page;
-  assert.equal(page.pageDetails.nextPageUrl, null, "fits one page");
-  return page.items.map((r) => r.id as number);
+  const body = { filter };
+  let page = await ok(s, "POST", `${entity}/query`, body) as unknown as Page;
+  const out = page.items.map((r) => r.id as number);
+  while (page.pageDetails.nextPageUrl) {
+    page = await ok(s, "POST", page.pageDetails.nextPageUrl, body) as unknown as Page;
+    out.push(...page.items.map((r) => r.id as number));
+  }
+  return out;
 }
 
 function oracle(rows: Rec[], keep: (r: Rec) => boolean): number[] {
@@ -139,7 +155,7 @@ Deno.test("unknown operators: the clause is dropped, the rest runs, 200 with row
 
     // The public bug report: "ne status 5" returned every row, Complete ones included.
     assert.deepEqual(await ids(s, "Tickets", [{ op: "ne", field: "status", value: 5 }]), all);
-    assert.deepEqual(sb.droppedOperators, [{ entity: "Tickets", op: "ne", path: "filter[0]" }]);
+    assert.deepEqual(droppedOnce(s), [{ entity: "Tickets", op: "ne", path: "filter[0]" }]);
     const counted = await ok(s, "POST", "Tickets/query/count", {
       filter: [{ op: "isNull", field: "completedDate" }],
     });
@@ -182,7 +198,7 @@ Deno.test("unknown operators: the clause is dropped, the rest runs, 200 with row
       ]),
       complete,
     );
-    assert.deepEqual(sb.droppedOperators, [
+    assert.deepEqual(droppedOnce(s), [
       { entity: "Tickets", op: "startsWith", path: "filter[1]" },
       { entity: "Tickets", op: "between", path: "filter[0].items[1]" },
       { entity: "Tickets", op: "not", path: "filter[0]" },
@@ -238,7 +254,7 @@ Deno.test("known operators are never dropped; other spellings are, unless ignore
     assert.deepEqual(await ids(s, "Tickets", [{ op: "EQ", field: "id", value: all[0] }]), all);
     await ids(s, "Tickets", [{ op: "OR", items: [{ op: "eq", field: "id", value: all[0] }] }]);
     await ids(s, "Tickets", [{ op: "beginswith", field: "title", value: "zzz" }]);
-    assert.deepEqual(droppedOf(s).map((d) => d.op), ["EQ", "OR", "beginswith"]);
+    assert.deepEqual(droppedOnce(s).map((d) => d.op), ["EQ", "OR", "beginswith"]);
   });
   // ignoreOperatorCase: a production integration sends "Exist" to the live API.
   await withTenant(async (s) => {
@@ -251,7 +267,7 @@ Deno.test("known operators are never dropped; other spellings are, unless ignore
       oracle(tickets, (t) => t.completedDate !== null && t.status === 5),
     );
     await ids(s, "Tickets", [{ op: "Ne", field: "status", value: 5 }]);
-    assert.deepEqual(droppedOf(s).map((d) => d.op), ["Ne"]);
+    assert.deepEqual(droppedOnce(s).map((d) => d.op), ["Ne"]);
   }, { ignoreOperatorCase: true });
 });
 

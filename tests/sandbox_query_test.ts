@@ -267,8 +267,10 @@ Deno.test("every operator, nesting, case-insensitivity and typing rules", async 
     assert.equal(one.pageDetails.requestCount, 1);
     const full = (await q({ filter: [ALL] })).json as Page;
     assert.equal(full.pageDetails.requestCount, 500);
-    assert.equal(full.items.length, tickets.length);
-    assert.equal(full.pageDetails.nextPageUrl, null);
+    // The tenant holds more than 500 tickets: a full first page, and a next one.
+    assert.ok(tickets.length > 500);
+    assert.equal(full.items.length, 500);
+    assert.notEqual(full.pageDetails.nextPageUrl, null);
     const order = full.items.map((r) => r.id as number);
     assert.deepEqual(order, [...order].sort((a, b) => a - b));
     assert.ok("userDefinedFields" in full.items[0] && "dueDateTime" in full.items[0]);

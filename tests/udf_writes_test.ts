@@ -154,13 +154,18 @@ Deno.test({
       });
 
       await t.step("search rows carry only the UDFs that are set", async () => {
+        // The last two weeks of the company's tickets: one page of full rows.
+        const since = new Date(Date.now() - 14 * 24 * 3_600_000).toISOString();
         const out = await callOk(client, "search_tickets", {
           companyID: company.id,
+          createdAfter: since,
           detail: "full",
           limit: 100,
         });
         const rows = out.items as Rec[];
-        const stored = sandbox.records("Tickets").filter((r) => r.companyID === company.id);
+        const stored = sandbox.records("Tickets").filter((r) =>
+          r.companyID === company.id && (r.createDate as string) >= since
+        );
         assert.equal(rows.length, stored.length);
         const unset = stored.filter((r) => (r.userDefinedFields as Udf[]).every((u) => !u.value));
         assert.ok(unset.length > 0, "some tickets have no UDF set");

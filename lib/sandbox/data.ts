@@ -23,6 +23,7 @@ import {
   WELL_KNOWN,
 } from "./data_fixtures.ts";
 import { seedRoadmap } from "./data_roadmap.ts";
+import { padTimeEntries, seedReportData } from "./data_reports.ts";
 import type { Store } from "./store.ts";
 import type { Rec, SandboxCredentials } from "./types.ts";
 
@@ -136,7 +137,13 @@ export interface SeedInfo {
 /** Fills the store with the deterministic tenant. */
 export function seedTenant(
   store: Store,
-  options: { seed: number; now: Date; ticketCount?: number; credentials: SandboxCredentials },
+  options: {
+    seed: number;
+    now: Date;
+    ticketCount?: number;
+    timeEntryCount?: number;
+    credentials: SandboxCredentials;
+  },
 ): SeedInfo {
   const g = new Gen(options.seed);
   const now = options.now.getTime();
@@ -148,11 +155,13 @@ export function seedTenant(
   seedSales(store, g, now, seeded);
   seedRoadmap(store, { seed: options.seed, now: options.now });
   seedSecondaryResources(store, new Gen(options.seed ^ 0x5ec0dd), now);
+  seedReportData(store, { seed: options.seed, now: options.now });
   if (
     options.ticketCount !== undefined && options.ticketCount > store.table("Tickets").rows.length
   ) {
     padTickets(store, g, now, seeded, options.ticketCount);
   }
+  if (options.timeEntryCount !== undefined) padTimeEntries(store, options.timeEntryCount);
   return { apiUserResourceId: WELL_KNOWN.apiUserResourceId, hostileTicketId };
 }
 
@@ -636,6 +645,14 @@ function makeTicket(
     creatorType: 1,
     dueDateTime: iso(created + g.int(4, 120) * HOUR),
     firstResponseDateTime: assigned ? iso(created + g.int(5, 90) * 60_000) : null,
+    // Filled in by the SLA pass (data_reports.ts); declared here so every ticket has one shape.
+    firstResponseDueDateTime: null,
+    firstResponseAssignedResourceID: null,
+    firstResponseInitiatingResourceID: null,
+    resolutionPlanDateTime: null,
+    resolutionPlanDueDateTime: null,
+    resolvedDueDateTime: null,
+    serviceLevelAgreementHasBeenMet: null,
     lastTrackedModificationDateTime: iso(modified),
     lastActivityDate: iso(modified),
     lastActivityPersonType: 1,

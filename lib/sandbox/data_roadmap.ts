@@ -15,7 +15,7 @@ const BILLING_RESOURCE = 29682886;
  * mulberry32, a stream of its own: the main data set's generator is not touched,
  * so adding these entities changes none of the records seeded before them.
  */
-class Rand {
+export class Rand {
   #a: number;
   constructor(seed: number) {
     this.#a = seed >>> 0;
@@ -39,7 +39,7 @@ class Rand {
 }
 
 /** Increasing ids with occasional gaps, like a real database after deletes. */
-function idsFrom(start: number, r: Rand): () => number {
+export function idsFrom(start: number, r: Rand): () => number {
   let next = start;
   return () => {
     const id = next;

@@ -555,7 +555,7 @@ const OVERLAYS: Record<string, Overlay> = {
   Resources: {
     readOnly: ["licenseType", "userName", "hireDate"],
     picklists: { licenseType: P.LICENSE_TYPE },
-    references: { defaultServiceDeskRoleID: "Roles" },
+    references: { defaultServiceDeskRoleID: "Roles", locationID: "InternalLocations" },
   },
   Roles: { required: ["name", "hourlyRate"], lengths: { name: 200, description: 200 } },
   ResourceRoles: {
@@ -585,7 +585,7 @@ const OVERLAYS: Record<string, Overlay> = {
       defaultVendorID: "Companies",
     },
   },
-  BillingCodes: {},
+  BillingCodes: { references: { afterHoursWorkType: "BillingCodes" } },
   // Service calls, quotes, invoices and the service catalog (the roadmap toolsets).
   ServiceCalls: {
     required: ["companyID", "startDateTime", "endDateTime"],
@@ -750,6 +750,55 @@ const OVERLAYS: Record<string, Overlay> = {
     readOnly: ["internalCurrencyAdjustedPrice", "internalCurrencyUnitPrice"],
     lengths: { invoiceDescription: 1000, internalDescription: 100 },
     references: { contractID: "Contracts", serviceID: "Services", quoteItemID: "QuoteItems" },
+  },
+  // The data behind the reports: purchases of block-hour and retainer contracts, SLA results,
+  // the office's business hours and holidays.
+  ContractBlocks: {
+    required: ["contractID", "datePurchased", "startDate", "endDate", "hours", "hourlyRate"],
+    // Approved hours are Autotask's bookkeeping, and (as documented) cannot be queried.
+    readOnly: ["hoursApproved"],
+    notQueryable: ["hoursApproved"],
+    lengths: { invoiceNumber: 50, paymentNumber: 50 },
+    picklists: { status: P.PURCHASE_STATUS, paymentType: P.PAYMENT_TYPE },
+    references: { contractID: "Contracts" },
+  },
+  ContractRetainers: {
+    required: ["contractID", "datePurchased", "startDate", "endDate", "amount"],
+    readOnly: ["amountApproved", "internalCurrencyAmount", "internalCurrencyAmountApproved"],
+    lengths: { invoiceNumber: 50, paymentNumber: 50 },
+    picklists: { status: P.PURCHASE_STATUS },
+    references: { contractID: "Contracts" },
+  },
+  ServiceLevelAgreementResults: {
+    references: {
+      ticketID: "Tickets",
+      firstResponseResourceID: "Resources",
+      firstResponseInitiatingResourceID: "Resources",
+      resolutionPlanResourceID: "Resources",
+      resolutionResourceID: "Resources",
+    },
+  },
+  InternalLocations: {
+    references: { holidaySetId: "HolidaySets" },
+  },
+  InternalLocationWithBusinessHours: {
+    required: ["name"],
+    lengths: { name: 100, address1: 150, address2: 150, city: 50, postalCode: 20, state: 25 },
+    picklists: {
+      firstDayOfWeek: P.FIRST_DAY_OF_WEEK,
+      holidayHoursType: P.HOLIDAY_HOURS_TYPE,
+      timeZoneID: P.TIME_ZONE,
+    },
+    references: { holidaySetID: "HolidaySets" },
+  },
+  HolidaySets: {
+    required: ["holidaySetName"],
+    lengths: { holidaySetName: 100, holidaySetDescription: 500 },
+  },
+  Holidays: {
+    required: ["holidayDate", "holidayName", "holidaySetID"],
+    lengths: { holidayName: 100 },
+    references: { holidaySetID: "HolidaySets" },
   },
 };
 

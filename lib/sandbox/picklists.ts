@@ -433,3 +433,38 @@ export const PRODUCT_CATEGORY: PicklistEntry[] = [
   { value: 29683203, label: "Components & Accessories" },
   { value: 29683204, label: "Mobile" },
 ];
+
+/** Status of a block-hour or retainer purchase. */
+export const PURCHASE_STATUS: PicklistEntry[] = [
+  { value: 0, label: "Inactive", isSystem: true },
+  { value: 1, label: "Active", isSystem: true, isDefaultValue: true },
+];
+
+/** How block-hour purchases were paid: this tenant's own list. */
+export const PAYMENT_TYPE: PicklistEntry[] = [
+  { value: 29683601, label: "ACH / Bank Transfer", isDefaultValue: true },
+  { value: 29683602, label: "Company Check" },
+  { value: 29683603, label: "Card on File (Stripe)" },
+  { value: 29683604, label: "Prepaid via Quote", isActive: false },
+];
+
+/** First day of the week at a location: Autotask offers Sunday or Monday. */
+export const FIRST_DAY_OF_WEEK: PicklistEntry[] = [
+  { value: 1, label: "Sunday", isSystem: true, isDefaultValue: true },
+  { value: 2, label: "Monday", isSystem: true },
+];
+
+/** What a location's hours are on holidays. */
+export const HOLIDAY_HOURS_TYPE: PicklistEntry[] = [
+  { value: 1, label: "None", isSystem: true, isDefaultValue: true },
+  { value: 2, label: "Normal", isSystem: true },
+  { value: 3, label: "Specified", isSystem: true },
+];
+
+/** Time zones of internal locations (the tenant's one office is in US Pacific time). */
+export const TIME_ZONE: PicklistEntry[] = [
+  { value: 15, label: "(UTC-08:00) Pacific Time (US & Canada)" },
+  { value: 16, label: "(UTC-07:00) Mountain Time (US & Canada)" },
+  { value: 20, label: "(UTC-06:00) Central Time (US & Canada)" },
+  { value: 35, label: "(UTC-05:00) Eastern Time (US & Canada)" },
+];

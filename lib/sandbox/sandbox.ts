@@ -118,6 +118,7 @@ export class Sandbox {
       seed: options.seed ?? DEFAULT_SEED,
       now,
       ticketCount: options.ticketCount,
+      timeEntryCount: options.timeEntryCount,
       credentials: this.#credentials,
     });
     this.hostileTicketId = seeded.hostileTicketId;

@@ -19,6 +19,11 @@ export interface SandboxOptions {
    * realistic data set (about 150 tickets) is always there first.
    */
   ticketCount?: number;
+  /**
+   * Scale mode: pad the time entries to this many (e.g. 200_000) by repeating the realistic 26-week
+   * history (a few thousand entries) further back in time.
+   */
+  timeEntryCount?: number;
   /** Seed of the deterministic data (default fixed). */
   seed?: number;
   /** Added to every request while it holds its thread (for concurrency tests). */
