@@ -1,7 +1,7 @@
 /** Tenant metadata tools: the picklist values behind statuses, priorities, queues, note types and more. */
 
 import * as z from "zod";
-import { findEntity, supportsRoot } from "../lib/autotask/catalog.ts";
+import { findEntity, supportsRoot, unknownEntityMessage } from "../lib/autotask/catalog.ts";
 import { parentIdField } from "../lib/autotask/routes.ts";
 import { udfDefinitions } from "../lib/mcp/changes.ts";
 import { defineTool, InputError, type ToolDef } from "../lib/mcp/tool.ts";
@@ -31,7 +31,7 @@ export const metadataTools: ToolDef[] = [
     handler: async ({ entity, field, parentValue, includeInactive }, ctx) => {
       const entry = findEntity(entity);
       if (!entry) {
-        throw new InputError(`Unknown entity "${entity}": use the plural API name, e.g. Tickets`);
+        throw new InputError(unknownEntityMessage(entity));
       }
       const fields = await ctx.client.fields(entry.name, { signal: ctx.signal });
       const info = fields.find((f) => f.name.toLowerCase() === field.toLowerCase());
@@ -88,7 +88,7 @@ export const metadataTools: ToolDef[] = [
     handler: async ({ entity }, ctx) => {
       const entry = findEntity(entity);
       if (!entry) {
-        throw new InputError(`Unknown entity "${entity}": use the plural API name, e.g. Tickets`);
+        throw new InputError(unknownEntityMessage(entity));
       }
       const operations: string[] =
         (["query", "count", "get", "create", "update", "delete"] as const)

@@ -1,7 +1,7 @@
 /** Any entity, read-only: query, count and read every queryable Autotask entity without a tool each. */
 
 import * as z from "zod";
-import { findEntity, supportsRoot } from "../lib/autotask/catalog.ts";
+import { findEntity, supportsRoot, unknownEntityMessage } from "../lib/autotask/catalog.ts";
 import type { CatalogEntry } from "../lib/autotask/catalog_data.ts";
 import {
   getOutput,
@@ -52,9 +52,7 @@ function compactView(entry: CatalogEntry): string[] {
 function queryable(name: string, verb: "query" | "count" | "get"): CatalogEntry {
   const entry = findEntity(name);
   if (!entry) {
-    throw new InputError(
-      `Unknown entity "${name}": use the plural API name (Tickets, ServiceCalls, ...)`,
-    );
+    throw new InputError(unknownEntityMessage(name));
   }
   if (!supportsRoot(entry, verb)) {
     throw new InputError(

@@ -4,7 +4,7 @@ import * as z from "zod";
 import { findEntity } from "../autotask/catalog.ts";
 import type { AutotaskClient, AutotaskRecord, FieldInfo } from "../autotask/client.ts";
 import { AutotaskError } from "../autotask/errors.ts";
-import { closest } from "./similar.ts";
+import { closest } from "../similar.ts";
 import { InputError, type ToolContext } from "./tool.ts";
 
 /** The `changes` argument of update tools: wire field name -> new value (explained in the instructions). */

@@ -6,7 +6,7 @@ import type { ToolContext } from "./tool.ts";
 import { InputError } from "./tool.ts";
 import { cleanValue } from "./untrusted.ts";
 
-import { closest } from "./similar.ts";
+import { closest } from "../similar.ts";
 
 export { closest };
 

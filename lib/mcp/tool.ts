@@ -7,7 +7,7 @@ import { AutotaskError } from "../autotask/errors.ts";
 import type { NameResolver } from "../autotask/names.ts";
 import type { Picklists } from "../autotask/picklists.ts";
 import { findEntity } from "../autotask/catalog.ts";
-import { closest } from "./similar.ts";
+import { closest } from "../similar.ts";
 import { cleanText, UNTRUSTED_NOTICE } from "./untrusted.ts";
 
 /** What a tool does to Autotask; everything but "read" writes. */
