@@ -1,6 +1,7 @@
 /** Contract tools: read and search the agreements time and tickets are billed against. */
 
 import * as z from "zod";
+import { isCalendarDate, utcMidnight } from "../lib/dates.ts";
 import type { Filter } from "../lib/autotask/query.ts";
 import { getTool, idSchema, picklistSchema, searchTool } from "../lib/mcp/common.ts";
 import type { ToolDef } from "../lib/mcp/tool.ts";
@@ -20,16 +21,13 @@ const SEARCH_FIELDS = [
 /** A calendar date, checked to exist (no 2026-02-30). */
 const dateSchema = z.string().trim().regex(/^\d{4}-\d{2}-\d{2}$/, {
   message: "Expected a date as YYYY-MM-DD, e.g. 2026-11-24",
-}).refine((text) => {
-  const day = new Date(`${text}T00:00:00Z`);
-  return !Number.isNaN(day.getTime()) && day.toISOString().startsWith(text);
-}, {
+}).refine(isCalendarDate, {
   message: "Not a calendar date: expected YYYY-MM-DD, e.g. 2026-11-24",
 });
 
 /** Contracts running on `date`: started on or before it and ending on or after it. */
 function activeOn(value: unknown): Filter {
-  const day = `${value as string}T00:00:00Z`;
+  const day = utcMidnight(value as string);
   return {
     op: "and",
     items: [

@@ -1,6 +1,7 @@
 /** Quote tools: find and read quotes with their lines, create a quote for an opportunity, add lines. */
 
 import * as z from "zod";
+import { utcDate, utcMidnight } from "../lib/dates.ts";
 import type { AutotaskRecord, FieldInfo } from "../lib/autotask/client.ts";
 import { AutotaskError } from "../lib/autotask/errors.ts";
 import { eq } from "../lib/autotask/query.ts";
@@ -75,10 +76,6 @@ const ITEM_TYPE_SERVICE = 11;
 const LOCATION_FIELDS = ["billToLocationID", "shipToLocationID", "soldToLocationID"];
 /** Largest quantity or price accepted: catches typos, not big deals. */
 const MAX_AMOUNT = 1e9;
-
-function midnightUtc(ms: number): string {
-  return `${new Date(ms).toISOString().slice(0, 10)}T00:00:00Z`;
-}
 
 function fit(value: unknown, field: FieldInfo | undefined): string | undefined {
   if (typeof value !== "string" || value.trim() === "") return undefined;
@@ -218,7 +215,7 @@ export const quoteTools: ToolDef[] = [
         companyID: opportunity.companyID,
       };
       if (record.effectiveDate === undefined) {
-        const today = midnightUtc(Date.now());
+        const today = utcMidnight(utcDate(Date.now()));
         record.effectiveDate = today;
         notes.push(`effectiveDate defaulted to today (${today.slice(0, 10)})`);
       }

@@ -1,6 +1,7 @@
 /** Service call tools: schedule onsite visits, put tickets and project tasks on them, send technicians. */
 
 import * as z from "zod";
+import { isoInstant, parseInstant } from "../lib/dates.ts";
 import type { AutotaskRecord } from "../lib/autotask/client.ts";
 import { eq, type Filter, inList, MAX_OR_CONDITIONS } from "../lib/autotask/query.ts";
 import { chooseRole } from "../lib/autotask/roles.ts";
@@ -57,14 +58,9 @@ const NOTHING: Filter = { op: "lt", field: "id", value: 0 };
 
 const HOUR = 3_600_000;
 
-/** Milliseconds of an ISO-8601 text; a date-time without a zone is read as UTC, as Autotask does. */
-function utcMs(text: string): number {
-  const zoned = /[zZ]$|[+-]\d{2}:?\d{2}$/.test(text) || !/T\d{2}:\d{2}/.test(text);
-  return Date.parse(zoned ? text : `${text}Z`);
-}
-
+/** An ISO-8601 date-time as UTC with milliseconds (a zoneless one is UTC, as Autotask reads it). */
 function utc(text: string): string {
-  return new Date(utcMs(text)).toISOString();
+  return isoInstant(parseInstant(text));
 }
 
 function unique(values: unknown[]): number[] {
@@ -495,7 +491,7 @@ export const serviceCallTools: ToolDef[] = [
     }),
     output: writeOutput,
     handler: async ({ extra, durationHours, ...args }, ctx) => {
-      const start = utcMs(args.startDateTime);
+      const start = parseInstant(args.startDateTime);
       if (args.endDateTime !== undefined && durationHours !== undefined) {
         throw new InputError("Give endDateTime or durationHours, not both");
       }
@@ -505,7 +501,7 @@ export const serviceCallTools: ToolDef[] = [
         );
       }
       const end = args.endDateTime !== undefined
-        ? utcMs(args.endDateTime)
+        ? parseInstant(args.endDateTime)
         : start + (durationHours as number) * HOUR;
       if (end <= start) throw new InputError("endDateTime must be after startDateTime");
       if (end - start > MAX_HOURS * HOUR) {
@@ -514,8 +510,8 @@ export const serviceCallTools: ToolDef[] = [
       const record: AutotaskRecord = {
         ...await prepareExtra(ctx, "ServiceCalls", extra, { ...args, durationHours }),
         ...defined({ ...args }),
-        startDateTime: new Date(start).toISOString(),
-        endDateTime: new Date(end).toISOString(),
+        startDateTime: isoInstant(start),
+        endDateTime: isoInstant(end),
       };
       if (record.status === undefined) {
         const status = await ctx.picklists.defaultValue("ServiceCalls", "status", ctx.signal);
@@ -553,17 +549,17 @@ export const serviceCallTools: ToolDef[] = [
         typeof record.startDateTime === "string" && record.endDateTime === undefined &&
         typeof current.startDateTime === "string" && typeof current.endDateTime === "string"
       ) {
-        const length = Date.parse(current.endDateTime) - Date.parse(current.startDateTime);
-        record.endDateTime = new Date(Date.parse(record.startDateTime) + length).toISOString();
+        const length = parseInstant(current.endDateTime) - parseInstant(current.startDateTime);
+        record.endDateTime = isoInstant(parseInstant(record.startDateTime) + length);
         notes.push(`endDateTime moved to ${record.endDateTime} to keep the visit's length`);
       }
-      const start = Date.parse(String(record.startDateTime ?? current.startDateTime));
-      const end = Date.parse(String(record.endDateTime ?? current.endDateTime));
+      const start = parseInstant(String(record.startDateTime ?? current.startDateTime));
+      const end = parseInstant(String(record.endDateTime ?? current.endDateTime));
       if (!(end > start)) {
         throw new InputError(
-          `endDateTime must be after startDateTime (the visit would run ${
-            new Date(start).toISOString()
-          } to ${new Date(end).toISOString()})`,
+          `endDateTime must be after startDateTime (the visit would run ${isoInstant(start)} to ${
+            isoInstant(end)
+          })`,
         );
       }
       await ctx.client.update("ServiceCalls", id, record, { signal: ctx.signal });

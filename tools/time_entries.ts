@@ -1,6 +1,7 @@
 /** Time entry tools: log time on a ticket, a task or as regular time, and search logged time. */
 
 import * as z from "zod";
+import { isCalendarDate, isoSeconds, parseInstant, utcDate, utcMidnight } from "../lib/dates.ts";
 import type { AutotaskRecord } from "../lib/autotask/client.ts";
 import { AutotaskError } from "../lib/autotask/errors.ts";
 import type { Filter } from "../lib/autotask/query.ts";
@@ -38,34 +39,9 @@ const SEARCH_FIELDS = [
 /** A calendar date, checked to exist (no 2026-02-30). */
 const dateSchema = z.string().trim().regex(/^\d{4}-\d{2}-\d{2}$/, {
   message: "Expected a date as YYYY-MM-DD, e.g. 2026-11-24",
-}).refine((text) => {
-  const day = new Date(midnight(text));
-  return !Number.isNaN(day.getTime()) && utcDate(day) === text;
-}, {
+}).refine(isCalendarDate, {
   message: "Not a calendar date: expected YYYY-MM-DD, e.g. 2026-11-24",
 });
-
-/** `dateWorked` as Autotask holds it: the date at midnight UTC. */
-function midnight(date: string): string {
-  return `${date}T00:00:00Z`;
-}
-
-/** The UTC calendar date of `when`, YYYY-MM-DD. */
-function utcDate(when: Date): string {
-  return when.toISOString().slice(0, 10);
-}
-
-/** ISO-8601 without milliseconds, UTC. */
-function isoSeconds(when: Date): string {
-  return when.toISOString().replace(/\.\d{3}Z$/, "Z");
-}
-
-/** Parses an ISO-8601 date or date-time; one without a zone is taken as UTC. */
-function parseUtc(text: string): Date {
-  if (/^\d{4}-\d{2}-\d{2}$/.test(text)) return new Date(midnight(text));
-  if (/T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(text)) return new Date(`${text}Z`);
-  return new Date(text);
-}
 
 /** Why the role was chosen, in words for the result's note. */
 function roleReason(choice: RoleChoice, item: string): string {
@@ -128,7 +104,7 @@ async function roleRefused(
 }
 
 function dateFilter(op: "gte" | "lte"): (value: unknown) => Filter {
-  return (value) => ({ op, field: "dateWorked", value: midnight(value as string) });
+  return (value) => ({ op, field: "dateWorked", value: utcMidnight(value as string) });
 }
 
 /** The time entry toolset. */
@@ -162,13 +138,13 @@ export const timeEntryTools: ToolDef[] = [
           "Give ticketID or taskID, not both: a time entry belongs to one work item",
         );
       }
-      const start = args.startDateTime === undefined ? undefined : parseUtc(args.startDateTime);
-      if (start && Number.isNaN(start.getTime())) {
+      const start = args.startDateTime === undefined ? undefined : parseInstant(args.startDateTime);
+      if (start !== undefined && Number.isNaN(start)) {
         throw new InputError(
           `startDateTime ${args.startDateTime} is not a date-time: use e.g. 2026-11-24T14:00:00Z`,
         );
       }
-      const dateWorked = args.dateWorked ?? utcDate(start ?? new Date());
+      const dateWorked = args.dateWorked ?? utcDate(start ?? Date.now());
 
       let work: WorkItem | undefined;
       let itemLabel = "";
@@ -206,11 +182,11 @@ export const timeEntryTools: ToolDef[] = [
       let startDateTime: string | undefined;
       let endDateTime: string | undefined;
       const begin = start ??
-        (workItem ? new Date(`${dateWorked}T${DEFAULT_START_TIME}Z`) : undefined);
-      if (begin) {
+        (workItem ? parseInstant(`${dateWorked}T${DEFAULT_START_TIME}`) : undefined);
+      if (begin !== undefined) {
         startDateTime = isoSeconds(begin);
-        endDateTime = isoSeconds(new Date(begin.getTime() + args.hoursWorked * 3600_000));
-        if (!start) notes.push(`startDateTime defaulted to ${startDateTime}`);
+        endDateTime = isoSeconds(begin + args.hoursWorked * 3600_000);
+        if (start === undefined) notes.push(`startDateTime defaulted to ${startDateTime}`);
       }
 
       const record = defined({
@@ -218,7 +194,7 @@ export const timeEntryTools: ToolDef[] = [
         ticketID: args.ticketID,
         taskID: args.taskID,
         roleID,
-        dateWorked: midnight(dateWorked),
+        dateWorked: utcMidnight(dateWorked),
         startDateTime,
         endDateTime,
         hoursWorked: args.hoursWorked,

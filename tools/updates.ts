@@ -1,6 +1,7 @@
 /** Update tools: sparse changes to core records, validated against the tenant's field metadata; delete time entries. */
 
 import * as z from "zod";
+import { isoSeconds, parseInstant, utcDate, utcMidnight } from "../lib/dates.ts";
 import { childRoute, requireEntity, supportsRoot } from "../lib/autotask/catalog.ts";
 import type { AutotaskRecord } from "../lib/autotask/client.ts";
 import { parentIdField } from "../lib/autotask/routes.ts";
@@ -81,17 +82,6 @@ function updateTool(spec: UpdateSpec): ToolDef {
 
 const HOUR_MS = 3_600_000;
 
-/** Parses an ISO-8601 date-time; one without a zone is taken as UTC (as create_time_entry does). */
-function parseUtc(text: string): number {
-  if (/^\d{4}-\d{2}-\d{2}$/.test(text)) return Date.parse(`${text}T00:00:00Z`);
-  if (/T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/i.test(text)) return Date.parse(`${text}Z`);
-  return Date.parse(text);
-}
-
-function isoSeconds(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
-}
-
 /** Hours between two instants, to the hundredth (Autotask's precision). */
 function hoursBetween(start: number, end: number): number {
   return Math.round((end - start) / 36_000) / 100;
@@ -107,7 +97,7 @@ function alignTimes(existing: AutotaskRecord, record: AutotaskRecord): string[] 
   const notes: string[] = [];
   const has = (key: string) => key in record && record[key] !== null;
   const cleared = (key: string) => key in record && record[key] === null;
-  const time = (value: unknown) => typeof value === "string" ? parseUtc(value) : undefined;
+  const time = (value: unknown) => typeof value === "string" ? parseInstant(value) : undefined;
   if (cleared("hoursWorked")) {
     throw new InputError(
       "hoursWorked cannot be cleared: give the new hours (more than 0, at most 24)",
@@ -164,10 +154,10 @@ function alignTimes(existing: AutotaskRecord, record: AutotaskRecord): string[] 
     );
   }
   if ("startDateTime" in record && !("dateWorked" in record)) {
-    const day = new Date(newStart).toISOString().slice(0, 10);
+    const day = utcDate(newStart);
     const current = typeof existing.dateWorked === "string" ? existing.dateWorked.slice(0, 10) : "";
     if (day !== current) {
-      record.dateWorked = `${day}T00:00:00Z`;
+      record.dateWorked = utcMidnight(day);
       notes.push(`dateWorked moved to ${day} with the start`);
     }
   }

@@ -1,6 +1,7 @@
 /** Shared schemas and the get / search / write building blocks the tool modules use. */
 
 import * as z from "zod";
+import { endsBeforeStart, isInstant } from "../dates.ts";
 import type { AutotaskRecord } from "../autotask/client.ts";
 import type { PicklistScalar } from "../autotask/picklists.ts";
 import { AutotaskError, isBudgetRefusal } from "../autotask/errors.ts";
@@ -38,7 +39,7 @@ export const picklistSchema = z.union([z.number().int(), z.string()]).superRefin
 
 /** ISO-8601 date or date-time (UTC unless the text says otherwise). */
 export const dateTimeSchema = z.string().trim().refine(
-  (text) => text.length <= 40 && !Number.isNaN(Date.parse(text)),
+  (text) => text.length <= 40 && isInstant(text),
   {
     message: "Expected an ISO-8601 date or date-time such as 2026-11-24 or 2026-11-24T14:00:00Z",
   },
@@ -347,7 +348,8 @@ export function assertInOrder(
   end: { field: string; value: unknown },
 ): void {
   if (start.value === undefined || end.value === undefined) return;
-  if (Date.parse(String(end.value)) < Date.parse(String(start.value))) {
+  // The one date rule: a date-time without a zone is UTC, however the machine is set.
+  if (endsBeforeStart(String(start.value), String(end.value))) {
     throw new InputError(
       `${end.field} is before ${start.field} (${end.value} < ${start.value}): give an ` +
         `${end.field} on or after the ${start.field}`,
