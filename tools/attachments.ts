@@ -258,7 +258,7 @@ export const attachmentTools: ToolDef[] = [
       markUntrusted(result, items);
       return result;
     },
-  }) as unknown as ToolDef,
+  }),
   defineTool({
     name: "get_ticket_attachment",
     title: "Get ticket attachment",
@@ -278,7 +278,7 @@ export const attachmentTools: ToolDef[] = [
       markUntrusted(result, [result.item as AutotaskRecord]);
       return result;
     },
-  }) as unknown as ToolDef,
+  }),
   defineTool({
     name: "download_ticket_attachment",
     title: "Download ticket attachment",
@@ -343,7 +343,7 @@ export const attachmentTools: ToolDef[] = [
       if (untrusted.length > 0) result.untrustedFields = untrusted;
       return result;
     },
-  }) as unknown as ToolDef,
+  }),
   defineTool({
     name: "add_ticket_attachment",
     title: "Add ticket attachment",
@@ -457,5 +457,5 @@ export const attachmentTools: ToolDef[] = [
       };
       return result;
     },
-  }) as unknown as ToolDef,
+  }),
 ];

@@ -92,5 +92,5 @@ export const companyTools: ToolDef[] = [
         ],
       });
     },
-  }) as unknown as ToolDef,
+  }),
 ];

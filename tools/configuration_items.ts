@@ -99,5 +99,5 @@ export const configurationItemTools: ToolDef[] = [
         ],
       });
     },
-  }) as unknown as ToolDef,
+  }),
 ];

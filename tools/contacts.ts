@@ -93,5 +93,5 @@ export const contactTools: ToolDef[] = [
         readBack: ["id", "firstName", "lastName", "emailAddress", "companyID", "isActive"],
       });
     },
-  }) as unknown as ToolDef,
+  }),
 ];

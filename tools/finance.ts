@@ -152,7 +152,7 @@ export const financeTools: ToolDef[] = [
         fields: CHARGE_FIELDS,
         openWorld: false,
       }),
-  }) as unknown as ToolDef,
+  }),
   defineTool({
     name: "create_ticket_charge",
     title: "Create ticket charge",
@@ -233,5 +233,5 @@ export const financeTools: ToolDef[] = [
       if (notes.length > 0) result.note = [result.note, ...notes].filter(Boolean).join("; ");
       return result;
     },
-  }) as unknown as ToolDef,
+  }),
 ];

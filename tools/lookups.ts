@@ -189,7 +189,7 @@ export const lookupTools: ToolDef[] = [
       resourceID === undefined
         ? await allRoles(ctx, includeInactive ?? false)
         : await rolesOfResource(ctx, resourceID, includeInactive ?? false),
-  }) as unknown as ToolDef,
+  }),
   defineTool({
     name: "list_queues",
     title: "List ticket queues",
@@ -225,5 +225,5 @@ export const lookupTools: ToolDef[] = [
       if (notes.length > 0) result.note = notes.join("; ");
       return result;
     },
-  }) as unknown as ToolDef,
+  }),
 ];

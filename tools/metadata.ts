@@ -72,7 +72,7 @@ export const metadataTools: ToolDef[] = [
       if (info.picklistParentValueField) result.parentField = info.picklistParentValueField;
       return result;
     },
-  }) as unknown as ToolDef,
+  }),
   defineTool({
     name: "describe_entity",
     title: "Describe an entity",
@@ -133,5 +133,5 @@ export const metadataTools: ToolDef[] = [
       }
       return result;
     },
-  }) as unknown as ToolDef,
+  }),
 ];

@@ -92,7 +92,7 @@ export const noteTools: ToolDef[] = [
         fields: TICKET_NOTE_FIELDS,
         openWorld: true,
       }),
-  }) as unknown as ToolDef,
+  }),
   getTool({
     name: "get_ticket_note",
     title: "Get ticket note",
@@ -150,7 +150,7 @@ export const noteTools: ToolDef[] = [
       }, ["actionType"]);
       return result;
     },
-  }) as unknown as ToolDef,
+  }),
   searchTool({
     name: "search_project_notes",
     title: "Search project notes",
@@ -203,5 +203,5 @@ export const noteTools: ToolDef[] = [
       }, ["publish", "noteType"]);
       return result;
     },
-  }) as unknown as ToolDef,
+  }),
 ];

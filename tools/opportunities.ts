@@ -165,5 +165,5 @@ export const opportunityTools: ToolDef[] = [
         ],
       });
     },
-  }) as unknown as ToolDef,
+  }),
 ];

@@ -87,5 +87,5 @@ export const phaseTools: ToolDef[] = [
         ],
       });
     },
-  }) as unknown as ToolDef,
+  }),
 ];

@@ -140,5 +140,5 @@ export const projectTools: ToolDef[] = [
         ],
       });
     },
-  }) as unknown as ToolDef,
+  }),
 ];

@@ -97,7 +97,7 @@ export const queryTools: ToolDef[] = [
         openWorld: true,
       });
     },
-  }) as unknown as ToolDef,
+  }),
   defineTool({
     name: "count_entities",
     title: "Count any entity",
@@ -118,7 +118,7 @@ export const queryTools: ToolDef[] = [
       const count = await ctx.client.count(entry.name, { filter, signal: ctx.signal });
       return { entity: entry.name, count };
     },
-  }) as unknown as ToolDef,
+  }),
   defineTool({
     name: "get_entity",
     title: "Get any entity",
@@ -145,5 +145,5 @@ export const queryTools: ToolDef[] = [
       });
       return await shapedItem(ctx, entry.name, record, true);
     },
-  }) as unknown as ToolDef,
+  }),
 ];

@@ -182,7 +182,7 @@ export const quoteTools: ToolDef[] = [
       }
       return result;
     },
-  }) as unknown as ToolDef,
+  }),
   defineTool({
     name: "create_quote",
     title: "Create quote",
@@ -253,7 +253,7 @@ export const quoteTools: ToolDef[] = [
       if (notes.length > 0) result.note = [result.note, ...notes].filter(Boolean).join("; ");
       return result;
     },
-  }) as unknown as ToolDef,
+  }),
   defineTool({
     name: "add_quote_item",
     title: "Add quote item",
@@ -331,5 +331,5 @@ export const quoteTools: ToolDef[] = [
       }
       return result;
     },
-  }) as unknown as ToolDef,
+  }),
 ];

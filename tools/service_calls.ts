@@ -428,7 +428,7 @@ export const serviceCallTools: ToolDef[] = [
       if (notes.length > 0) result.note = [result.note, ...notes].filter(Boolean).join("; ");
       return result;
     },
-  }) as unknown as ToolDef,
+  }),
   defineTool({
     name: "get_service_call",
     title: "Get service call",
@@ -470,7 +470,7 @@ export const serviceCallTools: ToolDef[] = [
       }
       return result;
     },
-  }) as unknown as ToolDef,
+  }),
   defineTool({
     name: "create_service_call",
     title: "Create service call",
@@ -526,7 +526,7 @@ export const serviceCallTools: ToolDef[] = [
       }
       return result;
     },
-  }) as unknown as ToolDef,
+  }),
   defineTool({
     name: "update_service_call",
     title: "Update service call",
@@ -570,7 +570,7 @@ export const serviceCallTools: ToolDef[] = [
       if (notes.length > 0) result.note = notes.join("; ");
       return result;
     },
-  }) as unknown as ToolDef,
+  }),
   defineTool({
     name: "link_ticket_to_service_call",
     title: "Link ticket to service call",
@@ -605,7 +605,7 @@ export const serviceCallTools: ToolDef[] = [
         shown: `ticket ${ticket.ticketNumber}`,
       });
     },
-  }) as unknown as ToolDef,
+  }),
   defineTool({
     name: "link_task_to_service_call",
     title: "Link task to service call",
@@ -637,7 +637,7 @@ export const serviceCallTools: ToolDef[] = [
         shown: `task ${taskID}`,
       });
     },
-  }) as unknown as ToolDef,
+  }),
   defineTool({
     name: "assign_resource_to_service_call",
     title: "Assign resource to service call",
@@ -713,5 +713,5 @@ export const serviceCallTools: ToolDef[] = [
       if (notes.length > 0) result.note = [result.note, ...notes].filter(Boolean).join("; ");
       return result;
     },
-  }) as unknown as ToolDef,
+  }),
 ];

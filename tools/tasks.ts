@@ -148,5 +148,5 @@ export const taskTools: ToolDef[] = [
       if (notes.length > 0) result.note = [result.note, ...notes].filter(Boolean).join("; ");
       return result;
     },
-  }) as unknown as ToolDef,
+  }),
 ];

@@ -200,7 +200,7 @@ export const ticketTools: ToolDef[] = [
       }
       return result;
     },
-  }) as unknown as ToolDef,
+  }),
   defineTool({
     name: "get_ticket",
     title: "Get ticket",
@@ -259,7 +259,7 @@ export const ticketTools: ToolDef[] = [
       if (untrusted.size > 0) result.untrustedFields = [...untrusted];
       return result;
     },
-  }) as unknown as ToolDef,
+  }),
   searchTool({
     name: "search_tickets",
     title: "Search tickets",
@@ -357,7 +357,7 @@ export const ticketTools: ToolDef[] = [
       if (notes.length > 0) result.note = [result.note, ...notes].filter(Boolean).join("; ");
       return result;
     },
-  }) as unknown as ToolDef,
+  }),
   defineTool({
     name: "update_ticket",
     title: "Update ticket",
@@ -383,7 +383,7 @@ export const ticketTools: ToolDef[] = [
       if (notes.length > 0) result.note = notes.join("; ");
       return result;
     },
-  }) as unknown as ToolDef,
+  }),
   defineTool({
     name: "add_ticket_note",
     title: "Add ticket note",
@@ -425,5 +425,5 @@ export const ticketTools: ToolDef[] = [
       };
       return result;
     },
-  }) as unknown as ToolDef,
+  }),
 ];

@@ -236,7 +236,7 @@ export const timeEntryTools: ToolDef[] = [
       if (notes.length > 0) result.note = [result.note, ...notes].filter(Boolean).join("; ");
       return result;
     },
-  }) as unknown as ToolDef,
+  }),
   searchTool({
     name: "search_time_entries",
     title: "Search time entries",

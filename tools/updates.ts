@@ -77,7 +77,7 @@ function updateTool(spec: UpdateSpec): ToolDef {
       await ctx.client.update(spec.entity, id, record, { parentId, signal: ctx.signal });
       return { id, entity: spec.entity, item: await changedItem(ctx, spec.entity, id, record) };
     },
-  }) as unknown as ToolDef;
+  });
 }
 
 const HOUR_MS = 3_600_000;
@@ -242,7 +242,7 @@ export const updateTools: ToolDef[] = [
       if (notes.length > 0) result.note = notes.join("; ");
       return result;
     },
-  }) as unknown as ToolDef,
+  }),
   defineTool({
     name: "delete_time_entry",
     title: "Delete time entry",
@@ -268,5 +268,5 @@ export const updateTools: ToolDef[] = [
       const [item] = await enrich(ctx, "TimeEntries", [summary]);
       return { id, entity: "TimeEntries", deleted: true, item };
     },
-  }) as unknown as ToolDef,
+  }),
 ];

@@ -411,7 +411,7 @@ export function getTool(spec: GetToolSpec): ToolDef {
       });
       return await shapedItem(ctx, spec.entity, record, spec.openWorld);
     },
-  }) as unknown as ToolDef;
+  });
 }
 
 /** Everything that differs between the search tools. */
@@ -494,7 +494,7 @@ export function searchTool(spec: SearchToolSpec): ToolDef {
         openWorld: spec.openWorld,
       });
     },
-  }) as unknown as ToolDef;
+  });
 }
 
 /**

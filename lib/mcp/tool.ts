@@ -1,6 +1,14 @@
 /** The one helper every tool is defined and registered through: annotations, results, errors. */
 
-import type { McpServer, ServerContext } from "@modelcontextprotocol/server";
+import {
+  fromJsonSchema,
+  type JsonSchemaType,
+  type JsonSchemaValidator,
+  type jsonSchemaValidator,
+  type McpServer,
+  type ServerContext,
+  type StandardSchemaWithJSON,
+} from "@modelcontextprotocol/server";
 import * as z from "zod";
 import type { AutotaskClient } from "../autotask/client.ts";
 import { AutotaskError } from "../autotask/errors.ts";
@@ -58,7 +66,7 @@ export interface ToolDef<Input extends z.ZodObject = z.ZodObject> {
 }
 
 /** Identity function that keeps the handler's argument type tied to its schema. */
-export function defineTool<Input extends z.ZodObject>(def: ToolDef<Input>): ToolDef<Input> {
+export function defineTool<Input extends z.ZodObject>(def: ToolDef<Input>): ToolDef {
   return def;
 }
 
@@ -167,38 +175,47 @@ export function compactJsonSchema(node: unknown): unknown {
   return out;
 }
 
-type Converter = (options: { target: string }) => JsonSchema;
+/** The JSON Schema dialect the SDK asks schema libraries for. */
+const JSON_SCHEMA_TARGET = "draft-2020-12";
 
 /**
- * The same schema for validation (zod, unchanged) with a compact published
- * JSON Schema: a Standard Schema wrapper, since the SDK reads both through
- * `~standard`. `validate: false` hands the SDK the arguments as they came, for
- * inputs that {@linkcode registerTools} checks itself (strictly, with
- * messages that say where a misplaced argument belongs).
+ * Checks values with the zod schema itself (or not at all, `validate: false`): the SDK's
+ * validator hook for a schema published as JSON.
  */
-export function published(schema: z.ZodType, options: { validate?: boolean } = {}): z.ZodType {
-  const standard = schema["~standard"] as unknown as {
-    validate: unknown;
-    jsonSchema: { input: Converter; output: Converter };
-  };
-  const wrap = (convert: Converter): Converter => (options) =>
-    compactJsonSchema(convert(options)) as JsonSchema;
-  // An output schema's "required" repeats what every result shows; inputs keep theirs.
-  const wrapOutput = (convert: Converter): Converter => (options) => {
-    const { required: _required, ...rest } = compactJsonSchema(convert(options)) as JsonSchema;
-    return rest;
-  };
+function zodValidator(schema: z.ZodType, validate: boolean): jsonSchemaValidator {
   return {
-    "~standard": {
-      version: 1,
-      vendor: "autotask-mcp",
-      validate: options.validate === false ? (value: unknown) => ({ value }) : standard.validate,
-      jsonSchema: {
-        input: wrap(standard.jsonSchema.input),
-        output: wrapOutput(standard.jsonSchema.output),
-      },
+    getValidator<T>(): JsonSchemaValidator<T> {
+      return (input) => {
+        if (!validate) return { valid: true, data: input as T, errorMessage: undefined };
+        const result = schema.safeParse(input);
+        return result.success
+          ? { valid: true, data: result.data as T, errorMessage: undefined }
+          : { valid: false, data: undefined, errorMessage: z.prettifyError(result.error) };
+      };
     },
-  } as unknown as z.ZodType;
+  };
+}
+
+/**
+ * The same schema for validation (zod, unchanged) with a compact published JSON Schema.
+ * Zod alone cannot publish it: the SDK reads `~standard.jsonSchema` with nothing but a
+ * target, so zod's `override` hook never runs there, and zod always writes `$schema`, the
+ * safe-integer bounds of `.int()` and `propertyNames` of records. So zod writes the JSON
+ * Schema (`z.toJSONSchema`, the same text the SDK would get), {@linkcode compactJsonSchema}
+ * trims it, and the SDK's own `fromJsonSchema` publishes it with zod as the validator.
+ * `validate: false` hands the SDK the arguments as they came, for inputs that
+ * {@linkcode registerTools} checks itself (strictly, with messages that say where a misplaced
+ * argument belongs).
+ */
+export function published(
+  schema: z.ZodObject,
+  options: { io: "input" | "output"; validate?: boolean },
+): StandardSchemaWithJSON {
+  const full = z.toJSONSchema(schema, { target: JSON_SCHEMA_TARGET, io: options.io });
+  const compact = compactJsonSchema(full) as JsonSchemaType;
+  // An output schema's "required" repeats what every result shows; inputs keep theirs.
+  if (options.io === "output") delete compact.required;
+  return fromJsonSchema(compact, zodValidator(schema, options.validate ?? true));
 }
 
 /** Longest caller value quoted back in an example; longer ones show as `...`. */
@@ -270,8 +287,8 @@ export function registerTools(server: McpServer, defs: ToolDef[], deps: ToolDeps
       {
         title: def.title,
         description: def.description,
-        inputSchema: published(def.input, { validate: false }),
-        outputSchema: published(def.output),
+        inputSchema: published(def.input, { io: "input", validate: false }),
+        outputSchema: published(def.output, { io: "output" }),
         annotations: annotationsFor(def),
       },
       async (raw: unknown, ctx: ServerContext) => {
