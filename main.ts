@@ -20,9 +20,9 @@ import {
   serveHttp,
 } from "./lib/mcp/http.ts";
 import { doctorMain } from "./lib/doctor.ts";
-import { InventoryError, selectTools, TOOLSETS } from "./lib/mcp/inventory.ts";
+import { InventoryError, selectTools, TOOLSETS } from "./tools/inventory.ts";
 import { createServerFactory, SERVER_NAME, VERSION } from "./lib/mcp/server.ts";
-import { allTools } from "./tools/mod.ts";
+import { allTools, kit } from "./tools/mod.ts";
 
 const LOG_LEVELS = ["error", "warn", "info", "debug"] as const;
 type LogLevel = typeof LOG_LEVELS[number];
@@ -223,6 +223,7 @@ async function main(args: string[]): Promise<number> {
   const factory = createServerFactory({
     client,
     tools,
+    kit,
     sandbox,
     redact,
     log,

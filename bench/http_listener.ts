@@ -8,7 +8,7 @@ import { createHttpHandler, type HttpConfig, loadHttpConfig, serveHttp } from ".
 import { createSandboxClient } from "../lib/mcp/sandbox.ts";
 import { createServerFactory } from "../lib/mcp/server.ts";
 import { Sandbox } from "../lib/sandbox/mod.ts";
-import { allTools } from "../tools/mod.ts";
+import { allTools, kit } from "../tools/mod.ts";
 import { MCP_HEADERS } from "./http_process.ts";
 import { type Row, type SectionResult, summaryRow } from "./report.ts";
 import { MS, summarize } from "./stats.ts";
@@ -24,6 +24,7 @@ const quiet = { error() {}, warn() {}, info() {}, debug() {} };
 
 function factory() {
   return createServerFactory({
+    kit,
     // The bench runs without --allow-env: default budget shares.
     client: createSandboxClient(new Sandbox(), () => undefined),
     tools: allTools(),

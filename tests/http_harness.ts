@@ -6,7 +6,7 @@ import type { ConnectionLimits } from "../lib/mcp/http_listener.ts";
 import { createSandboxClient } from "../lib/mcp/sandbox.ts";
 import { createServerFactory } from "../lib/mcp/server.ts";
 import type { Sandbox } from "../lib/sandbox/mod.ts";
-import { allTools } from "../tools/mod.ts";
+import { allTools, kit } from "../tools/mod.ts";
 import { childEnv } from "../scripts/child_env.ts";
 import { Client, SSEClientTransport, StreamableHTTPClientTransport } from "./deps.ts";
 import { productionFlagsPlusLoopback } from "./harness.ts";
@@ -220,6 +220,7 @@ export async function serveInProcess(
     debug: (l: string) => lines.push(`debug ${l}`),
   };
   const factory = createServerFactory({
+    kit,
     client: createSandboxClient(options.sandbox),
     tools: allTools(),
     sandbox: true,

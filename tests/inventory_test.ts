@@ -1,7 +1,7 @@
 /** Toolsets, exclusions and read-only mode: what is listed, what is refused, what reaches Autotask. */
 
 import assert from "node:assert/strict";
-import { DEFAULT_TOOLSETS, InventoryError, selectTools, TOOLSETS } from "../lib/mcp/inventory.ts";
+import { DEFAULT_TOOLSETS, InventoryError, selectTools, TOOLSETS } from "../tools/inventory.ts";
 import { isWriteTool } from "../lib/mcp/tool.ts";
 import { allTools } from "../tools/mod.ts";
 import { callError, connectStdio, startTenant, tenantEnv } from "./harness.ts";

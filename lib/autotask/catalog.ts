@@ -1,9 +1,4 @@
-/**
- * Looks up Autotask entities in the generated catalog: which root and child routes an entity
- * has, and its fields. The one place the product asks "where do I send this verb?".
- *
- * @module
- */
+/** Looks up Autotask entities in the generated catalog: their routes and fields ("where do I send this verb?"). */
 
 import { CATALOG } from "./catalog_data.ts";
 import type { CatalogEntry, ChildRoute, ChildVerb, RootVerb } from "./catalog_data.ts";

@@ -1,6 +1,5 @@
 /** Checks the `changes` of an update tool against the tenant's field metadata before a sparse PATCH. */
 
-import * as z from "zod";
 import { findEntity } from "../autotask/catalog.ts";
 import type { AutotaskClient, AutotaskRecord, FieldInfo } from "../autotask/client.ts";
 import {
@@ -16,12 +15,6 @@ import {
 import { AutotaskError } from "../autotask/errors.ts";
 import { closest } from "../similar.ts";
 import { InputError, type ToolContext } from "./tool.ts";
-
-/** The `changes` argument of update tools: wire field name -> new value (explained in the instructions). */
-export const changesSchema = z.record(z.string(), z.unknown());
-
-/** The `extra` argument of create tools: any other writable field by its Autotask name. */
-export const extraSchema = z.record(z.string(), z.unknown());
 
 /** Most fields one update may change (an agent changing more is probably replacing a record). */
 const MAX_CHANGES = 50;
@@ -282,6 +275,15 @@ function exampleChange(fields: FieldInfo[]): string {
   return `, e.g. {${JSON.stringify(preferred.name)}: ${value}}`;
 }
 
+/** Options of {@linkcode checkChanges}. */
+export interface CheckChangesOptions {
+  entity: string;
+  /** Fields that cannot change, with why (the parent field of a child entity, ...). */
+  fixed?: Record<string, string>;
+  /** What the fields are for, in the message ("update" unless said). */
+  purpose?: "update" | "create";
+}
+
 /**
  * Validates a caller's `changes` against the tenant's `entityInformation/fields`:
  * unknown names (with close matches), read-only fields, the parent field of a
@@ -291,10 +293,10 @@ function exampleChange(fields: FieldInfo[]): string {
  */
 export async function checkChanges(
   ctx: ToolContext,
-  entity: string,
   changes: Record<string, unknown>,
-  options: { fixed?: Record<string, string>; purpose?: "update" | "create" } = {},
+  options: CheckChangesOptions,
 ): Promise<AutotaskRecord> {
+  const { entity } = options;
   const entries = Object.entries(changes);
   if (entries.length > MAX_CHANGES) {
     throw new InputError(`Change at most ${MAX_CHANGES} fields per call (got ${entries.length})`);
@@ -378,9 +380,9 @@ export async function checkChanges(
     }
   }
   if (problems.length > 0) {
+    const lister = ctx.fieldLister ? `. ${ctx.fieldLister} lists its fields` : "";
     throw new InputError(
-      `Cannot ${options.purpose ?? "update"} ${entity}: ${problems.join("; ")}. ` +
-        "describe_entity lists its fields",
+      `Cannot ${options.purpose ?? "update"} ${entity}: ${problems.join("; ")}${lister}`,
     );
   }
   return record;
@@ -407,10 +409,10 @@ async function requiredUdfs(ctx: ToolContext, entity: string): Promise<string[]>
  */
 export async function prepareExtra(
   ctx: ToolContext,
-  entity: string,
   extra: Record<string, unknown> | undefined,
-  explicit: Record<string, unknown>,
+  options: { entity: string; explicit: Record<string, unknown> },
 ): Promise<AutotaskRecord> {
+  const { entity, explicit } = options;
   let record: AutotaskRecord = {};
   if (extra && Object.keys(extra).length > 0) {
     const twice = Object.keys(extra).filter((k) =>
@@ -421,7 +423,7 @@ export async function prepareExtra(
     if (twice.length > 0) {
       throw new InputError(`Give ${twice.join(", ")} once: as an argument or in extra, not both`);
     }
-    record = await checkChanges(ctx, entity, extra, { purpose: "create" });
+    record = await checkChanges(ctx, extra, { entity, purpose: "create" });
   }
   const given = new Set(
     ((record.userDefinedFields ?? []) as { name: string; value: unknown }[])

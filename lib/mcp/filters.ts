@@ -44,9 +44,10 @@ function isRecord(value: unknown): value is Record<string, unknown> {
  */
 export async function normalizeFilter(
   ctx: ToolContext,
-  entity: string,
   raw: unknown[],
+  options: { entity: string },
 ): Promise<Filter[]> {
+  const { entity } = options;
   const meta = await ctx.client.fields(entity, { signal: ctx.signal });
   const state: State = {
     fields: new Map(meta.map((f) => [f.name.toLowerCase(), f])),
@@ -127,8 +128,9 @@ async function visit(
   } else {
     info = state.fields.get(node.field.trim().toLowerCase());
     if (!info) {
+      const lister = ctx.fieldLister ? `; ${ctx.fieldLister} lists its fields` : "";
       throw new InputError(
-        `${path}.field: ${entity} has no field "${node.field}"; describe_entity lists its fields ` +
+        `${path}.field: ${entity} has no field "${node.field}"${lister} ` +
           `(user-defined fields need "udf": true)`,
       );
     }

@@ -16,6 +16,7 @@ import type { NameResolver } from "../autotask/names.ts";
 import type { Picklists } from "../autotask/picklists.ts";
 import { findEntity } from "../autotask/catalog.ts";
 import { closest } from "../similar.ts";
+import type { ResourceRegistry } from "./descriptor.ts";
 import { cleanText, UNTRUSTED_NOTICE } from "./untrusted.ts";
 
 /** What a tool does to Autotask; everything but "read" writes. */
@@ -26,6 +27,13 @@ export interface ToolContext {
   client: AutotaskClient;
   picklists: Picklists;
   names: NameResolver;
+  /** The product's resource descriptors: per-entity facts for entities known only by name. */
+  resources: ResourceRegistry;
+  /**
+   * The enabled tool that lists an entity's fields, for messages that send the caller there;
+   * undefined when no such tool is enabled (lib/ names no tool itself).
+   */
+  fieldLister?: string;
   /** Largest JSON text one result may have; longer results are cut at a record boundary. */
   maxResultChars: number;
   /** Aborted when the MCP client cancels the call. */
@@ -98,6 +106,9 @@ export interface ToolDeps {
   client: AutotaskClient;
   picklists: Picklists;
   names: NameResolver;
+  resources: ResourceRegistry;
+  /** See {@linkcode ToolContext.fieldLister}. */
+  fieldLister?: string;
   maxResultChars: number;
   /** Read-only mode: a second gate at dispatch, behind the inventory that already left writers out. */
   readOnly?: boolean;
@@ -298,6 +309,8 @@ export function registerTools(server: McpServer, defs: ToolDef[], deps: ToolDeps
           client: deps.client,
           picklists: deps.picklists,
           names: deps.names,
+          resources: deps.resources,
+          fieldLister: deps.fieldLister,
           maxResultChars: deps.maxResultChars,
           signal: ctx.mcpReq.signal,
           now: deps.now ?? Date.now,
