@@ -11,6 +11,11 @@ export interface ToolModule {
   tools: readonly ToolDef[];
   /** Lines of the server instructions about its tools (each kept only when its tools are enabled). */
   instructions?: readonly InstructionLine[];
+  /**
+   * Toolsets the module brings (name: what it covers, for --help and the README), so a new
+   * resource with a toolset of its own needs no other file. Never a default toolset.
+   */
+  toolsets?: Readonly<Record<string, string>>;
 }
 
 /**
