@@ -70,7 +70,10 @@ export interface SearchFilterSpec {
 
 /** Everything that differs between the search tools. */
 export interface SearchToolSpec extends ToolNaming {
-  /** Fields the free-text `query` is matched against (contains, any of them). */
+  /**
+   * Fields the free-text `query` is matched against (contains, any of them); none for an
+   * entity without text, whose search then takes no `query`.
+   */
   textFields: string[];
   filters: Record<string, SearchFilterSpec>;
 }
@@ -79,13 +82,12 @@ export interface SearchToolSpec extends ToolNaming {
 export function searchTool(resource: ResourceDescriptor, spec: SearchToolSpec): ToolDef {
   const { entity } = resource;
   const openWorld = resource.openWorld ?? false;
-  const shape: Record<string, z.ZodType> = {
-    query: z.string().trim().min(1).refine((t) => t.length <= 200, {
+  const shape: Record<string, z.ZodType> = {};
+  if (spec.textFields.length > 0) {
+    shape.query = z.string().trim().min(1).refine((t) => t.length <= 200, {
       message: "query is at most 200 characters",
-    }).optional().describe(
-      `Text in ${spec.textFields.join(", ")}`,
-    ),
-  };
+    }).optional().describe(`Text in ${spec.textFields.join(", ")}`);
+  }
   for (const [arg, filter] of Object.entries(spec.filters)) shape[arg] = filter.schema.optional();
   Object.assign(shape, pagingShape, viewShape, {
     includeTotal: z.boolean().optional(),
