@@ -339,6 +339,10 @@ const READ_CALLS: Record<string, (pick: Pick) => Rec[]> = {
     return [{ query: service.name, periodType: service.periodType, isActive: true }];
   },
   get_service: (pick) => [{ id: pick("Services").id }],
+  search_ticket_secondary_resources: (pick) => {
+    const row = pick("TicketSecondaryResources");
+    return [{ ticketID: row.ticketID, resourceID: row.resourceID, roleID: row.roleID }];
+  },
   search_contract_services: (pick) => {
     const line = pick("ContractServices", (c) => c.invoiceDescription !== null);
     return [{

@@ -29,6 +29,7 @@ import { resources } from "./resources.ts";
 import { serviceCalls } from "./service_calls.ts";
 import { tasks } from "./tasks.ts";
 import { tickets } from "./tickets.ts";
+import { ticketSecondaryResources } from "./ticket_secondary_resources.ts";
 import { timeEntries } from "./time_entries.ts";
 
 /**
@@ -56,6 +57,7 @@ export const MODULES: readonly ToolModule[] = [
   quotes,
   finance,
   catalog,
+  ticketSecondaryResources,
   references,
 ];
 
