@@ -133,7 +133,10 @@ async function rolesOfResource(
   return result;
 }
 
-async function allRoles(ctx: ToolContext, includeInactive: boolean) {
+async function allRoles(
+  ctx: ToolContext,
+  includeInactive: boolean,
+): Promise<Record<string, unknown>> {
   const { items } = await ctx.client.queryAll("Roles", {
     filter: includeInactive ? [] : [eq("isActive", true)],
     includeFields: ["name", "description", "hourlyRate", "isActive"],

@@ -1,6 +1,7 @@
 /** The one helper every tool is defined and registered through: annotations, results, errors. */
 
 import {
+  type CallToolResult,
   fromJsonSchema,
   type JsonSchemaType,
   type JsonSchemaValidator,
@@ -123,12 +124,12 @@ export interface ToolDeps {
  * A successful result: the same JSON as structured content and as text, plus a
  * one-line reminder when it carries text from customers (`untrustedFields`).
  */
-export function okResult(output: ToolOutput, redact: (text: string) => string) {
+export function okResult(output: ToolOutput, redact: (text: string) => string): CallToolResult {
   const text = redact(JSON.stringify(output));
-  const content = [{ type: "text" as const, text }];
+  const content: CallToolResult["content"] = [{ type: "text", text }];
   const untrusted = output.untrustedFields;
   if (Array.isArray(untrusted) && untrusted.length > 0) {
-    content.push({ type: "text" as const, text: `${UNTRUSTED_NOTICE} (${untrusted.join(", ")})` });
+    content.push({ type: "text", text: `${UNTRUSTED_NOTICE} (${untrusted.join(", ")})` });
   }
   return { content, structuredContent: JSON.parse(text) as ToolOutput };
 }
@@ -137,8 +138,8 @@ export function okResult(output: ToolOutput, redact: (text: string) => string) {
  * An `isError` result whose text tells the agent what to change. Messages can
  * echo caller input and Autotask text, so they are cleaned like any untrusted text.
  */
-export function errorResult(message: string, redact: (text: string) => string) {
-  return { content: [{ type: "text" as const, text: redact(cleanText(message)) }], isError: true };
+export function errorResult(message: string, redact: (text: string) => string): CallToolResult {
+  return { content: [{ type: "text", text: redact(cleanText(message)) }], isError: true };
 }
 
 /** Turns anything a handler threw into an actionable message (no stack traces). */
