@@ -230,6 +230,26 @@ export function published(
   return fromJsonSchema(compact, zodValidator(schema, options.validate ?? true));
 }
 
+/** The published schemas of each tool, written once per process: HTTP builds a server per request. */
+const PUBLISHED = new WeakMap<
+  ToolDef,
+  { input: StandardSchemaWithJSON; output: StandardSchemaWithJSON }
+>();
+
+function publishedOf(
+  def: ToolDef,
+): { input: StandardSchemaWithJSON; output: StandardSchemaWithJSON } {
+  let schemas = PUBLISHED.get(def);
+  if (!schemas) {
+    schemas = {
+      input: published(def.input, { io: "input", validate: false }),
+      output: published(def.output, { io: "output" }),
+    };
+    PUBLISHED.set(def, schemas);
+  }
+  return schemas;
+}
+
 /** Longest caller value quoted back in an example; longer ones show as `...`. */
 const EXAMPLE_VALUE_CHARS = 60;
 /** Most unknown arguments explained one by one. */
@@ -294,13 +314,14 @@ export function unknownArguments(def: ToolDef, args: Record<string, unknown>): s
 /** Registers `defs` on `server` with the shared conventions. */
 export function registerTools(server: McpServer, defs: ToolDef[], deps: ToolDeps): void {
   for (const def of defs) {
+    const schemas = publishedOf(def);
     server.registerTool(
       def.name,
       {
         title: def.title,
         description: def.description,
-        inputSchema: published(def.input, { io: "input", validate: false }),
-        outputSchema: published(def.output, { io: "output" }),
+        inputSchema: schemas.input,
+        outputSchema: schemas.output,
         annotations: annotationsFor(def),
       },
       async (raw: unknown, ctx: ServerContext) => {
