@@ -16,8 +16,7 @@ import {
   type Logger,
   serveHttp,
 } from "./lib/http/mod.ts";
-import { InventoryError, selectTools, TOOLSETS } from "./lib/mcp/inventory.ts";
-import type { ToolDef } from "./lib/mcp/tool.ts";
+import type { ToolDef } from "./lib/mcp/mod.ts";
 import { createServerFactory, SERVER_NAME, VERSION } from "./lib/mcp/server.ts";
 import type { Sandbox } from "./lib/sandbox/mod.ts";
 import {
@@ -27,7 +26,8 @@ import {
   type Settings,
   type SettingsRead,
 } from "./lib/settings.ts";
-import { allTools } from "./tools/mod.ts";
+import { InventoryError, selectTools, TOOLSETS } from "./tools/inventory.ts";
+import { allTools, kit } from "./tools/mod.ts";
 
 /** A logger writing to stderr (stdout belongs to the protocol in stdio mode) from `level` up. */
 function createLogger(level: LogLevel): Logger {
@@ -206,7 +206,10 @@ async function main(args: string[]): Promise<number> {
   const read = readSettings(args);
   const { settings } = read;
   if (settings.command === "doctor") {
-    return await doctorMain(args, { tools: allTools(), sandboxClient: createSandboxClient });
+    return await doctorMain(args, {
+      selectTools: (choice) => selectTools(allTools(), choice),
+      sandboxClient: createSandboxClient,
+    });
   }
   if (settings.help || settings.version) {
     console.log(settings.help ? HELP : `${SERVER_NAME} ${VERSION}`);
@@ -221,6 +224,7 @@ async function main(args: string[]): Promise<number> {
     const factory = createServerFactory({
       client,
       tools,
+      kit,
       sandbox: settings.sandbox,
       redact,
       log,

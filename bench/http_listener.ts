@@ -9,7 +9,7 @@ import { createServerFactory, SERVER_NAME, VERSION } from "../lib/mcp/server.ts"
 import { loadHttpConfig } from "../lib/settings.ts";
 import { createSandboxClient } from "../main.ts";
 import { Sandbox } from "../lib/sandbox/mod.ts";
-import { allTools } from "../tools/mod.ts";
+import { allTools, kit } from "../tools/mod.ts";
 import { MCP_HEADERS } from "./http_process.ts";
 import { type Row, type SectionResult, summaryRow } from "./report.ts";
 import { MS, summarize } from "./stats.ts";
@@ -26,6 +26,7 @@ const quiet = { error() {}, warn() {}, info() {}, debug() {} };
 async function factory() {
   const client = await createSandboxClient({ sandbox: new Sandbox() });
   return createServerFactory({
+    kit,
     client,
     tools: allTools(),
     sandbox: true,

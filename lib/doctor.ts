@@ -15,7 +15,6 @@ import {
   processEnv,
   type ThresholdInfo,
 } from "./autotask/mod.ts";
-import { InventoryError, selectTools, TOOLSETS } from "./mcp/inventory.ts";
 import { SERVER_NAME, VERSION } from "./mcp/server.ts";
 import type { ToolDef } from "./mcp/tool.ts";
 import { readSettings, type Settings } from "./settings.ts";
@@ -41,8 +40,11 @@ export interface DoctorOptions {
    * would apply; `doctor` itself may stand anywhere.
    */
   args?: string[];
-  /** Every tool, to check AUTOTASK_TOOLSETS and AUTOTASK_EXCLUDE_TOOLS against. */
-  tools?: ToolDef[];
+  /**
+   * The entry's tool selection (tools/inventory.ts), to check AUTOTASK_TOOLSETS and
+   * AUTOTASK_EXCLUDE_TOOLS against; it throws an InventoryError naming the mistake.
+   */
+  selectTools?: (choice: ToolChoice) => ToolDef[];
   /** The in-process simulated tenant's client, wired by the entry; needed in sandbox mode. */
   sandboxClient?: (shares: { budgetWarn: number; budgetHard: number }) => Promise<AutotaskClient>;
   /** For tests: the HTTP client and the zone discovery endpoint. */
@@ -50,6 +52,13 @@ export interface DoctorOptions {
   zoneDiscoveryUrl?: string;
   /** Receives each line as it is decided (default: stdout). */
   print?: (line: string) => void;
+}
+
+/** What the settings ask of the tool list. */
+export interface ToolChoice {
+  toolsets?: string[];
+  exclude?: string[];
+  readOnly: boolean;
 }
 
 /** The outcome: every check, and whether none failed. */
@@ -115,7 +124,7 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorRepo
     config = checkCredentials(env, report);
     configured = config !== undefined;
   }
-  checkSettings(settings, problems, options.tools, report);
+  checkSettings(settings, problems, options.selectTools, report);
 
   print("");
   print(settings.sandbox ? "Simulated tenant" : "Autotask");
@@ -192,27 +201,25 @@ function checkCredentials(env: EnvReader, report: Report): AutotaskConfig | unde
 function checkSettings(
   settings: Settings,
   problems: ConfigError[],
-  tools: ToolDef[] | undefined,
+  selectTools: DoctorOptions["selectTools"],
   report: Report,
 ): void {
   for (const problem of problems) report("fail", problem.variables.join(", "), problem.message);
-  if (tools !== undefined) {
+  if (selectTools !== undefined) {
     try {
-      const selected = selectTools(tools, {
+      const selected = selectTools({
         toolsets: settings.toolsets,
         exclude: settings.excludeTools,
         readOnly: settings.readOnly,
       });
-      const toolsets = Object.keys(TOOLSETS).filter((name) =>
-        selected.some((tool) => tool.toolset === name)
-      ).join(", ");
+      const toolsets = [...new Set(selected.map((tool) => tool.toolset))].join(", ");
       report(
         "ok",
         "Tools",
         `${selected.length} tools (${toolsets})${settings.readOnly ? ", read-only" : ""}`,
       );
     } catch (error) {
-      if (!(error instanceof InventoryError)) throw error;
+      if (!(error instanceof Error) || error.name !== "InventoryError") throw error;
       report("fail", "AUTOTASK_TOOLSETS", error.message);
     }
   }

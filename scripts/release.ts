@@ -14,7 +14,7 @@
  */
 
 import denoConfig from "../deno.json" with { type: "json" };
-import { DEFAULT_TOOLSETS } from "../lib/mcp/inventory.ts";
+import { DEFAULT_TOOLSETS } from "../tools/inventory.ts";
 import { binaryName, type Target, TARGETS } from "./compile.ts";
 
 /** The product version every asset carries. */

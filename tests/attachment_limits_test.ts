@@ -12,7 +12,7 @@ import assert from "node:assert/strict";
 import { InMemoryTransport } from "@modelcontextprotocol/server";
 import { createServerFactory } from "../lib/mcp/server.ts";
 import type { RequestLogEntry } from "../lib/sandbox/mod.ts";
-import { allTools } from "../tools/mod.ts";
+import { allTools, kit } from "../tools/mod.ts";
 import { ATTACHMENT_WINDOW_BYTES, MAX_UPLOAD_BYTES } from "../tools/attachments.ts";
 import { Client } from "./deps.ts";
 import { startTenant, tenantClient } from "./harness.ts";
@@ -45,6 +45,7 @@ Deno.test({
     const tenant = await startTenant({ now: () => new Date(clock) });
     const sandbox = tenant.sandbox;
     const factory = createServerFactory({
+      kit,
       client: tenantClient(tenant),
       tools: allTools(),
       redact: (value) => value,

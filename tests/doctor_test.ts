@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { runDoctor } from "../lib/doctor.ts";
 import { SANDBOX_CREDENTIALS } from "../lib/sandbox/mod.ts";
 import { binaryFlags } from "../scripts/permissions.ts";
+import { selectTools } from "../tools/inventory.ts";
 import { allTools } from "../tools/mod.ts";
 import {
   productionFlags,
@@ -250,7 +251,7 @@ async function inProcess(
   const lines: string[] = [];
   const report = await runDoctor({
     env: (name) => env[name],
-    tools: allTools(),
+    selectTools: (choice) => selectTools(allTools(), choice),
     print: (l) => lines.push(l),
     ...options,
   });

@@ -11,7 +11,7 @@ import { createServerFactory, SERVER_NAME, VERSION } from "../lib/mcp/server.ts"
 import { loadHttpConfig } from "../lib/settings.ts";
 import { createSandboxClient } from "../main.ts";
 import type { Sandbox } from "../lib/sandbox/mod.ts";
-import { allTools } from "../tools/mod.ts";
+import { allTools, kit } from "../tools/mod.ts";
 import { childEnv } from "../scripts/child_env.ts";
 import { Client, SSEClientTransport, StreamableHTTPClientTransport } from "./deps.ts";
 import { productionFlagsPlusLoopback } from "./harness.ts";
@@ -225,6 +225,7 @@ export async function serveInProcess(
     debug: (l: string) => lines.push(`debug ${l}`),
   };
   const factory = createServerFactory({
+    kit,
     client: await createSandboxClient({ sandbox: options.sandbox }),
     tools: allTools(),
     sandbox: true,

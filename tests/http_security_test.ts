@@ -140,7 +140,7 @@ test("request body cap: 413 over 1 MiB (declared or streamed), 408 for a body th
     assert.equal(declared.status, 413);
     assert.match(
       (await declared.json()).error.message,
-      /over 1 MiB, so files sent with add_ticket_attachment are limited to about 750 KB here/,
+      /over 1 MiB, so a file sent in a tool call \(base64\) is limited to about 750 KB here/,
     );
     const chunk = new TextEncoder().encode("y".repeat(64 * 1024));
     let sent = 0;

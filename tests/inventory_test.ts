@@ -1,7 +1,7 @@
 /** Toolsets, exclusions and read-only mode: what is listed, what is refused, what reaches Autotask. */
 
 import assert from "node:assert/strict";
-import { DEFAULT_TOOLSETS, InventoryError, selectTools, TOOLSETS } from "../lib/mcp/inventory.ts";
+import { DEFAULT_TOOLSETS, InventoryError, selectTools, TOOLSETS } from "../tools/inventory.ts";
 import { isWriteTool } from "../lib/mcp/tool.ts";
 import { allTools } from "../tools/mod.ts";
 import { callError, connectStdio, startTenant, tenantEnv } from "./harness.ts";
@@ -339,6 +339,10 @@ const READ_CALLS: Record<string, (pick: Pick) => Rec[]> = {
     return [{ query: service.name, periodType: service.periodType, isActive: true }];
   },
   get_service: (pick) => [{ id: pick("Services").id }],
+  search_ticket_secondary_resources: (pick) => {
+    const row = pick("TicketSecondaryResources");
+    return [{ ticketID: row.ticketID, resourceID: row.resourceID, roleID: row.roleID }];
+  },
   search_contract_services: (pick) => {
     const line = pick("ContractServices", (c) => c.invoiceDescription !== null);
     return [{

@@ -294,7 +294,8 @@ Deno.test("in/notIn values count toward the 500-condition limit; name lookups sp
     assert.equal(requestsTo(tenant, "Tickets"), 0, "refused before sending");
 
     const { NameResolver } = await import("../lib/autotask/names.ts");
-    const names = await new NameResolver(client).names(
+    const { kit } = await import("../tools/mod.ts");
+    const names = await new NameResolver(client, { nameFields: kit.resources.nameFields }).names(
       "Companies",
       Array.from({ length: 1_100 }, (_, i) => i),
     );

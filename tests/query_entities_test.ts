@@ -133,7 +133,7 @@ Deno.test({
       );
       assert.match(
         await callError(client, "query_entities", { entity: "Tikets" }),
-        /Unknown entity/,
+        /Unknown Autotask entity "Tikets".*did you mean Tickets/,
       );
       const ticket = tenant.sandbox.records("Tickets")[0];
       const full = await callOk(client, "get_entity", { entity: "tickets", id: ticket.id });

@@ -6,7 +6,7 @@ import { AutotaskError } from "../lib/autotask/errors.ts";
 import { createServerFactory } from "../lib/mcp/server.ts";
 import { Sandbox, SANDBOX_CREDENTIALS, type ServedSandbox } from "../lib/sandbox/mod.ts";
 import type { SandboxOptions } from "../lib/sandbox/mod.ts";
-import { allTools } from "../tools/mod.ts";
+import { allTools, kit } from "../tools/mod.ts";
 import { Client } from "./deps.ts";
 import { startTenant } from "./harness.ts";
 
@@ -113,6 +113,7 @@ export async function inProcessSession(
   );
   const logs: string[] = [];
   const factory = createServerFactory({
+    kit,
     client: autotask,
     tools: allTools(),
     sandbox: true,

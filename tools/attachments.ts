@@ -5,23 +5,27 @@ import type { AutotaskRecord } from "../lib/autotask/client.ts";
 import { AutotaskError } from "../lib/autotask/errors.ts";
 import { eq } from "../lib/autotask/query.ts";
 import {
+  cleanText,
   createAndReport,
+  defineTool,
   getOutput,
   getRecord,
   idSchema,
-  internalPublish,
+  InputError,
+  jsonLength,
   pagingShape,
   picklistSchema,
   readOne,
   resolvePicklists,
+  type ResourceDescriptor,
   runSearch,
   searchOutput,
   shapedItem,
+  type ToolContext,
+  type ToolModule,
   writeOutput,
-} from "../lib/mcp/common.ts";
-import { jsonLength } from "../lib/mcp/shape.ts";
-import { defineTool, InputError, type ToolContext, type ToolDef } from "../lib/mcp/tool.ts";
-import { cleanText } from "../lib/mcp/untrusted.ts";
+} from "../lib/mcp/mod.ts";
+import { internalPublish } from "./notes.ts";
 
 /**
  * Largest file download_ticket_attachment returns (decoded bytes). The
@@ -41,22 +45,34 @@ export const ATTACHMENT_WINDOW_MS = 5 * 60 * 1000;
 /** Room in a result for everything but the content. */
 const ENVELOPE_CHARS = 2_000;
 
-/** Metadata only: `data` (the content) is never part of a list or a metadata read. */
-const META_FIELDS = [
-  "id",
-  "parentID",
-  "title",
-  "fullPath",
-  "contentType",
-  "fileSize",
-  "publish",
-  "attachDate",
-  "attachedByResourceID",
-  "attachedByContactID",
-  "attachmentType",
-];
-/** Attachment text that came from outside (file names and titles of customers' files). */
-const UNTRUSTED = ["title", "fullPath"];
+/** A ticket's attachments: file names and titles of customers' files. */
+export const TICKET_ATTACHMENTS = {
+  entity: "TicketAttachments",
+  label: "Attachment",
+  toolset: "attachments",
+  openWorld: true,
+  // Metadata only: `data` (the content) is never part of a list or a metadata read.
+  searchView: [
+    "id",
+    "parentID",
+    "title",
+    "fullPath",
+    "contentType",
+    "fileSize",
+    "publish",
+    "attachDate",
+    "attachedByResourceID",
+    "attachedByContactID",
+    "attachmentType",
+  ],
+  untrusted: ["title", "fullPath"],
+  system: { publish: { all: 1, internal: 2, coManaged: 4 } },
+  lister: "list_ticket_attachments",
+  neverDefault: ["publish"],
+} satisfies ResourceDescriptor;
+
+/** Metadata fields of an attachment read. */
+const META_FIELDS = TICKET_ATTACHMENTS.searchView;
 
 /** Content types shown as text when the bytes are valid UTF-8. */
 const TEXT_TYPE =
@@ -97,7 +113,9 @@ function size(bytes: number): string {
 
 /** Marks the untrusted text fields present in `result` (items or item). */
 function markUntrusted(result: Record<string, unknown>, records: AutotaskRecord[]): void {
-  const present = UNTRUSTED.filter((f) => records.some((r) => typeof r[f] === "string"));
+  const present = TICKET_ATTACHMENTS.untrusted.filter((f) =>
+    records.some((r) => typeof r[f] === "string")
+  );
   if (present.length > 0) result.untrustedFields = present;
 }
 
@@ -234,228 +252,239 @@ function isWindowRefusal(error: unknown): error is AutotaskError {
 }
 
 /** The attachments toolset. */
-export const attachmentTools: ToolDef[] = [
-  defineTool({
-    name: "list_ticket_attachments",
-    title: "List ticket attachments",
-    description: "A ticket's attachments: title, file name, type, size and publish label " +
-      "(no content; download_ticket_attachment gets it).",
-    kind: "read",
-    toolset: "attachments",
-    openWorld: true,
-    input: z.object({ ticketID: idSchema, ...pagingShape }),
-    output: searchOutput,
-    handler: async ({ ticketID, limit, cursor }, ctx) => {
-      const result = await runSearch(ctx, "TicketAttachments", {
-        filter: [eq("parentID", ticketID)],
-        limit,
-        cursor,
-        fields: META_FIELDS.filter((f) => f !== "parentID"),
-        openWorld: true,
-      });
-      const items = result.items as AutotaskRecord[];
-      if (!cursor && items.length === 0) await getRecord(ctx, "Tickets", ticketID, "Ticket");
-      markUntrusted(result, items);
-      return result;
-    },
-  }) as unknown as ToolDef,
-  defineTool({
-    name: "get_ticket_attachment",
-    title: "Get ticket attachment",
-    description: "One attachment's metadata by id (ticket, title, file name, type, size, publish).",
-    kind: "read",
-    toolset: "attachments",
-    openWorld: true,
-    input: z.object({ id: idSchema }),
-    output: getOutput,
-    handler: async ({ id }, ctx) => {
-      // A query with IncludeFields, so the content never travels.
-      const record = await readOne(ctx, "TicketAttachments", id, {
-        label: "Attachment",
-        fields: META_FIELDS,
-      });
-      const result = await shapedItem(ctx, "TicketAttachments", record, true);
-      markUntrusted(result, [result.item as AutotaskRecord]);
-      return result;
-    },
-  }) as unknown as ToolDef,
-  defineTool({
-    name: "download_ticket_attachment",
-    title: "Download ticket attachment",
-    description: "An attachment's content: text files as text, others as base64, up to a size " +
-      "cap that the error names.",
-    kind: "read",
-    toolset: "attachments",
-    openWorld: true,
-    input: z.object({ id: idSchema }),
-    output: z.looseObject({ id: z.number(), encoding: z.enum(["text", "base64"]) }),
-    handler: async ({ id }, ctx) => {
-      const meta = await readOne(ctx, "TicketAttachments", id, {
-        label: "Attachment",
-        fields: META_FIELDS,
-      });
-      const contentType = typeof meta.contentType === "string" ? meta.contentType : "";
-      const textual = TEXT_TYPE.test(contentType);
-      // Refuse before downloading: the metadata knows the size.
-      if (typeof meta.fileSize === "number" && meta.fileSize > downloadCap(ctx, textual)) {
-        throw tooLarge(ctx, id, meta.fileSize, downloadCap(ctx, textual));
-      }
-      const parentId = typeof meta.parentID === "number" ? meta.parentID : undefined;
-      const full = await ctx.client.get("TicketAttachments", id, { parentId, signal: ctx.signal });
-      if (!full || typeof full.data !== "string") {
-        throw new InputError(
-          `Attachment ${id} has no content Autotask will return (it may be a link or was removed)`,
-        );
-      }
-      const base64 = full.data.replace(/\s+/g, "");
-      const bytes = decodedLength(base64);
-      const result: Record<string, unknown> = {
-        id,
-        ticketID: parentId,
-        title: typeof meta.title === "string" ? cleanText(meta.title) : undefined,
-        fileName: typeof meta.fullPath === "string" ? cleanText(meta.fullPath) : undefined,
-        contentType: contentType || undefined,
-        size: bytes,
-      };
-      let text: string | undefined;
-      if (textual && bytes <= downloadCap(ctx, true)) {
-        try {
-          const raw = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
-          text = cleanText(new TextDecoder("utf-8", { fatal: true }).decode(raw));
-        } catch {
-          text = undefined; // not UTF-8 after all: base64 below
+export const attachments: ToolModule = {
+  resources: [TICKET_ATTACHMENTS],
+  tools: [
+    defineTool({
+      name: "list_ticket_attachments",
+      title: "List ticket attachments",
+      description: "A ticket's attachments: title, file name, type, size and publish label " +
+        "(no content; download_ticket_attachment gets it).",
+      kind: "read",
+      toolset: "attachments",
+      openWorld: true,
+      input: z.object({ ticketID: idSchema, ...pagingShape }),
+      output: searchOutput,
+      handler: async ({ ticketID, limit, cursor }, ctx) => {
+        const result = await runSearch(ctx, "TicketAttachments", {
+          filter: [eq("parentID", ticketID)],
+          limit,
+          cursor,
+          fields: META_FIELDS.filter((f) => f !== "parentID"),
+          openWorld: true,
+        });
+        const items = result.items as AutotaskRecord[];
+        if (!cursor && items.length === 0) {
+          await getRecord(ctx, { entity: "Tickets", id: ticketID });
         }
-      }
-      if (text !== undefined) {
-        result.encoding = "text";
-        result.text = text;
-      } else {
-        if (bytes > downloadCap(ctx, false)) {
-          throw tooLarge(ctx, id, bytes, downloadCap(ctx, false));
-        }
-        result.encoding = "base64";
-        result.data = base64;
-      }
-      if (jsonLength(result) > ctx.maxResultChars) {
-        throw tooLarge(ctx, id, bytes, downloadCap(ctx, false));
-      }
-      const untrusted = ["title", "fileName", "text"].filter((k) => typeof result[k] === "string");
-      if (untrusted.length > 0) result.untrustedFields = untrusted;
-      return result;
-    },
-  }) as unknown as ToolDef,
-  defineTool({
-    name: "add_ticket_attachment",
-    title: "Add ticket attachment",
-    description: `Attach a file (base64, at most ${
-      MAX_UPLOAD_BYTES / 1_000_000
-    } MB) to a ticket. INTERNAL unless publish says otherwise.`,
-    kind: "create",
-    toolset: "attachments",
-    openWorld: false,
-    input: z.object({
-      ticketID: idSchema,
-      title: z.string().trim().min(1).max(255),
-      data: z.string().min(1).max(12_000_000).describe("File content, base64"),
-      fileName: z.string().trim().min(1).max(255).optional().describe("Default: title"),
-      contentType: z.string().trim().min(3).max(100).optional().describe("Default: from fileName"),
-      publish: picklistSchema.optional().describe(
-        "Default 2 (internal); 1 shows the file to the customer",
-      ),
+        markUntrusted(result, items);
+        return result;
+      },
     }),
-    output: writeOutput,
-    handler: async (args, ctx) => {
-      const parsed = parseBase64(args.data);
-      const bytes = decodedLength(parsed.base64);
-      if (bytes > MAX_UPLOAD_BYTES) {
-        throw new InputError(
-          `The file is ${size(bytes)}; Autotask's API takes files up to ${
-            size(MAX_UPLOAD_BYTES)
-          }: attach a smaller file or a link to it`,
-        );
-      }
-      try {
-        atob(parsed.base64);
-      } catch {
-        throw new InputError("data is not valid base64: encode the file's bytes with base64");
-      }
-      const window = attachmentWindow(ctx);
-      const now = ctx.now();
-      const at = window.availableAt(bytes, now);
-      if (at > now) {
-        const why = window.blocked(now)
-          ? "Autotask refused an attachment for its allowance of " +
-            `${ATTACHMENT_WINDOW_BYTES.toLocaleString("en-US")} bytes per 5 minutes and takes ` +
-            "none for 5 minutes"
-          : `this server sent ${
-            window.used(now).toLocaleString("en-US")
-          } bytes of attachments in the last 5 minutes, and this file (${
-            size(bytes)
-          }) would pass Autotask's allowance of ${
-            ATTACHMENT_WINDOW_BYTES.toLocaleString("en-US")
-          } bytes per 5 minutes`;
-        throw new InputError(
-          `The file was not sent: ${why}. Try again after ${whenAgain(at, now)}`,
-        );
-      }
-      const reservation = window.reserve(bytes, now);
-      let record: AutotaskRecord;
-      let result: Record<string, unknown>;
-      let fileName: string;
-      let contentType: string;
-      try {
-        await getRecord(ctx, "Tickets", args.ticketID, "Ticket");
-        fileName = args.fileName ?? args.title;
-        const extension = /\.([a-z0-9]{1,8})$/i.exec(fileName)?.[1]?.toLowerCase() ?? "";
-        contentType = args.contentType ?? parsed.contentType ??
-          EXTENSION_TYPES[extension] ?? "application/octet-stream";
-        record = await resolvePicklists(ctx, "TicketAttachments", {
-          parentID: args.ticketID,
-          title: args.title,
-          fullPath: fileName,
-          contentType,
-          attachmentType: "FILE_ATTACHMENT",
-          publish: args.publish ?? await internalPublish(ctx, "TicketAttachments"),
-          data: parsed.base64,
+    defineTool({
+      name: "get_ticket_attachment",
+      title: "Get ticket attachment",
+      description:
+        "One attachment's metadata by id (ticket, title, file name, type, size, publish).",
+      kind: "read",
+      toolset: "attachments",
+      openWorld: true,
+      input: z.object({ id: idSchema }),
+      output: getOutput,
+      handler: async ({ id }, ctx) => {
+        // A query with IncludeFields, so the content never travels.
+        const record = await readOne(ctx, { entity: "TicketAttachments", id, fields: META_FIELDS });
+        const result = await shapedItem(ctx, record, {
+          entity: "TicketAttachments",
+          openWorld: true,
         });
-        result = await createAndReport(ctx, "TicketAttachments", record, {
-          parentId: args.ticketID,
-        });
-      } catch (error) {
-        const failedAt = ctx.now();
-        // A file that may have arrived keeps counting against the allowance.
-        if (!(error instanceof AutotaskError && error.category === "unknown_outcome")) {
-          reservation.release();
+        markUntrusted(result, [result.item as AutotaskRecord]);
+        return result;
+      },
+    }),
+    defineTool({
+      name: "download_ticket_attachment",
+      title: "Download ticket attachment",
+      description: "An attachment's content: text files as text, others as base64, up to a size " +
+        "cap that the error names.",
+      kind: "read",
+      toolset: "attachments",
+      openWorld: true,
+      input: z.object({ id: idSchema }),
+      output: z.looseObject({ id: z.number(), encoding: z.enum(["text", "base64"]) }),
+      handler: async ({ id }, ctx) => {
+        const meta = await readOne(ctx, { entity: "TicketAttachments", id, fields: META_FIELDS });
+        const contentType = typeof meta.contentType === "string" ? meta.contentType : "";
+        const textual = TEXT_TYPE.test(contentType);
+        // Refuse before downloading: the metadata knows the size.
+        if (typeof meta.fileSize === "number" && meta.fileSize > downloadCap(ctx, textual)) {
+          throw tooLarge(ctx, id, meta.fileSize, downloadCap(ctx, textual));
         }
-        if (isWindowRefusal(error)) {
-          const until = window.refused(failedAt);
-          const said = (error.errors.join(" | ") || error.message).trim().replace(/[.\s]+$/, "");
+        const parentId = typeof meta.parentID === "number" ? meta.parentID : undefined;
+        const full = await ctx.client.get("TicketAttachments", id, {
+          parentId,
+          signal: ctx.signal,
+        });
+        if (!full || typeof full.data !== "string") {
           throw new InputError(
-            `Autotask refused the attachment (nothing was attached): its allowance of ${
-              ATTACHMENT_WINDOW_BYTES.toLocaleString("en-US")
-            } bytes of attachments per 5 minutes for this database is used up, by this server ` +
-              `or another integration, and it takes none for 5 minutes (Autotask said: ${said}). ` +
-              `Try again after ${whenAgain(until, failedAt)}`,
+            `Attachment ${id} has no content Autotask will return (it may be a link or was removed)`,
           );
         }
-        throw error;
-      }
-      const label = await ctx.picklists.label(
-        "TicketAttachments",
-        "publish",
-        record.publish,
-        ctx.signal,
-      );
-      result.item = {
-        ticketID: args.ticketID,
-        title: args.title,
-        fileName,
-        contentType,
-        size: bytes,
-        publish: record.publish,
-        publishLabel: label,
-      };
-      return result;
-    },
-  }) as unknown as ToolDef,
-];
+        const base64 = full.data.replace(/\s+/g, "");
+        const bytes = decodedLength(base64);
+        const result: Record<string, unknown> = {
+          id,
+          ticketID: parentId,
+          title: typeof meta.title === "string" ? cleanText(meta.title) : undefined,
+          fileName: typeof meta.fullPath === "string" ? cleanText(meta.fullPath) : undefined,
+          contentType: contentType || undefined,
+          size: bytes,
+        };
+        let text: string | undefined;
+        if (textual && bytes <= downloadCap(ctx, true)) {
+          try {
+            const raw = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+            text = cleanText(new TextDecoder("utf-8", { fatal: true }).decode(raw));
+          } catch {
+            text = undefined; // not UTF-8 after all: base64 below
+          }
+        }
+        if (text !== undefined) {
+          result.encoding = "text";
+          result.text = text;
+        } else {
+          if (bytes > downloadCap(ctx, false)) {
+            throw tooLarge(ctx, id, bytes, downloadCap(ctx, false));
+          }
+          result.encoding = "base64";
+          result.data = base64;
+        }
+        if (jsonLength(result) > ctx.maxResultChars) {
+          throw tooLarge(ctx, id, bytes, downloadCap(ctx, false));
+        }
+        const untrusted = ["title", "fileName", "text"].filter((k) =>
+          typeof result[k] === "string"
+        );
+        if (untrusted.length > 0) result.untrustedFields = untrusted;
+        return result;
+      },
+    }),
+    defineTool({
+      name: "add_ticket_attachment",
+      title: "Add ticket attachment",
+      description: `Attach a file (base64, at most ${
+        MAX_UPLOAD_BYTES / 1_000_000
+      } MB) to a ticket. INTERNAL unless publish says otherwise.`,
+      kind: "create",
+      toolset: "attachments",
+      openWorld: false,
+      input: z.object({
+        ticketID: idSchema,
+        title: z.string().trim().min(1).max(255),
+        data: z.string().min(1).max(12_000_000).describe("File content, base64"),
+        fileName: z.string().trim().min(1).max(255).optional().describe("Default: title"),
+        contentType: z.string().trim().min(3).max(100).optional().describe(
+          "Default: from fileName",
+        ),
+        publish: picklistSchema.optional().describe(
+          "Default 2 (internal); 1 shows the file to the customer",
+        ),
+      }),
+      output: writeOutput,
+      handler: async (args, ctx) => {
+        const parsed = parseBase64(args.data);
+        const bytes = decodedLength(parsed.base64);
+        if (bytes > MAX_UPLOAD_BYTES) {
+          throw new InputError(
+            `The file is ${size(bytes)}; Autotask's API takes files up to ${
+              size(MAX_UPLOAD_BYTES)
+            }: attach a smaller file or a link to it`,
+          );
+        }
+        try {
+          atob(parsed.base64);
+        } catch {
+          throw new InputError("data is not valid base64: encode the file's bytes with base64");
+        }
+        const window = attachmentWindow(ctx);
+        const now = ctx.now();
+        const at = window.availableAt(bytes, now);
+        if (at > now) {
+          const why = window.blocked(now)
+            ? "Autotask refused an attachment for its allowance of " +
+              `${ATTACHMENT_WINDOW_BYTES.toLocaleString("en-US")} bytes per 5 minutes and takes ` +
+              "none for 5 minutes"
+            : `this server sent ${
+              window.used(now).toLocaleString("en-US")
+            } bytes of attachments in the last 5 minutes, and this file (${
+              size(bytes)
+            }) would pass Autotask's allowance of ${
+              ATTACHMENT_WINDOW_BYTES.toLocaleString("en-US")
+            } bytes per 5 minutes`;
+          throw new InputError(
+            `The file was not sent: ${why}. Try again after ${whenAgain(at, now)}`,
+          );
+        }
+        const reservation = window.reserve(bytes, now);
+        let record: AutotaskRecord;
+        let result: Record<string, unknown>;
+        let fileName: string;
+        let contentType: string;
+        try {
+          await getRecord(ctx, { entity: "Tickets", id: args.ticketID });
+          fileName = args.fileName ?? args.title;
+          const extension = /\.([a-z0-9]{1,8})$/i.exec(fileName)?.[1]?.toLowerCase() ?? "";
+          contentType = args.contentType ?? parsed.contentType ??
+            EXTENSION_TYPES[extension] ?? "application/octet-stream";
+          record = await resolvePicklists(ctx, {
+            parentID: args.ticketID,
+            title: args.title,
+            fullPath: fileName,
+            contentType,
+            attachmentType: "FILE_ATTACHMENT",
+            publish: args.publish ?? await internalPublish(ctx, TICKET_ATTACHMENTS),
+            data: parsed.base64,
+          }, { entity: "TicketAttachments" });
+          result = await createAndReport(ctx, record, {
+            entity: "TicketAttachments",
+            parentId: args.ticketID,
+          });
+        } catch (error) {
+          const failedAt = ctx.now();
+          // A file that may have arrived keeps counting against the allowance.
+          if (!(error instanceof AutotaskError && error.category === "unknown_outcome")) {
+            reservation.release();
+          }
+          if (isWindowRefusal(error)) {
+            const until = window.refused(failedAt);
+            const said = (error.errors.join(" | ") || error.message).trim().replace(/[.\s]+$/, "");
+            throw new InputError(
+              `Autotask refused the attachment (nothing was attached): its allowance of ${
+                ATTACHMENT_WINDOW_BYTES.toLocaleString("en-US")
+              } bytes of attachments per 5 minutes for this database is used up, by this server ` +
+                `or another integration, and it takes none for 5 minutes (Autotask said: ${said}). ` +
+                `Try again after ${whenAgain(until, failedAt)}`,
+            );
+          }
+          throw error;
+        }
+        const label = await ctx.picklists.label(
+          "TicketAttachments",
+          "publish",
+          record.publish,
+          ctx.signal,
+        );
+        result.item = {
+          ticketID: args.ticketID,
+          title: args.title,
+          fileName,
+          contentType,
+          size: bytes,
+          publish: record.publish,
+          publishLabel: label,
+        };
+        return result;
+      },
+    }),
+  ],
+};

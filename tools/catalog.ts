@@ -1,65 +1,98 @@
-/** Catalog tools: the products and services an MSP sells, and the services a contract bills. */
+/** The catalog: the products and services an MSP sells, and the services a contract bills. */
 
 import * as z from "zod";
 import type { AutotaskRecord } from "../lib/autotask/client.ts";
 import { isBudgetRefusal } from "../lib/autotask/errors.ts";
 import { inList, MAX_OR_CONDITIONS } from "../lib/autotask/query.ts";
-import { getTool, idSchema, picklistSchema, searchTool } from "../lib/mcp/common.ts";
-import type { ToolContext, ToolDef } from "../lib/mcp/tool.ts";
+import {
+  getTool,
+  idSchema,
+  picklistSchema,
+  type ResourceDescriptor,
+  searchTool,
+  type ToolContext,
+  type ToolModule,
+} from "../lib/mcp/mod.ts";
 
-const PRODUCT_FIELDS = [
-  "id",
-  "name",
-  "sku",
-  "manufacturerName",
-  "productCategory",
-  "unitPrice",
-  "unitCost",
-  "periodType",
-  "isActive",
-];
-const PRODUCT_DETAIL = [
-  ...PRODUCT_FIELDS,
-  "description",
-  "manufacturerProductName",
-  "vendorProductNumber",
-  "msrp",
-  "markupRate",
-  "productBillingCodeID",
-  "defaultVendorID",
-  "isSerialized",
-  "externalProductID",
-  "internalProductID",
-];
-const SERVICE_FIELDS = [
-  "id",
-  "name",
-  "periodType",
-  "unitPrice",
-  "unitCost",
-  "billingCodeID",
-  "isActive",
-];
-const SERVICE_DETAIL = [
-  ...SERVICE_FIELDS,
-  "description",
-  "invoiceDescription",
-  "markupRate",
-  "serviceLevelAgreementID",
-  "vendorCompanyID",
-  "createDate",
-  "lastModifiedDate",
-];
-const CONTRACT_SERVICE_FIELDS = [
-  "id",
-  "contractID",
-  "serviceID",
-  "unitPrice",
-  "unitCost",
-  "invoiceDescription",
-  "internalDescription",
-  "quoteItemID",
-];
+/** Products: what the MSP sells, with prices. */
+export const PRODUCTS = {
+  entity: "Products",
+  label: "Product",
+  toolset: "catalog",
+  openWorld: false,
+  nameFields: ["name"],
+  searchView: [
+    "id",
+    "name",
+    "sku",
+    "manufacturerName",
+    "productCategory",
+    "unitPrice",
+    "unitCost",
+    "periodType",
+    "isActive",
+  ],
+  getView: [
+    "description",
+    "manufacturerProductName",
+    "vendorProductNumber",
+    "msrp",
+    "markupRate",
+    "productBillingCodeID",
+    "defaultVendorID",
+    "isSerialized",
+    "externalProductID",
+    "internalProductID",
+  ],
+  lister: "search_products",
+} satisfies ResourceDescriptor;
+
+/** Services: recurring services billed per period. */
+export const SERVICES = {
+  entity: "Services",
+  label: "Service",
+  toolset: "catalog",
+  openWorld: false,
+  nameFields: ["name"],
+  searchView: [
+    "id",
+    "name",
+    "periodType",
+    "unitPrice",
+    "unitCost",
+    "billingCodeID",
+    "isActive",
+  ],
+  getView: [
+    "description",
+    "invoiceDescription",
+    "markupRate",
+    "serviceLevelAgreementID",
+    "vendorCompanyID",
+    "createDate",
+    "lastModifiedDate",
+  ],
+  lister: "search_services",
+} satisfies ResourceDescriptor;
+
+/** The services a contract bills, at the contract's prices. */
+export const CONTRACT_SERVICES = {
+  entity: "ContractServices",
+  label: "Contract service",
+  toolset: "catalog",
+  openWorld: false,
+  searchView: [
+    "id",
+    "contractID",
+    "serviceID",
+    "unitPrice",
+    "unitCost",
+    "invoiceDescription",
+    "internalDescription",
+    "quoteItemID",
+  ],
+  lister: "search_contract_services",
+} satisfies ResourceDescriptor;
 
 /**
  * Adds `serviceName` next to each `serviceID` with one batched query (the
@@ -94,15 +127,11 @@ export async function addServiceNames(
   }
 }
 
-const contractServiceSearch = searchTool({
+const contractServiceSearch = searchTool(CONTRACT_SERVICES, {
   name: "search_contract_services",
   title: "Search contract services",
   description: "List the recurring services a contract bills, with their contract prices.",
-  entity: "ContractServices",
-  toolset: "catalog",
-  openWorld: false,
   textFields: ["invoiceDescription"],
-  fields: CONTRACT_SERVICE_FIELDS,
   filters: {
     contractID: { field: "contractID", schema: idSchema },
     serviceID: { field: "serviceID", schema: idSchema },
@@ -110,61 +139,46 @@ const contractServiceSearch = searchTool({
 });
 
 /** The catalog toolset. */
-export const catalogTools: ToolDef[] = [
-  searchTool({
-    name: "search_products",
-    title: "Search products",
-    description: "Find products by name or SKU, category or active state, with prices.",
-    entity: "Products",
-    toolset: "catalog",
-    openWorld: false,
-    textFields: ["name", "sku"],
-    fields: PRODUCT_FIELDS,
-    filters: {
-      productCategory: { field: "productCategory", picklist: true, schema: picklistSchema },
-      isActive: { field: "isActive", schema: z.boolean() },
+export const catalog: ToolModule = {
+  resources: [PRODUCTS, SERVICES, CONTRACT_SERVICES],
+  tools: [
+    searchTool(PRODUCTS, {
+      name: "search_products",
+      title: "Search products",
+      description: "Find products by name or SKU, category or active state, with prices.",
+      textFields: ["name", "sku"],
+      filters: {
+        productCategory: { field: "productCategory", picklist: true, schema: picklistSchema },
+        isActive: { field: "isActive", schema: z.boolean() },
+      },
+    }),
+    getTool(PRODUCTS, {
+      name: "get_product",
+      title: "Get product",
+      description: "Read one product by id.",
+    }),
+    searchTool(SERVICES, {
+      name: "search_services",
+      title: "Search services",
+      description: "Find recurring services by name, billing period or active state, with prices.",
+      textFields: ["name"],
+      filters: {
+        periodType: { field: "periodType", picklist: true, schema: picklistSchema },
+        isActive: { field: "isActive", schema: z.boolean() },
+      },
+    }),
+    getTool(SERVICES, {
+      name: "get_service",
+      title: "Get service",
+      description: "Read one service by id.",
+    }),
+    {
+      ...contractServiceSearch,
+      handler: async (args, ctx) => {
+        const result = await contractServiceSearch.handler(args, ctx);
+        await addServiceNames(ctx, result.items as AutotaskRecord[]);
+        return result;
+      },
     },
-  }),
-  getTool({
-    name: "get_product",
-    title: "Get product",
-    description: "Read one product by id.",
-    entity: "Products",
-    label: "Product",
-    toolset: "catalog",
-    openWorld: false,
-    fields: PRODUCT_DETAIL,
-  }),
-  searchTool({
-    name: "search_services",
-    title: "Search services",
-    description: "Find recurring services by name, billing period or active state, with prices.",
-    entity: "Services",
-    toolset: "catalog",
-    openWorld: false,
-    textFields: ["name"],
-    fields: SERVICE_FIELDS,
-    filters: {
-      periodType: { field: "periodType", picklist: true, schema: picklistSchema },
-      isActive: { field: "isActive", schema: z.boolean() },
-    },
-  }),
-  getTool({
-    name: "get_service",
-    title: "Get service",
-    description: "Read one service by id.",
-    entity: "Services",
-    label: "Service",
-    toolset: "catalog",
-    openWorld: false,
-    fields: SERVICE_DETAIL,
-  }),
-  {
-    ...contractServiceSearch,
-    handler: async (args, ctx) => {
-      const result = await contractServiceSearch.handler(args, ctx);
-      await addServiceNames(ctx, result.items as AutotaskRecord[]);
-      return result;
-    },
-  },
-];
+  ],
+};

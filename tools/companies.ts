@@ -1,96 +1,105 @@
-/** Company tools: get, search and create (the accounts everything else hangs off). */
+/** Companies: get, search, create and update the accounts everything else hangs off. */
 
 import * as z from "zod";
 import {
-  createAndReport,
-  defined,
+  createTool,
+  extraSchema,
   getTool,
   idSchema,
   picklistSchema,
-  resolvePicklists,
+  type ResourceDescriptor,
   searchTool,
-  writeOutput,
-} from "../lib/mcp/common.ts";
-import { extraSchema, prepareExtra } from "../lib/mcp/changes.ts";
-import { defineTool, type ToolDef } from "../lib/mcp/tool.ts";
+  type ToolModule,
+  updateTool,
+} from "../lib/mcp/mod.ts";
 
-const SEARCH_FIELDS = [
-  "id",
-  "companyName",
-  "companyNumber",
-  "companyType",
-  "phone",
-  "city",
-  "state",
-  "ownerResourceID",
-  "isActive",
-  "lastActivityDate",
-];
+/** Companies (company 0 is the tenant's own). */
+export const COMPANIES = {
+  entity: "Companies",
+  label: "Company",
+  toolset: "crm",
+  openWorld: false,
+  nameFields: ["companyName"],
+  numberField: "companyNumber",
+  searchView: [
+    "id",
+    "companyName",
+    "companyNumber",
+    "companyType",
+    "phone",
+    "city",
+    "state",
+    "ownerResourceID",
+    "isActive",
+    "lastActivityDate",
+  ],
+  getView: [
+    "address1",
+    "address2",
+    "postalCode",
+    "countryID",
+    "webAddress",
+    "fax",
+    "parentCompanyID",
+    "classification",
+    "createDate",
+    "lastTrackedModifiedDateTime",
+  ],
+  untrusted: ["companyName"],
+  lister: "search_companies",
+} satisfies ResourceDescriptor;
 
-/** The company toolset. */
-export const companyTools: ToolDef[] = [
-  getTool({
-    name: "get_company",
-    title: "Get company",
-    description: "Read one company by id (0 is your own company).",
-    entity: "Companies",
-    label: "Company",
-    toolset: "crm",
-    openWorld: false,
-    fields: SEARCH_FIELDS,
-  }),
-  searchTool({
-    name: "search_companies",
-    title: "Search companies",
-    description: "Find companies by name, type, owner or active state.",
-    entity: "Companies",
-    toolset: "crm",
-    openWorld: false,
-    textFields: ["companyName"],
-    fields: SEARCH_FIELDS,
-    filters: {
-      companyType: {
-        field: "companyType",
-        picklist: true,
-        schema: picklistSchema,
-      },
-      ownerResourceID: { field: "ownerResourceID", schema: idSchema },
-      isActive: { field: "isActive", schema: z.boolean() },
-    },
-  }),
-  defineTool({
-    name: "create_company",
-    title: "Create company",
-    description: "Create a company (active unless isActive is false).",
-    kind: "create",
-    toolset: "crm",
-    openWorld: false,
-    entity: "Companies",
-    input: z.object({
-      companyName: z.string().trim().min(1).max(100),
-      companyType: picklistSchema,
-      phone: z.string().trim().min(1).max(25),
-      ownerResourceID: idSchema,
-      isActive: z.boolean().default(true),
-      extra: extraSchema.optional(),
+/** The company tools. */
+export const companies: ToolModule = {
+  resources: [COMPANIES],
+  tools: [
+    getTool(COMPANIES, {
+      name: "get_company",
+      title: "Get company",
+      description: "Read one company by id (0 is your own company).",
     }),
-    output: writeOutput,
-    handler: async ({ extra, ...args }, ctx) => {
-      const record = await resolvePicklists(ctx, "Companies", {
-        ...await prepareExtra(ctx, "Companies", extra, args),
-        ...defined({ ...args }),
-      });
-      return await createAndReport(ctx, "Companies", record, {
-        readBack: [
-          "id",
-          "companyName",
-          "companyNumber",
-          "companyType",
-          "phone",
-          "ownerResourceID",
-          "isActive",
-        ],
-      });
-    },
-  }) as unknown as ToolDef,
-];
+    searchTool(COMPANIES, {
+      name: "search_companies",
+      title: "Search companies",
+      description: "Find companies by name, type, owner or active state.",
+      textFields: ["companyName"],
+      filters: {
+        companyType: {
+          field: "companyType",
+          picklist: true,
+          schema: picklistSchema,
+        },
+        ownerResourceID: { field: "ownerResourceID", schema: idSchema },
+        isActive: { field: "isActive", schema: z.boolean() },
+      },
+    }),
+    createTool(COMPANIES, {
+      name: "create_company",
+      title: "Create company",
+      description: "Create a company (active unless isActive is false).",
+      input: z.object({
+        companyName: z.string().trim().min(1).max(100),
+        companyType: picklistSchema,
+        phone: z.string().trim().min(1).max(25),
+        ownerResourceID: idSchema,
+        isActive: z.boolean().default(true),
+        extra: extraSchema.optional(),
+      }),
+      readBack: [
+        "id",
+        "companyName",
+        "companyNumber",
+        "companyType",
+        "phone",
+        "ownerResourceID",
+        "isActive",
+      ],
+    }),
+    updateTool(COMPANIES, {
+      name: "update_company",
+      title: "Update company",
+      description: "Change fields of a company.",
+      toolset: "updates",
+    }),
+  ],
+};

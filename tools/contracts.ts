@@ -1,35 +1,51 @@
-/** Contract tools: read and search the agreements time and tickets are billed against. */
+/** Contracts: read, search and update the agreements time and tickets are billed against. */
 
-import * as z from "zod";
+import {
+  dateSchema,
+  getTool,
+  idSchema,
+  picklistSchema,
+  type ResourceDescriptor,
+  searchTool,
+  type ToolModule,
+  updateTool,
+} from "../lib/mcp/mod.ts";
 import type { Filter } from "../lib/autotask/query.ts";
-import { getTool, idSchema, picklistSchema, searchTool } from "../lib/mcp/common.ts";
-import type { ToolDef } from "../lib/mcp/tool.ts";
+import { utcMidnight } from "../lib/dates.ts";
 
-const SEARCH_FIELDS = [
-  "id",
-  "contractName",
-  "contractNumber",
-  "contractType",
-  "status",
-  "companyID",
-  "contactID",
-  "startDate",
-  "endDate",
-];
-
-/** A calendar date, checked to exist (no 2026-02-30). */
-const dateSchema = z.string().trim().regex(/^\d{4}-\d{2}-\d{2}$/, {
-  message: "Expected a date as YYYY-MM-DD, e.g. 2026-11-24",
-}).refine((text) => {
-  const day = new Date(`${text}T00:00:00Z`);
-  return !Number.isNaN(day.getTime()) && day.toISOString().startsWith(text);
-}, {
-  message: "Not a calendar date: expected YYYY-MM-DD, e.g. 2026-11-24",
-});
+/** Contracts. */
+export const CONTRACTS = {
+  entity: "Contracts",
+  label: "Contract",
+  toolset: "contracts",
+  openWorld: false,
+  nameFields: ["contractName"],
+  numberField: "contractNumber",
+  searchView: [
+    "id",
+    "contractName",
+    "contractNumber",
+    "contractType",
+    "status",
+    "companyID",
+    "contactID",
+    "startDate",
+    "endDate",
+  ],
+  getView: [
+    "description",
+    "contractCategory",
+    "estimatedRevenue",
+    "estimatedHours",
+    "serviceLevelAgreementID",
+    "purchaseOrderNumber",
+  ],
+  lister: "search_contracts",
+} satisfies ResourceDescriptor;
 
 /** Contracts running on `date`: started on or before it and ending on or after it. */
 function activeOn(value: unknown): Filter {
-  const day = `${value as string}T00:00:00Z`;
+  const day = utcMidnight(value as string);
   return {
     op: "and",
     items: [
@@ -39,44 +55,44 @@ function activeOn(value: unknown): Filter {
   };
 }
 
-/** The contract toolset. */
-export const contractTools: ToolDef[] = [
-  getTool({
-    name: "get_contract",
-    title: "Get contract",
-    description: "Read one contract by id.",
-    entity: "Contracts",
-    label: "Contract",
-    toolset: "contracts",
-    openWorld: false,
-    fields: SEARCH_FIELDS,
-  }),
-  searchTool({
-    name: "search_contracts",
-    title: "Search contracts",
-    description: "Find contracts by name, company, status, type or a date they are active on.",
-    entity: "Contracts",
-    toolset: "contracts",
-    openWorld: false,
-    textFields: ["contractName"],
-    fields: SEARCH_FIELDS,
-    filters: {
-      companyID: { field: "companyID", schema: idSchema },
-      status: {
-        field: "status",
-        picklist: true,
-        schema: picklistSchema,
+/** The contract tools. */
+export const contracts: ToolModule = {
+  resources: [CONTRACTS],
+  tools: [
+    getTool(CONTRACTS, {
+      name: "get_contract",
+      title: "Get contract",
+      description: "Read one contract by id.",
+    }),
+    searchTool(CONTRACTS, {
+      name: "search_contracts",
+      title: "Search contracts",
+      description: "Find contracts by name, company, status, type or a date they are active on.",
+      textFields: ["contractName"],
+      filters: {
+        companyID: { field: "companyID", schema: idSchema },
+        status: {
+          field: "status",
+          picklist: true,
+          schema: picklistSchema,
+        },
+        contractType: {
+          field: "contractType",
+          picklist: true,
+          schema: picklistSchema,
+        },
+        activeOn: {
+          field: "startDate",
+          schema: dateSchema.describe("Contracts running on this date"),
+          toFilter: activeOn,
+        },
       },
-      contractType: {
-        field: "contractType",
-        picklist: true,
-        schema: picklistSchema,
-      },
-      activeOn: {
-        field: "startDate",
-        schema: dateSchema.describe("Contracts running on this date"),
-        toFilter: activeOn,
-      },
-    },
-  }),
-];
+    }),
+    updateTool(CONTRACTS, {
+      name: "update_contract",
+      title: "Update contract",
+      description: "Change fields of a contract.",
+      toolset: "updates",
+    }),
+  ],
+};

@@ -1,11 +1,26 @@
-/** Lookup tools: the roles a resource holds (or every role) and the ticket queues with who serves them. */
+/** Lookups: the roles a resource holds (or every role) and the ticket queues with who serves them. */
 
 import * as z from "zod";
 import type { AutotaskRecord } from "../lib/autotask/client.ts";
 import { AutotaskError } from "../lib/autotask/errors.ts";
 import { eq } from "../lib/autotask/query.ts";
-import { idSchema, readOne } from "../lib/mcp/common.ts";
-import { defineTool, type ToolContext, type ToolDef } from "../lib/mcp/tool.ts";
+import {
+  defineTool,
+  idSchema,
+  readOne,
+  type ResourceDescriptor,
+  type ToolContext,
+  type ToolModule,
+} from "../lib/mcp/mod.ts";
+
+/** Roles: what a resource works as (tickets and time need one); list_resource_roles lists them. */
+export const ROLES = {
+  entity: "Roles",
+  label: "Role",
+  toolset: "lookups",
+  nameFields: ["name"],
+  lister: "list_resource_roles",
+} satisfies ResourceDescriptor;
 
 /** Most rows a lookup reads from one entity (roles and queues are small tables). */
 const LOOKUP_CAP = 2_000;
@@ -44,8 +59,9 @@ async function rolesOfResource(
   resourceID: number,
   includeInactive: boolean,
 ): Promise<Record<string, unknown>> {
-  const resource = await readOne(ctx, "Resources", resourceID, {
-    label: "Resource",
+  const resource = await readOne(ctx, {
+    entity: "Resources",
+    id: resourceID,
     fields: ["firstName", "lastName", "defaultServiceDeskRoleID", "isActive"],
   });
   const [desk, held] = await Promise.all([
@@ -117,7 +133,10 @@ async function rolesOfResource(
   return result;
 }
 
-async function allRoles(ctx: ToolContext, includeInactive: boolean) {
+async function allRoles(
+  ctx: ToolContext,
+  includeInactive: boolean,
+): Promise<Record<string, unknown>> {
   const { items } = await ctx.client.queryAll("Roles", {
     filter: includeInactive ? [] : [eq("isActive", true)],
     includeFields: ["name", "description", "hourlyRate", "isActive"],
@@ -171,59 +190,64 @@ async function queueMembers(
 }
 
 /** The lookups toolset. */
-export const lookupTools: ToolDef[] = [
-  defineTool({
-    name: "list_resource_roles",
-    title: "List resource roles",
-    description: "The roles a resource holds (service-desk roles, the default one, departments " +
-      "and queues), or every role when no resourceID is given.",
-    kind: "read",
-    toolset: "lookups",
-    openWorld: false,
-    input: z.object({
-      resourceID: idSchema.optional(),
-      includeInactive: z.boolean().optional(),
+export const lookups: ToolModule = {
+  resources: [ROLES],
+  tools: [
+    defineTool({
+      name: "list_resource_roles",
+      title: "List resource roles",
+      description: "The roles a resource holds (service-desk roles, the default one, departments " +
+        "and queues), or every role when no resourceID is given.",
+      kind: "read",
+      toolset: "lookups",
+      openWorld: false,
+      input: z.object({
+        resourceID: idSchema.optional(),
+        includeInactive: z.boolean().optional(),
+      }),
+      output: z.looseObject({ roles: listSchema }),
+      handler: async ({ resourceID, includeInactive }, ctx) =>
+        resourceID === undefined
+          ? await allRoles(ctx, includeInactive ?? false)
+          : await rolesOfResource(ctx, resourceID, includeInactive ?? false),
     }),
-    output: z.looseObject({ roles: listSchema }),
-    handler: async ({ resourceID, includeInactive }, ctx) =>
-      resourceID === undefined
-        ? await allRoles(ctx, includeInactive ?? false)
-        : await rolesOfResource(ctx, resourceID, includeInactive ?? false),
-  }) as unknown as ToolDef,
-  defineTool({
-    name: "list_queues",
-    title: "List ticket queues",
-    description: "The tenant's ticket queues (queueID values and names) and the resources " +
-      "who serve each one.",
-    kind: "read",
-    toolset: "lookups",
-    openWorld: false,
-    input: z.object({ includeInactive: z.boolean().optional() }),
-    output: z.looseObject({ queues: listSchema }),
-    handler: async ({ includeInactive }, ctx) => {
-      const info = await ctx.picklists.field("Tickets", "queueID", ctx.signal);
-      const values = (info.picklistValues ?? [])
-        .filter((v) => includeInactive || v.isActive !== false)
-        .sort((a, b) => (a.sortOrder ?? 0) - (b.sortOrder ?? 0));
-      const notes: string[] = [];
-      const members = await queueMembers(ctx, notes);
-      const everyone = new Set([...members.values()].flatMap((s) => [...s]));
-      const names = await ctx.names.names("Resources", everyone, { signal: ctx.signal });
-      const queues = values.map((v) => {
-        const queueID = /^-?\d+$/.test(v.value) ? Number(v.value) : v.value;
-        const out: Record<string, unknown> = { queueID, name: v.label };
-        if (v.isDefaultValue) out.isDefault = true;
-        if (v.isActive === false) out.isActive = false;
-        const ids = [...(members.get(Number(v.value)) ?? [])].sort((a, b) => a - b);
-        out.resources = ids.map((id) => ({ resourceID: id, name: names.get(id) ?? undefined }));
-        return out;
-      });
-      if (everyone.size === 0) {
-        notes.push("This tenant links no resources to queues (ResourceRoles, ResourceRoleQueues)");
-      }
-      const result: Record<string, unknown> = { queues };
-      if (notes.length > 0) result.note = notes.join("; ");
-      return result;
-    },
-  }) as unknown as ToolDef,
-];
+    defineTool({
+      name: "list_queues",
+      title: "List ticket queues",
+      description: "The tenant's ticket queues (queueID values and names) and the resources " +
+        "who serve each one.",
+      kind: "read",
+      toolset: "lookups",
+      openWorld: false,
+      input: z.object({ includeInactive: z.boolean().optional() }),
+      output: z.looseObject({ queues: listSchema }),
+      handler: async ({ includeInactive }, ctx) => {
+        const info = await ctx.picklists.field("Tickets", "queueID", ctx.signal);
+        const values = (info.picklistValues ?? [])
+          .filter((v) => includeInactive || v.isActive !== false)
+          .sort((a, b) => (a.sortOrder ?? 0) - (b.sortOrder ?? 0));
+        const notes: string[] = [];
+        const members = await queueMembers(ctx, notes);
+        const everyone = new Set([...members.values()].flatMap((s) => [...s]));
+        const names = await ctx.names.names("Resources", everyone, { signal: ctx.signal });
+        const queues = values.map((v) => {
+          const queueID = /^-?\d+$/.test(v.value) ? Number(v.value) : v.value;
+          const out: Record<string, unknown> = { queueID, name: v.label };
+          if (v.isDefaultValue) out.isDefault = true;
+          if (v.isActive === false) out.isActive = false;
+          const ids = [...(members.get(Number(v.value)) ?? [])].sort((a, b) => a - b);
+          out.resources = ids.map((id) => ({ resourceID: id, name: names.get(id) ?? undefined }));
+          return out;
+        });
+        if (everyone.size === 0) {
+          notes.push(
+            "This tenant links no resources to queues (ResourceRoles, ResourceRoleQueues)",
+          );
+        }
+        const result: Record<string, unknown> = { queues };
+        if (notes.length > 0) result.note = notes.join("; ");
+        return result;
+      },
+    }),
+  ],
+};

@@ -1,21 +1,23 @@
 /** Any entity, read-only: query, count and read every queryable Autotask entity without a tool each. */
 
 import * as z from "zod";
-import { findEntity, supportsRoot } from "../lib/autotask/catalog.ts";
-import type { CatalogEntry } from "../lib/autotask/catalog_data.ts";
+import { type CatalogEntry, supportsRoot } from "../lib/autotask/catalog.ts";
 import {
+  defineTool,
   getOutput,
   idSchema,
+  InputError,
+  normalizeFilter,
   pagingShape,
   readOne,
+  requireEntityArg,
   runSearch,
   searchOutput,
+  selectFields,
   shapedItem,
+  type ToolModule,
   viewShape,
-} from "../lib/mcp/common.ts";
-import { normalizeFilter } from "../lib/mcp/filters.ts";
-import { selectFields } from "../lib/mcp/shape.ts";
-import { defineTool, InputError, type ToolDef } from "../lib/mcp/tool.ts";
+} from "../lib/mcp/mod.ts";
 
 const entitySchema = z.string().trim().min(1).max(100);
 /** Autotask filter conditions; the grammar is in the server instructions. */
@@ -50,12 +52,7 @@ function compactView(entry: CatalogEntry): string[] {
 }
 
 function queryable(name: string, verb: "query" | "count" | "get"): CatalogEntry {
-  const entry = findEntity(name);
-  if (!entry) {
-    throw new InputError(
-      `Unknown entity "${name}": use the plural API name (Tickets, ServiceCalls, ...)`,
-    );
-  }
+  const entry = requireEntityArg(name);
   if (!supportsRoot(entry, verb)) {
     throw new InputError(
       `${entry.name} cannot be ${verb === "get" ? "read by id" : "queried"} through the API`,
@@ -65,87 +62,100 @@ function queryable(name: string, verb: "query" | "count" | "get"): CatalogEntry 
 }
 
 /** The any-entity toolset. */
-export const queryTools: ToolDef[] = [
-  defineTool({
-    name: "query_entities",
-    title: "Query any entity",
-    description:
-      "Search any queryable entity with Autotask's filter grammar (fields checked, picklist labels accepted).",
-    kind: "read",
-    toolset: "query",
-    openWorld: true,
-    input: z.object({
-      entity: entitySchema,
-      filter: filterSchema.optional(),
-      ...viewShape,
-      ...pagingShape,
-      includeTotal: z.boolean().optional(),
+export const query: ToolModule = {
+  resources: [],
+  tools: [
+    defineTool({
+      name: "query_entities",
+      title: "Query any entity",
+      description:
+        "Search any queryable entity with Autotask's filter grammar (fields checked, picklist labels accepted).",
+      kind: "read",
+      toolset: "query",
+      openWorld: true,
+      input: z.object({
+        entity: entitySchema,
+        filter: filterSchema.optional(),
+        ...viewShape,
+        ...pagingShape,
+        includeTotal: z.boolean().optional(),
+      }),
+      output: searchOutput,
+      handler: async (args, ctx) => {
+        const entry = queryable(args.entity, "query");
+        const filter = args.cursor
+          ? []
+          : await normalizeFilter(ctx, args.filter ?? [], { entity: entry.name });
+        const selection = await selectFields(ctx, entry.name, {
+          fields: args.fields,
+          detail: args.detail,
+          defaults: compactView(entry),
+        });
+        return await runSearch(ctx, entry.name, {
+          filter,
+          limit: args.limit,
+          cursor: args.cursor,
+          fields: selection.fields,
+          includeTotal: args.includeTotal,
+          openWorld: true,
+        });
+      },
     }),
-    output: searchOutput,
-    handler: async (args, ctx) => {
-      const entry = queryable(args.entity, "query");
-      const filter = args.cursor ? [] : await normalizeFilter(ctx, entry.name, args.filter ?? []);
-      const selection = await selectFields(ctx, entry.name, {
-        fields: args.fields,
-        detail: args.detail,
-        defaults: compactView(entry),
-      });
-      return await runSearch(ctx, entry.name, {
-        filter,
-        limit: args.limit,
-        cursor: args.cursor,
-        fields: selection.fields,
-        includeTotal: args.includeTotal,
-        openWorld: true,
-      });
-    },
-  }) as unknown as ToolDef,
-  defineTool({
-    name: "count_entities",
-    title: "Count any entity",
-    description: "Count the records of any queryable entity matching a filter.",
-    kind: "read",
-    toolset: "query",
-    openWorld: false,
-    input: z.object({
-      entity: entitySchema,
-      filter: z.array(z.record(z.string(), z.unknown())).max(100).optional().describe(
-        "As in query_entities",
-      ),
+    defineTool({
+      name: "count_entities",
+      title: "Count any entity",
+      description: "Count the records of any queryable entity matching a filter.",
+      kind: "read",
+      toolset: "query",
+      openWorld: false,
+      input: z.object({
+        entity: entitySchema,
+        filter: z.array(z.record(z.string(), z.unknown())).max(100).optional().describe(
+          "As in query_entities",
+        ),
+      }),
+      output: z.looseObject({ count: z.number() }),
+      handler: async (args, ctx) => {
+        const entry = queryable(args.entity, "count");
+        const filter = await normalizeFilter(ctx, args.filter ?? [], { entity: entry.name });
+        const count = await ctx.client.count(entry.name, { filter, signal: ctx.signal });
+        return { entity: entry.name, count };
+      },
     }),
-    output: z.looseObject({ count: z.number() }),
-    handler: async (args, ctx) => {
-      const entry = queryable(args.entity, "count");
-      const filter = await normalizeFilter(ctx, entry.name, args.filter ?? []);
-      const count = await ctx.client.count(entry.name, { filter, signal: ctx.signal });
-      return { entity: entry.name, count };
-    },
-  }) as unknown as ToolDef,
-  defineTool({
-    name: "get_entity",
-    title: "Get any entity",
-    description: "Read one record of any entity by id.",
-    kind: "read",
-    toolset: "query",
-    openWorld: true,
-    input: z.object({ entity: entitySchema, id: idSchema, ...viewShape }),
-    output: getOutput,
-    handler: async (args, ctx) => {
-      // A projected read is a query on the id (GET ignores IncludeFields); a full one is a GET.
-      const entry = queryable(
-        args.entity,
-        args.fields || args.detail === "compact" ? "query" : "get",
-      );
-      const selection = await selectFields(ctx, entry.name, {
-        fields: args.fields,
-        detail: args.detail ?? "full",
-        defaults: compactView(entry),
-      });
-      const record = await readOne(ctx, entry.name, args.id, {
-        label: entry.name,
-        fields: selection.fields,
-      });
-      return await shapedItem(ctx, entry.name, record, true);
-    },
-  }) as unknown as ToolDef,
-];
+    defineTool({
+      name: "get_entity",
+      title: "Get any entity",
+      description: "Read one record of any entity by id.",
+      kind: "read",
+      toolset: "query",
+      openWorld: true,
+      input: z.object({ entity: entitySchema, id: idSchema, ...viewShape }),
+      output: getOutput,
+      handler: async (args, ctx) => {
+        // A projected read is a query on the id (GET ignores IncludeFields); a full one is a GET.
+        const entry = queryable(
+          args.entity,
+          args.fields || args.detail === "compact" ? "query" : "get",
+        );
+        const selection = await selectFields(ctx, entry.name, {
+          fields: args.fields,
+          detail: args.detail ?? "full",
+          defaults: compactView(entry),
+        });
+        const record = await readOne(ctx, {
+          entity: entry.name,
+          id: args.id,
+          label: entry.name,
+          fields: selection.fields,
+        });
+        return await shapedItem(ctx, record, { entity: entry.name, openWorld: true });
+      },
+    }),
+  ],
+  instructions: [{
+    text: 'query_entities and count_entities filters: conditions ANDed, {"op":"eq","field":' +
+      '"status","value":1}; ops eq noteq gt gte lt lte beginsWith endsWith contains exist ' +
+      'notExist in notIn; groups {"op":"or","items":[...]}; a user-defined field adds "udf":true.',
+    needs: ["query_entities", "count_entities"],
+  }],
+};

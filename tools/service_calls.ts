@@ -1,49 +1,83 @@
-/** Service call tools: schedule onsite visits, put tickets and project tasks on them, send technicians. */
+/** Service calls: schedule onsite visits, put tickets and project tasks on them, send technicians. */
 
 import * as z from "zod";
 import type { AutotaskRecord } from "../lib/autotask/client.ts";
 import { eq, type Filter, inList, MAX_OR_CONDITIONS } from "../lib/autotask/query.ts";
 import { chooseRole } from "../lib/autotask/roles.ts";
-import { changesSchema, checkChanges, extraSchema, prepareExtra } from "../lib/mcp/changes.ts";
+import { isoInstant, parseInstant } from "../lib/dates.ts";
 import {
+  addNotes,
   createAndReport,
+  createTool,
   dateTimeSchema,
   defined,
+  defineTool,
+  enrich,
+  extraSchema,
   getOutput,
   getRecord,
+  getViewOf,
+  givenRecord,
   idSchema,
+  InputError,
+  linkTool,
   pagingShape,
   picklistSchema,
   readOne,
-  resolvePicklists,
+  type ResourceDescriptor,
   runSearch,
   searchOutput,
+  selectFields,
   shapedItem,
+  type ToolContext,
+  type ToolModule,
+  updateTool,
   viewShape,
   writeOutput,
-} from "../lib/mcp/common.ts";
-import { enrich, selectFields } from "../lib/mcp/shape.ts";
-import { defineTool, InputError, type ToolContext, type ToolDef } from "../lib/mcp/tool.ts";
+} from "../lib/mcp/mod.ts";
 
-const SEARCH_FIELDS = [
-  "id",
-  "companyID",
-  "startDateTime",
-  "endDateTime",
-  "duration",
-  "status",
-  "isComplete",
-  "description",
-];
-const GET_FIELDS = [
-  ...SEARCH_FIELDS,
-  "companyLocationID",
-  "canceledDateTime",
-  "canceledByResourceID",
-  "createDateTime",
-  "creatorResourceID",
-  "lastModifiedDateTime",
-];
+/** Service calls: scheduled onsite visits. */
+export const SERVICE_CALLS = {
+  entity: "ServiceCalls",
+  label: "Service call",
+  toolset: "service_calls",
+  openWorld: true,
+  searchView: [
+    "id",
+    "companyID",
+    "startDateTime",
+    "endDateTime",
+    "duration",
+    "status",
+    "isComplete",
+    "description",
+  ],
+  getView: [
+    "companyLocationID",
+    "canceledDateTime",
+    "canceledByResourceID",
+    "createDateTime",
+    "creatorResourceID",
+    "lastModifiedDateTime",
+  ],
+  untrusted: ["description"],
+  lister: "search_service_calls",
+} satisfies ResourceDescriptor;
+
+/** A ticket on a service call (the link the visit's resources are sent for). */
+export const SERVICE_CALL_TICKETS = {
+  entity: "ServiceCallTickets",
+  label: "Service call ticket",
+  toolset: "service_calls",
+} satisfies ResourceDescriptor;
+
+/** A project task on a service call. */
+export const SERVICE_CALL_TASKS = {
+  entity: "ServiceCallTasks",
+  label: "Service call task",
+  toolset: "service_calls",
+} satisfies ResourceDescriptor;
+
 /** Longest visit accepted, in hours: catches a wrong month, not a long job. */
 const MAX_HOURS = 24 * 14;
 /** Most ticket links one call lists (Autotask puts a handful on a visit). */
@@ -57,14 +91,9 @@ const NOTHING: Filter = { op: "lt", field: "id", value: 0 };
 
 const HOUR = 3_600_000;
 
-/** Milliseconds of an ISO-8601 text; a date-time without a zone is read as UTC, as Autotask does. */
-function utcMs(text: string): number {
-  const zoned = /[zZ]$|[+-]\d{2}:?\d{2}$/.test(text) || !/T\d{2}:\d{2}/.test(text);
-  return Date.parse(zoned ? text : `${text}Z`);
-}
-
+/** An ISO-8601 date-time as UTC with milliseconds (a zoneless one is UTC, as Autotask reads it). */
 function utc(text: string): string {
-  return new Date(utcMs(text)).toISOString();
+  return isoInstant(parseInstant(text));
 }
 
 function unique(values: unknown[]): number[] {
@@ -230,8 +259,8 @@ async function workOf(
     signal: ctx.signal,
   })).items;
   const [named, resources] = await Promise.all([
-    enrich(ctx, work.links, links),
-    enrich(ctx, work.resources, assigned),
+    enrich(ctx, links, { entity: work.links }),
+    enrich(ctx, assigned, { entity: work.resources }),
   ]);
   return named.map(({ id, ...link }) => ({
     [work.linkField]: id,
@@ -268,7 +297,7 @@ async function noSingleLink(
 ): Promise<InputError> {
   const choices = await Promise.all(
     found.filter(({ items }) => items.length > 0).map(async ({ work, items }) => {
-      const links = await enrich(ctx, work.links, items);
+      const links = await enrich(ctx, items, { entity: work.links });
       const name = `${work.noun}Name`;
       const listed = links.map((l) => `${l[work.itemField]}${l[name] ? ` (${l[name]})` : ""}`);
       return {
@@ -278,7 +307,7 @@ async function noSingleLink(
     }),
   );
   if (choices.length === 0) {
-    await getRecord(ctx, "ServiceCalls", callId, "Service call");
+    await getRecord(ctx, { entity: "ServiceCalls", id: callId });
     return new InputError(
       `Service call ${callId} has no tickets or tasks, and Autotask sends resources per ` +
         "ticket or task: add one with link_ticket_to_service_call or " +
@@ -300,8 +329,7 @@ async function findLink(ctx: ToolContext, args: LinkArgs): Promise<Link> {
   for (const work of WORK) {
     const linkId = args[work.linkField];
     if (linkId !== undefined) {
-      const label = `Service call ${work.noun}`;
-      return { work, record: await getRecord(ctx, work.links, linkId, label) };
+      return { work, record: await getRecord(ctx, { entity: work.links, id: linkId }) };
     }
   }
   const callId = args.serviceCallID as number;
@@ -322,7 +350,7 @@ async function findLink(ctx: ToolContext, args: LinkArgs): Promise<Link> {
   if (all.length === 1) return all[0];
   const work = named[0];
   if (all.length === 0 && work !== undefined) {
-    await getRecord(ctx, "ServiceCalls", callId, "Service call");
+    await getRecord(ctx, { entity: "ServiceCalls", id: callId });
     throw new InputError(
       `${work.noun === "ticket" ? "Ticket" : "Task"} ${
         args[work.itemField]
@@ -332,390 +360,357 @@ async function findLink(ctx: ToolContext, args: LinkArgs): Promise<Link> {
   throw await noSingleLink(ctx, callId, found);
 }
 
-/**
- * Puts a ticket or task on a call once (on the call's child route): an existing link is
- * reported, not made twice. `shown` names the item in that report.
- */
-async function linkToCall(
-  ctx: ToolContext,
-  work: Work,
-  serviceCallID: number,
-  options: { item: number; shown: string },
-): Promise<Record<string, unknown>> {
-  const existing = (await ctx.client.query(work.links, {
-    filter: [eq("serviceCallID", serviceCallID), eq(work.itemField, options.item)],
-    maxRecords: 1,
-    signal: ctx.signal,
-  })).items[0];
-  const record = { serviceCallID, [work.itemField]: options.item };
-  const result = existing
-    ? {
-      id: existing.id as number,
-      entity: work.links,
-      note: `${options.shown} was already on service call ${serviceCallID}`,
-    }
-    : await createAndReport(ctx, work.links, record, { parentId: serviceCallID });
-  const [item] = await enrich(ctx, work.links, [record]);
-  return { ...result, item: { [work.linkField]: result.id, ...item } };
-}
-
 /** The company a task's project belongs to (tasks carry no companyID of their own). */
 async function taskCompany(ctx: ToolContext, taskID: number): Promise<number | undefined> {
-  const task = await readOne(ctx, "Tasks", taskID, { label: "Task", fields: ["projectID"] });
+  const task = await readOne(ctx, { entity: "Tasks", id: taskID, fields: ["projectID"] });
   const project = await ctx.client.get("Projects", task.projectID as number, {
     signal: ctx.signal,
   });
   return project?.companyID as number | undefined;
 }
 
+/** The start and end of a new visit: endDateTime, or start plus durationHours. */
+function visitTimes(args: {
+  startDateTime: string;
+  endDateTime?: string;
+  durationHours?: number;
+}): { start: number; end: number } {
+  if (args.endDateTime !== undefined && args.durationHours !== undefined) {
+    throw new InputError("Give endDateTime or durationHours, not both");
+  }
+  if (args.endDateTime === undefined && args.durationHours === undefined) {
+    throw new InputError("Give endDateTime or durationHours: Autotask needs the end of the visit");
+  }
+  const start = parseInstant(args.startDateTime);
+  const end = args.endDateTime !== undefined
+    ? parseInstant(args.endDateTime)
+    : start + (args.durationHours as number) * HOUR;
+  if (end <= start) throw new InputError("endDateTime must be after startDateTime");
+  if (end - start > MAX_HOURS * HOUR) {
+    throw new InputError(`A visit lasts at most ${MAX_HOURS} hours: check the dates`);
+  }
+  return { start, end };
+}
+
+/**
+ * A visit's new times, kept consistent: given times become UTC, a start moved alone keeps the
+ * visit's length, and the end stays after the start. Returns notes on what it moved.
+ */
+async function alignVisit(ctx: ToolContext, record: AutotaskRecord, id: number): Promise<string[]> {
+  const current = await getRecord(ctx, { entity: "ServiceCalls", id });
+  const notes: string[] = [];
+  for (const field of ["startDateTime", "endDateTime"]) {
+    if (typeof record[field] === "string") record[field] = utc(record[field] as string);
+  }
+  if (
+    typeof record.startDateTime === "string" && record.endDateTime === undefined &&
+    typeof current.startDateTime === "string" && typeof current.endDateTime === "string"
+  ) {
+    const length = parseInstant(current.endDateTime) - parseInstant(current.startDateTime);
+    record.endDateTime = isoInstant(parseInstant(record.startDateTime) + length);
+    notes.push(`endDateTime moved to ${record.endDateTime} to keep the visit's length`);
+  }
+  const start = parseInstant(String(record.startDateTime ?? current.startDateTime));
+  const end = parseInstant(String(record.endDateTime ?? current.endDateTime));
+  if (!(end > start)) {
+    throw new InputError(
+      `endDateTime must be after startDateTime (the visit would run ${isoInstant(start)} to ${
+        isoInstant(end)
+      })`,
+    );
+  }
+  return notes;
+}
+
+/** The company of a ticket, named when it is not the call's: why a link is refused. */
+async function companyMismatch(
+  ctx: ToolContext,
+  companyID: unknown,
+  entity: string,
+): Promise<string> {
+  const [named] = await enrich(ctx, [{ companyID }], { entity });
+  return `${companyID}${named.companyName ? ` (${named.companyName})` : ""}`;
+}
+
 /** The service call toolset. */
-export const serviceCallTools: ToolDef[] = [
-  defineTool({
-    name: "search_service_calls",
-    title: "Search service calls",
-    description:
-      "Find scheduled visits by company, status, start date, technician, ticket or task, in id order.",
-    kind: "read",
-    toolset: "service_calls",
-    openWorld: true,
-    input: z.object({
-      companyID: idSchema.optional(),
-      status: picklistSchema.optional(),
-      startAfter: dateTimeSchema.optional(),
-      startBefore: dateTimeSchema.optional(),
-      resourceID: idSchema.optional(),
-      ticketID: idSchema.optional(),
-      taskID: idSchema.optional(),
-      isComplete: z.boolean().optional(),
-      ...pagingShape,
-      ...viewShape,
-    }),
-    output: searchOutput,
-    handler: async (args, ctx) => {
-      const filter: Filter[] = [];
-      const notes: string[] = [];
-      if (args.companyID !== undefined) filter.push(eq("companyID", args.companyID));
-      if (args.status !== undefined) {
-        const status = await ctx.picklists.resolve("ServiceCalls", "status", args.status, {
-          signal: ctx.signal,
+export const serviceCalls: ToolModule = {
+  resources: [SERVICE_CALLS, SERVICE_CALL_TICKETS, SERVICE_CALL_TASKS],
+  tools: [
+    defineTool({
+      name: "search_service_calls",
+      title: "Search service calls",
+      description:
+        "Find scheduled visits by company, status, start date, technician, ticket or task, in id order.",
+      kind: "read",
+      toolset: "service_calls",
+      openWorld: true,
+      input: z.object({
+        companyID: idSchema.optional(),
+        status: picklistSchema.optional(),
+        startAfter: dateTimeSchema.optional(),
+        startBefore: dateTimeSchema.optional(),
+        resourceID: idSchema.optional(),
+        ticketID: idSchema.optional(),
+        taskID: idSchema.optional(),
+        isComplete: z.boolean().optional(),
+        ...pagingShape,
+        ...viewShape,
+      }),
+      output: searchOutput,
+      handler: async (args, ctx) => {
+        const filter: Filter[] = [];
+        const notes: string[] = [];
+        if (args.companyID !== undefined) filter.push(eq("companyID", args.companyID));
+        if (args.status !== undefined) {
+          const status = await ctx.picklists.resolve("ServiceCalls", "status", args.status, {
+            signal: ctx.signal,
+          });
+          filter.push(eq("status", status));
+        }
+        if (args.startAfter) {
+          filter.push({ op: "gte", field: "startDateTime", value: utc(args.startAfter) });
+        }
+        if (args.startBefore) {
+          filter.push({ op: "lt", field: "startDateTime", value: utc(args.startBefore) });
+        }
+        if (args.isComplete !== undefined) filter.push(eq("isComplete", args.isComplete ? 1 : 0));
+        for (const work of WORK) {
+          const item = args[work.itemField];
+          if (item !== undefined && !args.cursor) filter.push(await callsOf(ctx, work, item));
+        }
+        if (args.resourceID !== undefined && !args.cursor) {
+          const found = await callsOfResource(ctx, args.resourceID, [...filter]);
+          filter.push(found.filter);
+          if (found.note) notes.push(found.note);
+        }
+        const selection = await selectFields(ctx, "ServiceCalls", {
+          fields: args.fields,
+          detail: args.detail,
+          defaults: SERVICE_CALLS.searchView,
         });
-        filter.push(eq("status", status));
-      }
-      if (args.startAfter) {
-        filter.push({ op: "gte", field: "startDateTime", value: utc(args.startAfter) });
-      }
-      if (args.startBefore) {
-        filter.push({ op: "lt", field: "startDateTime", value: utc(args.startBefore) });
-      }
-      if (args.isComplete !== undefined) filter.push(eq("isComplete", args.isComplete ? 1 : 0));
-      for (const work of WORK) {
-        const item = args[work.itemField];
-        if (item !== undefined && !args.cursor) filter.push(await callsOf(ctx, work, item));
-      }
-      if (args.resourceID !== undefined && !args.cursor) {
-        const found = await callsOfResource(ctx, args.resourceID, [...filter]);
-        filter.push(found.filter);
-        if (found.note) notes.push(found.note);
-      }
-      const selection = await selectFields(ctx, "ServiceCalls", {
-        fields: args.fields,
-        detail: args.detail,
-        defaults: SEARCH_FIELDS,
-      });
-      const result = await runSearch(ctx, "ServiceCalls", {
-        filter,
-        limit: args.limit,
-        cursor: args.cursor,
-        fields: selection.fields,
-        openWorld: true,
-      });
-      if (notes.length > 0) result.note = [result.note, ...notes].filter(Boolean).join("; ");
-      return result;
-    },
-  }) as unknown as ToolDef,
-  defineTool({
-    name: "get_service_call",
-    title: "Get service call",
-    description:
-      "Read one service call with its tickets and project tasks and the resources sent for each.",
-    kind: "read",
-    toolset: "service_calls",
-    openWorld: true,
-    input: z.object({ id: idSchema, ...viewShape }),
-    output: getOutput.extend({
-      tickets: z.array(z.record(z.string(), z.unknown())),
-      tasks: z.array(z.record(z.string(), z.unknown())),
+        const result = await runSearch(ctx, "ServiceCalls", {
+          filter,
+          limit: args.limit,
+          cursor: args.cursor,
+          fields: selection.fields,
+          openWorld: true,
+        });
+        addNotes(result, notes);
+        return result;
+      },
     }),
-    handler: async ({ id, fields, detail }, ctx) => {
-      const selection = await selectFields(ctx, "ServiceCalls", {
-        fields,
-        detail,
-        defaults: GET_FIELDS,
-      });
-      const call = await readOne(ctx, "ServiceCalls", id, {
-        label: "Service call",
-        fields: selection.fields,
-      });
-      const result = await shapedItem(ctx, "ServiceCalls", call, true);
-      [result.tickets, result.tasks] = await Promise.all([
-        workOf(ctx, TICKET_WORK, id),
-        workOf(ctx, TASK_WORK, id),
-      ]);
-      // Ticket and task names carry titles, which customers may write.
-      const untrusted = [
-        ...(result.tickets as unknown[]).length > 0 ? ["tickets.ticketName"] : [],
-        ...(result.tasks as unknown[]).length > 0 ? ["tasks.taskName"] : [],
-      ];
-      if (untrusted.length > 0) {
-        result.untrustedFields = [
-          ...(result.untrustedFields as string[] | undefined ?? []),
-          ...untrusted,
+    defineTool({
+      name: "get_service_call",
+      title: "Get service call",
+      description:
+        "Read one service call with its tickets and project tasks and the resources sent for each.",
+      kind: "read",
+      toolset: "service_calls",
+      openWorld: true,
+      input: z.object({ id: idSchema, ...viewShape }),
+      output: getOutput.extend({
+        tickets: z.array(z.record(z.string(), z.unknown())),
+        tasks: z.array(z.record(z.string(), z.unknown())),
+      }),
+      handler: async ({ id, fields, detail }, ctx) => {
+        const selection = await selectFields(ctx, "ServiceCalls", {
+          fields,
+          detail,
+          defaults: getViewOf(SERVICE_CALLS),
+        });
+        const call = await readOne(ctx, { entity: "ServiceCalls", id, fields: selection.fields });
+        const result = await shapedItem(ctx, call, { entity: "ServiceCalls", openWorld: true });
+        [result.tickets, result.tasks] = await Promise.all([
+          workOf(ctx, TICKET_WORK, id),
+          workOf(ctx, TASK_WORK, id),
+        ]);
+        // Ticket and task names carry titles, which customers may write.
+        const untrusted = [
+          ...(result.tickets as unknown[]).length > 0 ? ["tickets.ticketName"] : [],
+          ...(result.tasks as unknown[]).length > 0 ? ["tasks.taskName"] : [],
         ];
-      }
-      return result;
-    },
-  }) as unknown as ToolDef,
-  defineTool({
-    name: "create_service_call",
-    title: "Create service call",
-    description: "Schedule a visit for a company (endDateTime or durationHours; status " +
-      "defaults to the tenant's), then link tickets and assign resources to it.",
-    kind: "create",
-    toolset: "service_calls",
-    openWorld: false,
-    entity: "ServiceCalls",
-    input: z.object({
-      companyID: idSchema,
-      startDateTime: dateTimeSchema,
-      endDateTime: dateTimeSchema.optional(),
-      durationHours: z.number().positive().max(MAX_HOURS).optional(),
-      description: z.string().trim().max(2000).optional(),
-      status: picklistSchema.optional(),
-      extra: extraSchema.optional(),
+        if (untrusted.length > 0) {
+          result.untrustedFields = [
+            ...(result.untrustedFields as string[] | undefined ?? []),
+            ...untrusted,
+          ];
+        }
+        return result;
+      },
     }),
-    output: writeOutput,
-    handler: async ({ extra, durationHours, ...args }, ctx) => {
-      const start = utcMs(args.startDateTime);
-      if (args.endDateTime !== undefined && durationHours !== undefined) {
-        throw new InputError("Give endDateTime or durationHours, not both");
-      }
-      if (args.endDateTime === undefined && durationHours === undefined) {
-        throw new InputError(
-          "Give endDateTime or durationHours: Autotask needs the end of the visit",
-        );
-      }
-      const end = args.endDateTime !== undefined
-        ? utcMs(args.endDateTime)
-        : start + (durationHours as number) * HOUR;
-      if (end <= start) throw new InputError("endDateTime must be after startDateTime");
-      if (end - start > MAX_HOURS * HOUR) {
-        throw new InputError(`A visit lasts at most ${MAX_HOURS} hours: check the dates`);
-      }
-      const record: AutotaskRecord = {
-        ...await prepareExtra(ctx, "ServiceCalls", extra, { ...args, durationHours }),
-        ...defined({ ...args }),
-        startDateTime: new Date(start).toISOString(),
-        endDateTime: new Date(end).toISOString(),
-      };
-      if (record.status === undefined) {
-        const status = await ctx.picklists.defaultValue("ServiceCalls", "status", ctx.signal);
-        if (status !== undefined) record.status = status;
-      }
-      const resolved = await resolvePicklists(ctx, "ServiceCalls", record);
-      const result = await createAndReport(ctx, "ServiceCalls", resolved, {
-        readBack: ["id", "companyID", "startDateTime", "endDateTime", "duration", "status"],
-      });
-      if (result.item) {
-        [result.item] = await enrich(ctx, "ServiceCalls", [result.item as AutotaskRecord]);
-      }
-      return result;
-    },
-  }) as unknown as ToolDef,
-  defineTool({
-    name: "update_service_call",
-    title: "Update service call",
-    description: "Change a service call's fields, sending only those (moving startDateTime " +
-      "alone keeps the visit's length; isComplete 1 completes it).",
-    kind: "update",
-    toolset: "service_calls",
-    openWorld: false,
-    entity: "ServiceCalls",
-    input: z.object({ id: idSchema, changes: changesSchema }),
-    output: writeOutput,
-    handler: async ({ id, changes }, ctx) => {
-      const record = await checkChanges(ctx, "ServiceCalls", changes);
-      const current = await getRecord(ctx, "ServiceCalls", id, "Service call");
-      const notes: string[] = [];
-      for (const field of ["startDateTime", "endDateTime"]) {
-        if (typeof record[field] === "string") record[field] = utc(record[field] as string);
-      }
-      if (
-        typeof record.startDateTime === "string" && record.endDateTime === undefined &&
-        typeof current.startDateTime === "string" && typeof current.endDateTime === "string"
-      ) {
-        const length = Date.parse(current.endDateTime) - Date.parse(current.startDateTime);
-        record.endDateTime = new Date(Date.parse(record.startDateTime) + length).toISOString();
-        notes.push(`endDateTime moved to ${record.endDateTime} to keep the visit's length`);
-      }
-      const start = Date.parse(String(record.startDateTime ?? current.startDateTime));
-      const end = Date.parse(String(record.endDateTime ?? current.endDateTime));
-      if (!(end > start)) {
-        throw new InputError(
-          `endDateTime must be after startDateTime (the visit would run ${
-            new Date(start).toISOString()
-          } to ${new Date(end).toISOString()})`,
-        );
-      }
-      await ctx.client.update("ServiceCalls", id, record, { signal: ctx.signal });
-      const [item] = await enrich(ctx, "ServiceCalls", [{ id, ...record }]);
-      // Cleared UDFs stay visible as null (enrich leaves unset ones out).
-      if (record.userDefinedFields) item.userDefinedFields = record.userDefinedFields;
-      const result: Record<string, unknown> = { id, entity: "ServiceCalls", item };
-      if (notes.length > 0) result.note = notes.join("; ");
-      return result;
-    },
-  }) as unknown as ToolDef,
-  defineTool({
-    name: "link_ticket_to_service_call",
-    title: "Link ticket to service call",
-    description: "Put a ticket of the same company on a service call (the visit works it).",
-    kind: "create",
-    toolset: "service_calls",
-    openWorld: false,
-    input: z.object({ serviceCallID: idSchema, ticketID: idSchema }),
-    output: writeOutput,
-    handler: async ({ serviceCallID, ticketID }, ctx) => {
-      const [call, ticket] = await Promise.all([
-        readOne(ctx, "ServiceCalls", serviceCallID, {
-          label: "Service call",
-          fields: ["companyID"],
-        }),
-        readOne(ctx, "Tickets", ticketID, {
-          label: "Ticket",
-          fields: ["companyID", "ticketNumber"],
-        }),
-      ]);
-      if (call.companyID !== ticket.companyID) {
-        const [named] = await enrich(ctx, "Tickets", [{ companyID: ticket.companyID }]);
-        throw new InputError(
-          `Ticket ${ticketID} belongs to company ${ticket.companyID}${
-            named.companyName ? ` (${named.companyName})` : ""
-          }, service call ${serviceCallID} to company ${call.companyID}: ` +
-            `link a ticket of the service call's company, or create a service call for that company`,
-        );
-      }
-      return await linkToCall(ctx, TICKET_WORK, serviceCallID, {
-        item: ticketID,
-        shown: `ticket ${ticket.ticketNumber}`,
-      });
-    },
-  }) as unknown as ToolDef,
-  defineTool({
-    name: "link_task_to_service_call",
-    title: "Link task to service call",
-    description: "Put a project task of the same company on a service call (the visit works it).",
-    kind: "create",
-    toolset: "service_calls",
-    openWorld: false,
-    input: z.object({ serviceCallID: idSchema, taskID: idSchema }),
-    output: writeOutput,
-    handler: async ({ serviceCallID, taskID }, ctx) => {
-      const [call, companyID] = await Promise.all([
-        readOne(ctx, "ServiceCalls", serviceCallID, {
-          label: "Service call",
-          fields: ["companyID"],
-        }),
-        taskCompany(ctx, taskID),
-      ]);
-      if (companyID !== undefined && call.companyID !== companyID) {
-        const [named] = await enrich(ctx, "ServiceCalls", [{ companyID }]);
-        throw new InputError(
-          `Task ${taskID} is on a project of company ${companyID}${
-            named.companyName ? ` (${named.companyName})` : ""
-          }, service call ${serviceCallID} is for company ${call.companyID}: ` +
-            `link a task of the service call's company, or create a service call for that company`,
-        );
-      }
-      return await linkToCall(ctx, TASK_WORK, serviceCallID, {
-        item: taskID,
-        shown: `task ${taskID}`,
-      });
-    },
-  }) as unknown as ToolDef,
-  defineTool({
-    name: "assign_resource_to_service_call",
-    title: "Assign resource to service call",
-    description: "Send a technician on a service call's ticket or project task; the role is " +
-      "chosen from the resource's roles when roleID is absent.",
-    kind: "create",
-    toolset: "service_calls",
-    openWorld: false,
-    input: z.object({
-      serviceCallID: idSchema.optional(),
-      ticketID: idSchema.optional().describe("Which ticket, when the call has several"),
-      taskID: idSchema.optional().describe("Which project task, when the call has several"),
-      serviceCallTicketID: idSchema.optional().describe("Instead of serviceCallID and ticketID"),
-      serviceCallTaskID: idSchema.optional().describe("Instead of serviceCallID and taskID"),
-      resourceID: idSchema,
-      roleID: idSchema.optional(),
+    createTool(SERVICE_CALLS, {
+      name: "create_service_call",
+      title: "Create service call",
+      description: "Schedule a visit for a company (endDateTime or durationHours; status " +
+        "defaults to the tenant's), then link tickets and assign resources to it.",
+      input: z.object({
+        companyID: idSchema,
+        startDateTime: dateTimeSchema,
+        endDateTime: dateTimeSchema.optional(),
+        durationHours: z.number().positive().max(MAX_HOURS).optional(),
+        description: z.string().trim().max(2000).optional(),
+        status: picklistSchema.optional(),
+        extra: extraSchema.optional(),
+      }),
+      check: (args) => void visitTimes(args),
+      record: async (args, ctx) => {
+        const { start, end } = visitTimes(args);
+        // durationHours is this tool's, not a field: Autotask gets the end it gives.
+        const { durationHours: _, ...given } = await givenRecord(ctx, args, {
+          entity: "ServiceCalls",
+        });
+        const record: AutotaskRecord = {
+          ...given,
+          startDateTime: isoInstant(start),
+          endDateTime: isoInstant(end),
+        };
+        if (record.status === undefined) {
+          const status = await ctx.picklists.defaultValue("ServiceCalls", "status", ctx.signal);
+          if (status !== undefined) record.status = status;
+        }
+        return record;
+      },
+      readBack: ["id", "companyID", "startDateTime", "endDateTime", "duration", "status"],
+      finish: async (result, ctx) => {
+        if (result.item) {
+          [result.item] = await enrich(ctx, [result.item as AutotaskRecord], {
+            entity: "ServiceCalls",
+          });
+        }
+      },
     }),
-    output: writeOutput,
-    handler: async (args, ctx) => {
-      if (
-        args.serviceCallID === undefined && args.serviceCallTicketID === undefined &&
-        args.serviceCallTaskID === undefined
-      ) {
-        throw new InputError(
-          "Give serviceCallID (and ticketID or taskID when the call has several), " +
-            "serviceCallTicketID or serviceCallTaskID",
-        );
-      }
-      const { work, record: link } = await findLink(ctx, args);
-      const linkId = link.id as number;
-      const existing = (await ctx.client.query(work.resources, {
-        filter: [eq(work.linkField, linkId), eq("resourceID", args.resourceID)],
-        maxRecords: 1,
-        signal: ctx.signal,
-      })).items[0];
-      const notes: string[] = [];
-      // Older tenants keep no role on a visit's resources: send one only where the field exists.
-      const fields = await ctx.client.fields(work.resources, { signal: ctx.signal });
-      const takesRole = fields.some((f) => f.name === "roleID");
-      if (!takesRole && args.roleID !== undefined) {
-        throw new InputError(`This tenant's ${work.resources} have no roleID: leave it out`);
-      }
-      let roleID = args.roleID ?? existing?.roleID as number | undefined;
-      if (takesRole && roleID === undefined) {
-        const item = await ctx.client.get(work.entity, link[work.itemField] as number, {
+    updateTool(SERVICE_CALLS, {
+      name: "update_service_call",
+      title: "Update service call",
+      description: "Change a service call's fields, sending only those (moving startDateTime " +
+        "alone keeps the visit's length; isComplete 1 completes it).",
+      prepare: (record, ctx, { id }) => alignVisit(ctx, record, id),
+    }),
+    linkTool(SERVICE_CALL_TICKETS, {
+      name: "link_ticket_to_service_call",
+      title: "Link ticket to service call",
+      description: "Put a ticket of the same company on a service call (the visit works it).",
+      parent: { field: "serviceCallID", noun: "service call" },
+      item: { field: "ticketID" },
+      idField: "serviceCallTicketID",
+      check: async (ctx, ids) => {
+        const [call, ticket] = await Promise.all([
+          readOne(ctx, { entity: "ServiceCalls", id: ids.parent, fields: ["companyID"] }),
+          readOne(ctx, { entity: "Tickets", id: ids.item, fields: ["companyID", "ticketNumber"] }),
+        ]);
+        if (call.companyID !== ticket.companyID) {
+          throw new InputError(
+            `Ticket ${ids.item} belongs to company ${await companyMismatch(
+              ctx,
+              ticket.companyID,
+              "Tickets",
+            )}, service call ${ids.parent} to company ${call.companyID}: ` +
+              `link a ticket of the service call's company, or create a service call for that company`,
+          );
+        }
+        return `ticket ${ticket.ticketNumber}`;
+      },
+    }),
+    linkTool(SERVICE_CALL_TASKS, {
+      name: "link_task_to_service_call",
+      title: "Link task to service call",
+      description: "Put a project task of the same company on a service call (the visit works it).",
+      parent: { field: "serviceCallID", noun: "service call" },
+      item: { field: "taskID" },
+      idField: "serviceCallTaskID",
+      check: async (ctx, ids) => {
+        const [call, companyID] = await Promise.all([
+          readOne(ctx, { entity: "ServiceCalls", id: ids.parent, fields: ["companyID"] }),
+          taskCompany(ctx, ids.item),
+        ]);
+        if (companyID !== undefined && call.companyID !== companyID) {
+          throw new InputError(
+            `Task ${ids.item} is on a project of company ${await companyMismatch(
+              ctx,
+              companyID,
+              "ServiceCalls",
+            )}, service call ${ids.parent} is for company ${call.companyID}: ` +
+              `link a task of the service call's company, or create a service call for that company`,
+          );
+        }
+        return `task ${ids.item}`;
+      },
+    }),
+    defineTool({
+      name: "assign_resource_to_service_call",
+      title: "Assign resource to service call",
+      description: "Send a technician on a service call's ticket or project task; the role is " +
+        "chosen from the resource's roles when roleID is absent.",
+      kind: "create",
+      toolset: "service_calls",
+      openWorld: false,
+      input: z.object({
+        serviceCallID: idSchema.optional(),
+        ticketID: idSchema.optional().describe("Which ticket, when the call has several"),
+        taskID: idSchema.optional().describe("Which project task, when the call has several"),
+        serviceCallTicketID: idSchema.optional().describe("Instead of serviceCallID and ticketID"),
+        serviceCallTaskID: idSchema.optional().describe("Instead of serviceCallID and taskID"),
+        resourceID: idSchema,
+        roleID: idSchema.optional(),
+      }),
+      output: writeOutput,
+      handler: async (args, ctx) => {
+        if (
+          args.serviceCallID === undefined && args.serviceCallTicketID === undefined &&
+          args.serviceCallTaskID === undefined
+        ) {
+          throw new InputError(
+            "Give serviceCallID (and ticketID or taskID when the call has several), " +
+              "serviceCallTicketID or serviceCallTaskID",
+          );
+        }
+        const { work, record: link } = await findLink(ctx, args);
+        const linkId = link.id as number;
+        const existing = (await ctx.client.query(work.resources, {
+          filter: [eq(work.linkField, linkId), eq("resourceID", args.resourceID)],
+          maxRecords: 1,
           signal: ctx.signal,
-        });
-        const choice = await chooseRole(ctx.client, args.resourceID, {
-          workItem: item,
-          signal: ctx.signal,
-        });
-        roleID = choice.roleID;
-        notes.push(`roleID ${roleID} chosen from the resource's ${choice.source}`);
-      }
-      const record = defined({ [work.linkField]: linkId, resourceID: args.resourceID, roleID });
-      let result: Record<string, unknown>;
-      if (existing) {
-        result = { id: existing.id, entity: work.resources };
-        notes.splice(
-          0,
-          notes.length,
-          `the resource was already assigned to this ${work.noun}'s visit`,
-        );
-      } else {
-        result = await createAndReport(ctx, work.resources, record, { parentId: linkId });
-      }
-      const [item] = await enrich(ctx, work.resources, [{
-        serviceCallID: link.serviceCallID,
-        [work.itemField]: link[work.itemField],
-        ...record,
-      }]);
-      result.item = item;
-      if (notes.length > 0) result.note = [result.note, ...notes].filter(Boolean).join("; ");
-      return result;
-    },
-  }) as unknown as ToolDef,
-];
+        })).items[0];
+        const notes: string[] = [];
+        // Older tenants keep no role on a visit's resources: send one only where the field exists.
+        const fields = await ctx.client.fields(work.resources, { signal: ctx.signal });
+        const takesRole = fields.some((f) => f.name === "roleID");
+        if (!takesRole && args.roleID !== undefined) {
+          throw new InputError(`This tenant's ${work.resources} have no roleID: leave it out`);
+        }
+        let roleID = args.roleID ?? existing?.roleID as number | undefined;
+        if (takesRole && roleID === undefined) {
+          const item = await ctx.client.get(work.entity, link[work.itemField] as number, {
+            signal: ctx.signal,
+          });
+          const choice = await chooseRole(ctx.client, args.resourceID, {
+            workItem: item,
+            signal: ctx.signal,
+          });
+          roleID = choice.roleID;
+          notes.push(`roleID ${roleID} chosen from the resource's ${choice.source}`);
+        }
+        const record = defined({ [work.linkField]: linkId, resourceID: args.resourceID, roleID });
+        let result: Record<string, unknown>;
+        if (existing) {
+          result = { id: existing.id, entity: work.resources };
+          notes.splice(
+            0,
+            notes.length,
+            `the resource was already assigned to this ${work.noun}'s visit`,
+          );
+        } else {
+          result = await createAndReport(ctx, record, { entity: work.resources, parentId: linkId });
+        }
+        const [item] = await enrich(ctx, [{
+          serviceCallID: link.serviceCallID,
+          [work.itemField]: link[work.itemField],
+          ...record,
+        }], { entity: work.resources });
+        result.item = item;
+        addNotes(result, notes);
+        return result;
+      },
+    }),
+  ],
+};

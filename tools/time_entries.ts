@@ -1,71 +1,57 @@
-/** Time entry tools: log time on a ticket, a task or as regular time, and search logged time. */
+/** Time entries: log time on a ticket, a task or as regular time; search, correct and delete logged time. */
 
 import * as z from "zod";
 import type { AutotaskRecord } from "../lib/autotask/client.ts";
 import { AutotaskError } from "../lib/autotask/errors.ts";
 import type { Filter } from "../lib/autotask/query.ts";
 import { chooseRole, type RoleChoice, usableRoles, type WorkItem } from "../lib/autotask/roles.ts";
+import { isoSeconds, parseInstant, utcDate, utcMidnight } from "../lib/dates.ts";
 import {
   createAndReport,
+  dateSchema,
   dateTimeSchema,
   defined,
+  defineTool,
+  enrich,
+  extraSchema,
   getRecord,
   idSchema,
+  InputError,
+  prepareExtra,
+  type ResourceDescriptor,
   searchTool,
+  type ToolContext,
+  type ToolModule,
+  updateTool,
   writeOutput,
-} from "../lib/mcp/common.ts";
-import { extraSchema, prepareExtra } from "../lib/mcp/changes.ts";
-import { defineTool, InputError, type ToolContext, type ToolDef } from "../lib/mcp/tool.ts";
+} from "../lib/mcp/mod.ts";
 
 /** When no startDateTime is given, ticket and task work is placed at this UTC time of day. */
 const DEFAULT_START_TIME = "08:00:00";
 /** Longest summary or internal note Autotask stores on a time entry. */
 const MAX_NOTES = 32_000;
 
-const SEARCH_FIELDS = [
-  "id",
-  "resourceID",
-  "ticketID",
-  "taskID",
-  "dateWorked",
-  "hoursWorked",
-  "roleID",
-  "billingCodeID",
-  "isNonBillable",
-  "summaryNotes",
-];
-
-/** A calendar date, checked to exist (no 2026-02-30). */
-const dateSchema = z.string().trim().regex(/^\d{4}-\d{2}-\d{2}$/, {
-  message: "Expected a date as YYYY-MM-DD, e.g. 2026-11-24",
-}).refine((text) => {
-  const day = new Date(midnight(text));
-  return !Number.isNaN(day.getTime()) && utcDate(day) === text;
-}, {
-  message: "Not a calendar date: expected YYYY-MM-DD, e.g. 2026-11-24",
-});
-
-/** `dateWorked` as Autotask holds it: the date at midnight UTC. */
-function midnight(date: string): string {
-  return `${date}T00:00:00Z`;
-}
-
-/** The UTC calendar date of `when`, YYYY-MM-DD. */
-function utcDate(when: Date): string {
-  return when.toISOString().slice(0, 10);
-}
-
-/** ISO-8601 without milliseconds, UTC. */
-function isoSeconds(when: Date): string {
-  return when.toISOString().replace(/\.\d{3}Z$/, "Z");
-}
-
-/** Parses an ISO-8601 date or date-time; one without a zone is taken as UTC. */
-function parseUtc(text: string): Date {
-  if (/^\d{4}-\d{2}-\d{2}$/.test(text)) return new Date(midnight(text));
-  if (/T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(text)) return new Date(`${text}Z`);
-  return new Date(text);
-}
+/** Time entries: their notes may reach the customer on invoices. */
+export const TIME_ENTRIES = {
+  entity: "TimeEntries",
+  label: "Time entry",
+  toolset: "time",
+  openWorld: true,
+  searchView: [
+    "id",
+    "resourceID",
+    "ticketID",
+    "taskID",
+    "dateWorked",
+    "hoursWorked",
+    "roleID",
+    "billingCodeID",
+    "isNonBillable",
+    "summaryNotes",
+  ],
+  untrusted: ["summaryNotes", "internalNotes"],
+  lister: "search_time_entries",
+} satisfies ResourceDescriptor;
 
 /** Why the role was chosen, in words for the result's note. */
 function roleReason(choice: RoleChoice, item: string): string {
@@ -127,163 +113,295 @@ async function roleRefused(
   );
 }
 
-function dateFilter(op: "gte" | "lte"): (value: unknown) => Filter {
-  return (value) => ({ op, field: "dateWorked", value: midnight(value as string) });
+const HOUR_MS = 3_600_000;
+
+/** Hours between two instants, to the hundredth (Autotask's precision). */
+function hoursBetween(start: number, end: number): number {
+  return Math.round((end - start) / 36_000) / 100;
 }
 
-/** The time entry toolset. */
-export const timeEntryTools: ToolDef[] = [
-  defineTool({
-    name: "create_time_entry",
-    title: "Log time",
-    description:
-      "Log hours on a ticket or task (or regular time); roleID is chosen when omitted; work starts 08:00Z unless startDateTime.",
-    kind: "create",
-    toolset: "time",
-    openWorld: false,
-    entity: "TimeEntries",
-    input: z.object({
-      resourceID: idSchema,
-      ticketID: idSchema.optional(),
-      taskID: idSchema.optional(),
-      hoursWorked: z.number().positive().max(24),
-      dateWorked: dateSchema.optional().describe("Default: today (UTC)"),
-      startDateTime: dateTimeSchema.optional().describe("End = start + hoursWorked"),
-      summaryNotes: z.string().trim().min(1).max(MAX_NOTES).describe("May reach the customer"),
-      internalNotes: z.string().trim().min(1).max(MAX_NOTES).optional(),
-      roleID: idSchema.optional(),
-      billingCodeID: idSchema.optional().describe("Work type"),
-      extra: extraSchema.optional(),
-    }),
-    output: writeOutput,
-    handler: async (args, ctx) => {
-      if (args.ticketID !== undefined && args.taskID !== undefined) {
-        throw new InputError(
-          "Give ticketID or taskID, not both: a time entry belongs to one work item",
-        );
-      }
-      const start = args.startDateTime === undefined ? undefined : parseUtc(args.startDateTime);
-      if (start && Number.isNaN(start.getTime())) {
-        throw new InputError(
-          `startDateTime ${args.startDateTime} is not a date-time: use e.g. 2026-11-24T14:00:00Z`,
-        );
-      }
-      const dateWorked = args.dateWorked ?? utcDate(start ?? new Date());
+/**
+ * Keeps startDateTime, endDateTime and hoursWorked of a time entry consistent:
+ * new hours move the end (or the start, when the end is given too), a new
+ * start keeps the duration, a new end changes the hours, and dateWorked
+ * follows a start moved to another day. Returns notes on what was adjusted.
+ */
+function alignTimes(existing: AutotaskRecord, record: AutotaskRecord): string[] {
+  const notes: string[] = [];
+  const has = (key: string) => key in record && record[key] !== null;
+  const cleared = (key: string) => key in record && record[key] === null;
+  const time = (value: unknown) => typeof value === "string" ? parseInstant(value) : undefined;
+  if (cleared("hoursWorked")) {
+    throw new InputError(
+      "hoursWorked cannot be cleared: give the new hours (more than 0, at most 24)",
+    );
+  }
+  if (cleared("startDateTime") !== cleared("endDateTime")) {
+    throw new InputError("Clear startDateTime and endDateTime together, or neither");
+  }
+  const inRange = (hours: unknown) => typeof hours === "number" && hours > 0 && hours <= 24;
+  if (has("hoursWorked") && !inRange(record.hoursWorked)) {
+    throw new InputError(
+      `hoursWorked must be more than 0 and at most 24 (given ${record.hoursWorked})`,
+    );
+  }
+  const start = time(has("startDateTime") ? record.startDateTime : existing.startDateTime);
+  if (cleared("startDateTime") || start === undefined) return notes; // no times to keep in step
+  let end = time(has("endDateTime") ? record.endDateTime : existing.endDateTime);
+  const [h, s, e] = [has("hoursWorked"), has("startDateTime"), has("endDateTime")];
+  let newStart = start;
+  if (h && s && e) {
+    if (
+      end !== undefined && Math.abs(hoursBetween(start, end) - Number(record.hoursWorked)) > 0.01
+    ) {
+      throw new InputError(
+        `startDateTime to endDateTime is ${hoursBetween(start, end)} hours but hoursWorked is ` +
+          `${record.hoursWorked}: give two of the three and the third follows`,
+      );
+    }
+  } else if (h && e && end !== undefined) {
+    newStart = end - Number(record.hoursWorked) * HOUR_MS;
+    record.startDateTime = isoSeconds(newStart);
+    notes.push(`startDateTime moved to ${record.startDateTime} to match hoursWorked`);
+  } else if (h) {
+    end = start + Number(record.hoursWorked) * HOUR_MS;
+    record.endDateTime = isoSeconds(end);
+    notes.push(`endDateTime moved to ${record.endDateTime} to match hoursWorked`);
+  } else if (s && e && end !== undefined) {
+    record.hoursWorked = hoursBetween(start, end);
+    notes.push(`hoursWorked set to ${record.hoursWorked} from the new start and end`);
+  } else if (s && typeof existing.hoursWorked === "number") {
+    end = start + existing.hoursWorked * HOUR_MS;
+    record.endDateTime = isoSeconds(end);
+    notes.push(`endDateTime moved to ${record.endDateTime} to keep ${existing.hoursWorked} hours`);
+  } else if (e && end !== undefined) {
+    record.hoursWorked = hoursBetween(start, end);
+    notes.push(`hoursWorked set to ${record.hoursWorked} from the new end`);
+  }
+  if (end !== undefined && end <= newStart) {
+    throw new InputError("endDateTime must be after startDateTime");
+  }
+  if ("hoursWorked" in record && !inRange(record.hoursWorked)) {
+    throw new InputError(
+      `The new times give ${record.hoursWorked} hours: a time entry is more than 0 and at most 24 hours`,
+    );
+  }
+  if ("startDateTime" in record && !("dateWorked" in record)) {
+    const day = utcDate(newStart);
+    const current = typeof existing.dateWorked === "string" ? existing.dateWorked.slice(0, 10) : "";
+    if (day !== current) {
+      record.dateWorked = utcMidnight(day);
+      notes.push(`dateWorked moved to ${day} with the start`);
+    }
+  }
+  return notes;
+}
 
-      let work: WorkItem | undefined;
-      let itemLabel = "";
-      if (args.ticketID !== undefined) {
-        const record = await getRecord(ctx, "Tickets", args.ticketID, "Ticket");
-        work = { entity: "Tickets", id: args.ticketID, record };
-        itemLabel = `ticket ${args.ticketID}`;
-      } else if (args.taskID !== undefined) {
-        const record = await getRecord(ctx, "Tasks", args.taskID, "Task");
-        work = { entity: "Tasks", id: args.taskID, record };
-        itemLabel = `task ${args.taskID}`;
-      }
-      const workItem = work?.record;
+function dateFilter(op: "gte" | "lte"): (value: unknown) => Filter {
+  return (value) => ({ op, field: "dateWorked", value: utcMidnight(value as string) });
+}
 
-      const notes: string[] = [];
-      let roleID = args.roleID;
-      if (roleID === undefined && work) {
-        const choice = await chooseRole(ctx.client, args.resourceID, {
-          work,
-          signal: ctx.signal,
-        });
-        roleID = choice.roleID;
-        notes.push(`roleID ${roleID} chosen: ${roleReason(choice, itemLabel)}`);
-      }
-      const regularNote = notes.length;
-      if (!work) {
-        // Autotask gives regular time the resource's default role whatever is sent.
-        notes.push(
-          (roleID === undefined ? "" : `roleID ${roleID} was not sent: `) +
-            "regular time gets the resource's default role from Autotask",
-        );
-        roleID = undefined;
-      }
+/** The time entry tools (update and delete are in the updates toolset). */
+export const timeEntries: ToolModule = {
+  resources: [TIME_ENTRIES],
+  tools: [
+    defineTool({
+      name: "create_time_entry",
+      title: "Log time",
+      description:
+        "Log hours on a ticket or task (or regular time); roleID is chosen when omitted; work starts 08:00Z unless startDateTime.",
+      kind: "create",
+      toolset: "time",
+      openWorld: false,
+      entity: "TimeEntries",
+      input: z.object({
+        resourceID: idSchema,
+        ticketID: idSchema.optional(),
+        taskID: idSchema.optional(),
+        hoursWorked: z.number().positive().max(24),
+        dateWorked: dateSchema.optional().describe("Default: today (UTC)"),
+        startDateTime: dateTimeSchema.optional().describe("End = start + hoursWorked"),
+        summaryNotes: z.string().trim().min(1).max(MAX_NOTES).describe("May reach the customer"),
+        internalNotes: z.string().trim().min(1).max(MAX_NOTES).optional(),
+        roleID: idSchema.optional(),
+        billingCodeID: idSchema.optional().describe("Work type"),
+        extra: extraSchema.optional(),
+      }),
+      output: writeOutput,
+      handler: async (args, ctx) => {
+        if (args.ticketID !== undefined && args.taskID !== undefined) {
+          throw new InputError(
+            "Give ticketID or taskID, not both: a time entry belongs to one work item",
+          );
+        }
+        const start = args.startDateTime === undefined
+          ? undefined
+          : parseInstant(args.startDateTime);
+        if (start !== undefined && Number.isNaN(start)) {
+          throw new InputError(
+            `startDateTime ${args.startDateTime} is not a date-time: use e.g. 2026-11-24T14:00:00Z`,
+          );
+        }
+        const dateWorked = args.dateWorked ?? utcDate(start ?? Date.now());
 
-      let startDateTime: string | undefined;
-      let endDateTime: string | undefined;
-      const begin = start ??
-        (workItem ? new Date(`${dateWorked}T${DEFAULT_START_TIME}Z`) : undefined);
-      if (begin) {
-        startDateTime = isoSeconds(begin);
-        endDateTime = isoSeconds(new Date(begin.getTime() + args.hoursWorked * 3600_000));
-        if (!start) notes.push(`startDateTime defaulted to ${startDateTime}`);
-      }
+        let work: WorkItem | undefined;
+        let itemLabel = "";
+        if (args.ticketID !== undefined) {
+          const record = await getRecord(ctx, { entity: "Tickets", id: args.ticketID });
+          work = { entity: "Tickets", id: args.ticketID, record };
+          itemLabel = `ticket ${args.ticketID}`;
+        } else if (args.taskID !== undefined) {
+          const record = await getRecord(ctx, { entity: "Tasks", id: args.taskID });
+          work = { entity: "Tasks", id: args.taskID, record };
+          itemLabel = `task ${args.taskID}`;
+        }
+        const workItem = work?.record;
 
-      const record = defined({
-        resourceID: args.resourceID,
-        ticketID: args.ticketID,
-        taskID: args.taskID,
-        roleID,
-        dateWorked: midnight(dateWorked),
-        startDateTime,
-        endDateTime,
-        hoursWorked: args.hoursWorked,
-        summaryNotes: args.summaryNotes,
-        internalNotes: args.internalNotes,
-        billingCodeID: args.billingCodeID,
-      });
-      Object.assign(record, await prepareExtra(ctx, "TimeEntries", args.extra, record));
-      const create = () =>
-        createAndReport(ctx, "TimeEntries", record, {
-          readBack: [
-            "id",
-            "resourceID",
-            "ticketID",
-            "taskID",
-            "roleID",
-            "dateWorked",
-            "startDateTime",
-            "endDateTime",
-            "hoursWorked",
-            "hoursToBill",
-          ],
-        });
-      let result: Record<string, unknown>;
-      try {
-        result = await create();
-      } catch (error) {
-        if (!work || !isRoleRefusal(error)) throw error;
-        throw await roleRefused(ctx, error, {
+        const notes: string[] = [];
+        let roleID = args.roleID;
+        if (roleID === undefined && work) {
+          const choice = await chooseRole(ctx.client, args.resourceID, {
+            work,
+            signal: ctx.signal,
+          });
+          roleID = choice.roleID;
+          notes.push(`roleID ${roleID} chosen: ${roleReason(choice, itemLabel)}`);
+        }
+        const regularNote = notes.length;
+        if (!work) {
+          // Autotask gives regular time the resource's default role whatever is sent.
+          notes.push(
+            (roleID === undefined ? "" : `roleID ${roleID} was not sent: `) +
+              "regular time gets the resource's default role from Autotask",
+          );
+          roleID = undefined;
+        }
+
+        let startDateTime: string | undefined;
+        let endDateTime: string | undefined;
+        const begin = start ??
+          (workItem ? parseInstant(`${dateWorked}T${DEFAULT_START_TIME}`) : undefined);
+        if (begin !== undefined) {
+          startDateTime = isoSeconds(begin);
+          endDateTime = isoSeconds(begin + args.hoursWorked * HOUR_MS);
+          if (start === undefined) notes.push(`startDateTime defaulted to ${startDateTime}`);
+        }
+
+        const record = defined({
           resourceID: args.resourceID,
-          roleID: record.roleID as number | undefined,
-          work,
-          label: itemLabel,
+          ticketID: args.ticketID,
+          taskID: args.taskID,
+          roleID,
+          dateWorked: utcMidnight(dateWorked),
+          startDateTime,
+          endDateTime,
+          hoursWorked: args.hoursWorked,
+          summaryNotes: args.summaryNotes,
+          internalNotes: args.internalNotes,
+          billingCodeID: args.billingCodeID,
         });
-      }
-      if (!work && typeof (result.item as AutotaskRecord | undefined)?.roleID === "number") {
-        notes[regularNote] += ` (roleID ${(result.item as AutotaskRecord).roleID})`;
-      }
-      if (notes.length > 0) result.note = [result.note, ...notes].filter(Boolean).join("; ");
-      return result;
-    },
-  }) as unknown as ToolDef,
-  searchTool({
-    name: "search_time_entries",
-    title: "Search time entries",
-    description: "Find logged time by resource, ticket, task, date range or text in the summary.",
-    entity: "TimeEntries",
-    toolset: "time",
-    openWorld: true,
-    textFields: ["summaryNotes"],
-    fields: SEARCH_FIELDS,
-    filters: {
-      resourceID: { field: "resourceID", schema: idSchema },
-      ticketID: { field: "ticketID", schema: idSchema },
-      taskID: { field: "taskID", schema: idSchema },
-      dateWorkedFrom: {
-        field: "dateWorked",
-        schema: dateSchema,
-        toFilter: dateFilter("gte"),
+        Object.assign(
+          record,
+          await prepareExtra(ctx, args.extra, { entity: "TimeEntries", explicit: record }),
+        );
+        const create = () =>
+          createAndReport(ctx, record, {
+            entity: "TimeEntries",
+            readBack: [
+              "id",
+              "resourceID",
+              "ticketID",
+              "taskID",
+              "roleID",
+              "dateWorked",
+              "startDateTime",
+              "endDateTime",
+              "hoursWorked",
+              "hoursToBill",
+            ],
+          });
+        let result: Record<string, unknown>;
+        try {
+          result = await create();
+        } catch (error) {
+          if (!work || !isRoleRefusal(error)) throw error;
+          throw await roleRefused(ctx, error, {
+            resourceID: args.resourceID,
+            roleID: record.roleID as number | undefined,
+            work,
+            label: itemLabel,
+          });
+        }
+        if (!work && typeof (result.item as AutotaskRecord | undefined)?.roleID === "number") {
+          notes[regularNote] += ` (roleID ${(result.item as AutotaskRecord).roleID})`;
+        }
+        if (notes.length > 0) result.note = [result.note, ...notes].filter(Boolean).join("; ");
+        return result;
       },
-      dateWorkedTo: {
-        field: "dateWorked",
-        schema: dateSchema,
-        toFilter: dateFilter("lte"),
+    }),
+    searchTool(TIME_ENTRIES, {
+      name: "search_time_entries",
+      title: "Search time entries",
+      description: "Find logged time by resource, ticket, task, date range or text in the summary.",
+      textFields: ["summaryNotes"],
+      filters: {
+        resourceID: { field: "resourceID", schema: idSchema },
+        ticketID: { field: "ticketID", schema: idSchema },
+        taskID: { field: "taskID", schema: idSchema },
+        dateWorkedFrom: {
+          field: "dateWorked",
+          schema: dateSchema,
+          toFilter: dateFilter("gte"),
+        },
+        dateWorkedTo: {
+          field: "dateWorked",
+          schema: dateSchema,
+          toFilter: dateFilter("lte"),
+        },
       },
-    },
-  }),
-];
+    }),
+    updateTool(TIME_ENTRIES, {
+      name: "update_time_entry",
+      title: "Update time entry",
+      description: "Change a time entry. hoursWorked, startDateTime and endDateTime stay " +
+        "consistent (new hours move the end); hoursToBill is Autotask's to compute.",
+      toolset: "updates",
+      fixed: { hoursToBill: "Autotask computes it from hoursWorked (and offsetHours)" },
+      prepare: async (record, ctx, { id }) => {
+        const existing = await getRecord(ctx, { entity: "TimeEntries", id });
+        return alignTimes(existing, record);
+      },
+    }),
+    defineTool({
+      name: "delete_time_entry",
+      title: "Delete time entry",
+      description: "Delete a time entry for good; the result shows what was deleted.",
+      kind: "delete",
+      toolset: "updates",
+      openWorld: false,
+      input: z.object({ id: idSchema }),
+      output: writeOutput,
+      handler: async ({ id }, ctx) => {
+        const existing = await getRecord(ctx, { entity: "TimeEntries", id });
+        await ctx.client.delete("TimeEntries", id, { signal: ctx.signal });
+        const kept = [
+          "resourceID",
+          "ticketID",
+          "taskID",
+          "dateWorked",
+          "hoursWorked",
+          "roleID",
+        ];
+        const summary: AutotaskRecord = { id };
+        for (const key of kept) if (existing[key] != null) summary[key] = existing[key];
+        const [item] = await enrich(ctx, [summary], { entity: "TimeEntries" });
+        return { id, entity: "TimeEntries", deleted: true, item };
+      },
+    }),
+  ],
+  instructions: [{
+    text: "Time on a ticket or task needs a role: create_time_entry picks one when roleID is " +
+      "omitted and says which.",
+    needs: ["create_time_entry"],
+  }],
+};

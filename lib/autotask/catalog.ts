@@ -1,12 +1,8 @@
-/**
- * Looks up Autotask entities in the generated catalog: which root and child routes an entity
- * has, and its fields. The one place the product asks "where do I send this verb?".
- *
- * @module
- */
+/** Looks up Autotask entities in the generated catalog: their routes and fields ("where do I send this verb?"). */
 
 import { CATALOG } from "./catalog_data.ts";
 import type { CatalogEntry, ChildRoute, ChildVerb, RootVerb } from "./catalog_data.ts";
+import { editDistance } from "../similar.ts";
 
 export { CATALOG, SPECIAL_ROUTES } from "./catalog_data.ts";
 export type {
@@ -29,15 +25,20 @@ export function findEntity(name: string): CatalogEntry | undefined {
 }
 
 /**
- * Finds an entity by name, ignoring case, or throws an error that names the closest entities so
- * a caller who wrote `Ticket` learns to write `Tickets`.
+ * The one answer to a name that is no entity: what to write instead, with the closest entities,
+ * so a caller who wrote `Ticket` learns to write `Tickets`.
  */
+export function unknownEntityMessage(name: string): string {
+  const hints = suggestions(name);
+  const hint = hints.length > 0 ? `; did you mean ${hints.join(", ")}?` : "";
+  return `Unknown Autotask entity "${name}": use the plural API name, e.g. Tickets${hint}`;
+}
+
+/** Finds an entity by name, ignoring case, or throws {@linkcode unknownEntityMessage}. */
 export function requireEntity(name: string): CatalogEntry {
   const entry = findEntity(name);
   if (entry) return entry;
-  const hints = suggestions(name);
-  const hint = hints.length > 0 ? `; did you mean ${hints.join(", ")}?` : "";
-  throw new Error(`Unknown Autotask entity "${name}"${hint}`);
+  throw new Error(unknownEntityMessage(name));
 }
 
 /** The first parent route through which `entity` supports `verb`, if any. */
@@ -69,27 +70,9 @@ function suggestions(name: string): string[] {
       scored.push({ name: entry.name, score: Math.abs(candidate.length - wanted.length) - 100 });
       continue;
     }
-    const distance = editDistance(wanted, candidate, budget);
+    const distance = editDistance(wanted, candidate, { budget });
     if (distance <= budget) scored.push({ name: entry.name, score: distance });
   }
   scored.sort((a, b) => a.score - b.score || a.name.localeCompare(b.name));
   return scored.slice(0, MAX_SUGGESTIONS).map((s) => s.name);
-}
-
-/** Levenshtein distance, giving up (returning budget + 1) once it must exceed `budget`. */
-function editDistance(a: string, b: string, budget: number): number {
-  if (Math.abs(a.length - b.length) > budget) return budget + 1;
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    let rowMin = i;
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost);
-      rowMin = Math.min(rowMin, current[j]);
-    }
-    if (rowMin > budget) return budget + 1;
-    previous = current;
-  }
-  return previous[b.length];
 }

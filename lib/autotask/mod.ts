@@ -65,7 +65,7 @@ export {
   type RootVerb,
   supportsRoot,
 } from "./catalog.ts";
-export { displayFields, nameableEntity, NameResolver } from "./names.ts";
+export { NameResolver, type NameResolverOptions } from "./names.ts";
 export { Picklists, type PicklistScalar } from "./picklists.ts";
 export { chooseRole, type RoleChoice, usableRoles, type WorkItem } from "./roles.ts";
 export { ZONE_DISCOVERY_URL } from "./zone.ts";

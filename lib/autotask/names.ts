@@ -5,57 +5,17 @@ import type { AutotaskClient, AutotaskRecord } from "./client.ts";
 import { isBudgetRefusal } from "./errors.ts";
 import { inList, MAX_OR_CONDITIONS } from "./query.ts";
 
-/** How a record of each entity is named for people; only these are resolved. */
-const DISPLAY_FIELDS: Record<string, string[]> = {
-  Companies: ["companyName"],
-  Contacts: ["firstName", "lastName"],
-  Resources: ["firstName", "lastName"],
-  Projects: ["projectName"],
-  Contracts: ["contractName"],
-  Roles: ["name"],
-  Tickets: ["ticketNumber", "title"],
-  Tasks: ["title"],
-  Phases: ["title"],
-  Opportunities: ["title"],
-  ConfigurationItems: ["referenceTitle"],
-  Products: ["name"],
-  BillingCodes: ["name"],
-  CompanyLocations: ["name"],
-  Departments: ["name"],
-  Services: ["name"],
-  Quotes: ["name"],
-  Invoices: ["invoiceNumber"],
-};
-
-/**
- * Maps a field's `referenceEntityType` (tenants say "Company" or "Companies")
- * to the catalog entity whose records have a display name, or undefined.
- */
-export function nameableEntity(referenceEntityType: string): string | undefined {
-  if (!referenceEntityType) return undefined;
-  const candidates = [
-    referenceEntityType,
-    `${referenceEntityType}s`,
-    referenceEntityType.replace(/y$/, "ies"),
-  ];
-  for (const candidate of candidates) {
-    const entry = findEntity(candidate);
-    if (entry && DISPLAY_FIELDS[entry.name]) return entry.name;
-  }
-  return undefined;
-}
-
-/** The display fields of an entity (for IncludeFields). */
-export function displayFields(entity: string): string[] {
-  return DISPLAY_FIELDS[entity] ?? [];
-}
-
-function displayName(entity: string, record: AutotaskRecord): string | undefined {
-  const parts = displayFields(entity)
-    .map((field) => record[field])
-    .filter((v) => v !== null && v !== undefined && String(v).trim() !== "")
-    .map(String);
-  return parts.length === 0 ? undefined : parts.join(" ");
+/** Options of {@linkcode NameResolver}. */
+export interface NameResolverOptions {
+  /**
+   * How a record of each entity is named for people, by catalog entity name: the name fields
+   * of the product's resource descriptors. Only these entities are resolved.
+   */
+  nameFields: ReadonlyMap<string, readonly string[]>;
+  /** How long an answer is remembered (default 10 minutes). */
+  ttlMs?: number;
+  /** Most names remembered (default 20,000). */
+  maxEntries?: number;
 }
 
 interface Cached {
@@ -72,11 +32,44 @@ export class NameResolver {
   readonly #ttlMs: number;
   readonly #cache = new Map<string, Cached>();
   readonly #maxEntries: number;
+  readonly #nameFields: ReadonlyMap<string, readonly string[]>;
 
-  constructor(client: AutotaskClient, options: { ttlMs?: number; maxEntries?: number } = {}) {
+  constructor(client: AutotaskClient, options: NameResolverOptions) {
     this.#client = client;
+    this.#nameFields = options.nameFields;
     this.#ttlMs = options.ttlMs ?? 10 * 60 * 1000;
     this.#maxEntries = options.maxEntries ?? 20_000;
+  }
+
+  /**
+   * Maps a field's `referenceEntityType` (tenants say "Company" or "Companies")
+   * to the catalog entity whose records have a display name, or undefined.
+   */
+  nameable(referenceEntityType: string): string | undefined {
+    if (!referenceEntityType) return undefined;
+    const candidates = [
+      referenceEntityType,
+      `${referenceEntityType}s`,
+      referenceEntityType.replace(/y$/, "ies"),
+    ];
+    for (const candidate of candidates) {
+      const entry = findEntity(candidate);
+      if (entry && this.#nameFields.has(entry.name)) return entry.name;
+    }
+    return undefined;
+  }
+
+  /** The name fields of an entity (for IncludeFields); none for entities without names. */
+  nameFieldsOf(entity: string): readonly string[] {
+    return this.#nameFields.get(entity) ?? [];
+  }
+
+  #displayName(entity: string, record: AutotaskRecord): string | undefined {
+    const parts = this.nameFieldsOf(entity)
+      .map((field) => record[field])
+      .filter((v) => v !== null && v !== undefined && String(v).trim() !== "")
+      .map(String);
+    return parts.length === 0 ? undefined : parts.join(" ");
   }
 
   /**
@@ -103,7 +96,7 @@ export class NameResolver {
       try {
         page = await this.#client.query(entity, {
           filter: [inList("id", chunk)],
-          includeFields: displayFields(entity),
+          includeFields: [...this.nameFieldsOf(entity)],
           maxRecords: chunk.length,
           signal: options.signal,
           optional: true,
@@ -114,7 +107,7 @@ export class NameResolver {
         throw error;
       }
       const found = new Map(
-        page.items.map((r) => [r.id as number, displayName(entity, r) ?? null]),
+        page.items.map((r) => [r.id as number, this.#displayName(entity, r) ?? null]),
       );
       for (const id of chunk) {
         const name = found.get(id) ?? null;

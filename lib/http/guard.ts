@@ -261,8 +261,8 @@ export function bodyError(status: 400 | 408 | 413, maxBytes: number): Response {
     return jsonRpcError(
       413,
       -32000,
-      `Payload Too Large: HTTP mode refuses request bodies over ${mib} MiB, so files sent with ` +
-        `add_ticket_attachment are limited to about ${file} KB here; attach larger files over ` +
+      `Payload Too Large: HTTP mode refuses request bodies over ${mib} MiB, so a file sent in a ` +
+        `tool call (base64) is limited to about ${file} KB here; attach larger files over ` +
         "stdio or in Autotask",
     );
   }

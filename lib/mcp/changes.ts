@@ -1,34 +1,23 @@
 /** Checks the `changes` of an update tool against the tenant's field metadata before a sparse PATCH. */
 
-import * as z from "zod";
 import { findEntity } from "../autotask/catalog.ts";
 import type { AutotaskClient, AutotaskRecord, FieldInfo } from "../autotask/client.ts";
+import {
+  isIntegerFlag,
+  isNumericKind,
+  toBoolean,
+  toDateText,
+  toFlag,
+  toInteger,
+  toNumber,
+  valueKind,
+} from "../autotask/coerce.ts";
 import { AutotaskError } from "../autotask/errors.ts";
-import { closest } from "./similar.ts";
+import { closest } from "../similar.ts";
 import { InputError, type ToolContext } from "./tool.ts";
-
-/** The `changes` argument of update tools: wire field name -> new value (explained in the instructions). */
-export const changesSchema = z.record(z.string(), z.unknown());
-
-/** The `extra` argument of create tools: any other writable field by its Autotask name. */
-export const extraSchema = z.record(z.string(), z.unknown());
 
 /** Most fields one update may change (an agent changing more is probably replacing a record). */
 const MAX_CHANGES = 50;
-
-const INTEGER_TYPES = new Set([
-  "integer",
-  "long",
-  "short",
-  "int",
-  "int16",
-  "int32",
-  "int64",
-  "byte",
-]);
-const DECIMAL_TYPES = new Set(["double", "decimal", "float", "single"]);
-/** ISO-8601 date or date-time, optionally with a zone. */
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,7})?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
 
 function typeProblem(field: FieldInfo, value: unknown, want: string): string {
   return `${field.name} is ${want}, not ${JSON.stringify(value)}`;
@@ -40,51 +29,48 @@ function typeProblem(field: FieldInfo, value: unknown, want: string): string {
  * Picklist labels pass through as strings: {@linkcode checkChanges} resolves them.
  */
 function checkValue(field: FieldInfo, value: unknown): { value: unknown } | { problem: string } {
-  const type = field.dataType.toLowerCase();
+  const kind = valueKind(field.dataType);
   if (value === null || value === "") {
     if (field.isRequired) return { problem: `${field.name} is required and cannot be cleared` };
-    return { value: type === "string" ? value : null };
+    return { value: kind === "string" ? value : null };
   }
   if (field.isPickList) {
     if (typeof value === "number" && Number.isInteger(value)) return { value };
     if (typeof value === "string" && value.trim() !== "" && value.length <= 200) return { value };
     return { problem: typeProblem(field, value, "a picklist value or label") };
   }
-  if (INTEGER_TYPES.has(type)) {
+  if (kind === "integer") {
     // Integer flags such as Contacts.isActive hold 0/1, not true/false.
-    if (/^is[A-Z]/.test(field.name)) {
-      if (value === true || value === 1) return { value: 1 };
-      if (value === false || value === 0) return { value: 0 };
-      return { problem: typeProblem(field, value, "1 or 0 (an integer flag)") };
+    if (isIntegerFlag(field.name, kind)) {
+      const flag = toFlag(value);
+      return flag === undefined
+        ? { problem: typeProblem(field, value, "1 or 0 (an integer flag)") }
+        : { value: flag };
     }
-    const n = typeof value === "string" && /^\s*-?\d+\s*$/.test(value) ? Number(value) : value;
-    if (typeof n === "number" && Number.isSafeInteger(n)) return { value: n };
-    return { problem: typeProblem(field, value, "a whole number") };
+    const n = toInteger(value);
+    return n === undefined
+      ? { problem: typeProblem(field, value, "a whole number") }
+      : { value: n };
   }
-  if (DECIMAL_TYPES.has(type)) {
-    const n = typeof value === "string" && /^\s*-?\d+(\.\d+)?\s*$/.test(value)
-      ? Number(value)
-      : value;
-    if (typeof n === "number" && Number.isFinite(n)) return { value: n };
-    return { problem: typeProblem(field, value, "a number") };
+  if (kind === "decimal") {
+    const n = toNumber(value);
+    return n === undefined ? { problem: typeProblem(field, value, "a number") } : { value: n };
   }
-  if (type === "boolean") {
-    if (typeof value === "boolean") return { value };
-    if (value === 1 || value === 0) return { value: value === 1 };
-    if (typeof value === "string" && /^(true|false)$/i.test(value.trim())) {
-      return { value: /^true$/i.test(value.trim()) };
-    }
-    return { problem: typeProblem(field, value, "true or false") };
+  if (kind === "boolean") {
+    const flag = toBoolean(value);
+    return flag === undefined
+      ? { problem: typeProblem(field, value, "true or false") }
+      : { value: flag };
   }
-  if (type === "datetime" || type === "date") {
-    if (typeof value === "string" && ISO_DATE.test(value.trim()) && !isNaN(Date.parse(value))) {
-      return { value: value.trim() };
-    }
-    return {
-      problem: typeProblem(field, value, "an ISO-8601 date or date-time (2026-11-24T14:00:00Z)"),
-    };
+  if (kind === "date") {
+    const text = toDateText(value);
+    return text === undefined
+      ? {
+        problem: typeProblem(field, value, "an ISO-8601 date or date-time (2026-11-24T14:00:00Z)"),
+      }
+      : { value: text };
   }
-  if (type === "string") {
+  if (kind === "string") {
     const text = typeof value === "number" ? String(value) : value;
     if (typeof text !== "string") return { problem: typeProblem(field, value, "text") };
     if (field.length && field.length > 0 && text.length > field.length) {
@@ -183,17 +169,17 @@ function checkUdfValue(
       } is not a value or label of ${label}: use one of ${udfChoices(def)}`,
     };
   }
-  const type = udfType(def);
-  if (INTEGER_TYPES.has(type) || DECIMAL_TYPES.has(type)) {
-    const ok = INTEGER_TYPES.has(type) ? /^-?\d+$/.test(text) : /^-?\d+(\.\d+)?$/.test(text);
+  const kind = valueKind(udfType(def));
+  if (isNumericKind(kind)) {
+    const ok = kind === "integer" ? toInteger(text) !== undefined : toNumber(text) !== undefined;
     return ok ? { value: text } : {
-      problem: `${label} holds ${INTEGER_TYPES.has(type) ? "a whole number" : "a number"}, not ${
+      problem: `${label} holds ${kind === "integer" ? "a whole number" : "a number"}, not ${
         JSON.stringify(raw)
       }`,
     };
   }
-  if (type === "datetime" || type === "date") {
-    return ISO_DATE.test(text) && !isNaN(Date.parse(text)) ? { value: text } : {
+  if (kind === "date") {
+    return toDateText(text) !== undefined ? { value: text } : {
       problem: `${label} holds an ISO-8601 date or date-time (2026-11-24), not ${
         JSON.stringify(raw)
       }`,
@@ -275,18 +261,27 @@ function exampleChange(fields: FieldInfo[]): string {
     .find((f) => f !== undefined) ??
     [...writable].sort((a, b) => a.name.length - b.name.length)[0];
   if (!preferred) return "";
-  const type = preferred.dataType.toLowerCase();
+  const kind = valueKind(preferred.dataType);
   const label = preferred.picklistValues?.find((v) => v.isActive !== false)?.label;
   const value = preferred.isPickList && label
     ? JSON.stringify(label)
-    : INTEGER_TYPES.has(type) || DECIMAL_TYPES.has(type)
+    : isNumericKind(kind)
     ? "1"
-    : type === "boolean"
+    : kind === "boolean"
     ? "true"
-    : type === "datetime" || type === "date"
+    : kind === "date"
     ? '"2026-11-24T14:00:00Z"'
     : '"..."';
   return `, e.g. {${JSON.stringify(preferred.name)}: ${value}}`;
+}
+
+/** Options of {@linkcode checkChanges}. */
+export interface CheckChangesOptions {
+  entity: string;
+  /** Fields that cannot change, with why (the parent field of a child entity, ...). */
+  fixed?: Record<string, string>;
+  /** What the fields are for, in the message ("update" unless said). */
+  purpose?: "update" | "create";
 }
 
 /**
@@ -298,10 +293,10 @@ function exampleChange(fields: FieldInfo[]): string {
  */
 export async function checkChanges(
   ctx: ToolContext,
-  entity: string,
   changes: Record<string, unknown>,
-  options: { fixed?: Record<string, string>; purpose?: "update" | "create" } = {},
+  options: CheckChangesOptions,
 ): Promise<AutotaskRecord> {
+  const { entity } = options;
   const entries = Object.entries(changes);
   if (entries.length > MAX_CHANGES) {
     throw new InputError(`Change at most ${MAX_CHANGES} fields per call (got ${entries.length})`);
@@ -385,9 +380,9 @@ export async function checkChanges(
     }
   }
   if (problems.length > 0) {
+    const lister = ctx.fieldLister ? `. ${ctx.fieldLister} lists its fields` : "";
     throw new InputError(
-      `Cannot ${options.purpose ?? "update"} ${entity}: ${problems.join("; ")}. ` +
-        "describe_entity lists its fields",
+      `Cannot ${options.purpose ?? "update"} ${entity}: ${problems.join("; ")}${lister}`,
     );
   }
   return record;
@@ -414,10 +409,10 @@ async function requiredUdfs(ctx: ToolContext, entity: string): Promise<string[]>
  */
 export async function prepareExtra(
   ctx: ToolContext,
-  entity: string,
   extra: Record<string, unknown> | undefined,
-  explicit: Record<string, unknown>,
+  options: { entity: string; explicit: Record<string, unknown> },
 ): Promise<AutotaskRecord> {
+  const { entity, explicit } = options;
   let record: AutotaskRecord = {};
   if (extra && Object.keys(extra).length > 0) {
     const twice = Object.keys(extra).filter((k) =>
@@ -428,7 +423,7 @@ export async function prepareExtra(
     if (twice.length > 0) {
       throw new InputError(`Give ${twice.join(", ")} once: as an argument or in extra, not both`);
     }
-    record = await checkChanges(ctx, entity, extra, { purpose: "create" });
+    record = await checkChanges(ctx, extra, { entity, purpose: "create" });
   }
   const given = new Set(
     ((record.userDefinedFields ?? []) as { name: string; value: unknown }[])

@@ -9,20 +9,18 @@ import {
   type LeafOperator,
   MAX_OR_CONDITIONS,
 } from "../autotask/query.ts";
+import {
+  isIntegerFlag,
+  isNumericKind,
+  toBoolean,
+  toDateText,
+  toFlag,
+  toNumber,
+  valueKind,
+} from "../autotask/coerce.ts";
 import { udfDefinitions } from "./changes.ts";
 import { InputError, type ToolContext } from "./tool.ts";
 
-const NUMERIC = new Set([
-  "integer",
-  "long",
-  "short",
-  "double",
-  "decimal",
-  "float",
-  "int",
-  "int32",
-  "int64",
-]);
 const MAX_DEPTH = 8;
 const MAX_CONDITIONS = 1_000;
 
@@ -46,9 +44,10 @@ function isRecord(value: unknown): value is Record<string, unknown> {
  */
 export async function normalizeFilter(
   ctx: ToolContext,
-  entity: string,
   raw: unknown[],
+  options: { entity: string },
 ): Promise<Filter[]> {
+  const { entity } = options;
   const meta = await ctx.client.fields(entity, { signal: ctx.signal });
   const state: State = {
     fields: new Map(meta.map((f) => [f.name.toLowerCase(), f])),
@@ -129,8 +128,9 @@ async function visit(
   } else {
     info = state.fields.get(node.field.trim().toLowerCase());
     if (!info) {
+      const lister = ctx.fieldLister ? `; ${ctx.fieldLister} lists its fields` : "";
       throw new InputError(
-        `${path}.field: ${entity} has no field "${node.field}"; describe_entity lists its fields ` +
+        `${path}.field: ${entity} has no field "${node.field}"${lister} ` +
           `(user-defined fields need "udf": true)`,
       );
     }
@@ -177,32 +177,32 @@ async function typed(
     throw new InputError(`${path}: give a string, number or boolean`);
   }
   // UDF metadata may name the type `type` instead of `dataType`: never crash on either.
-  const type = String(info.dataType ?? (info as { type?: unknown }).type ?? "").toLowerCase();
+  const kind = valueKind(info.dataType ?? (info as { type?: unknown }).type);
   const textOp = op === "beginsWith" || op === "endsWith" || op === "contains";
   if (info.isPickList && typeof value === "string" && !textOp && !/^-?\d+$/.test(value.trim())) {
     return await ctx.picklists.resolve(entity, info.name, value, { signal: ctx.signal });
   }
-  if (NUMERIC.has(type)) {
+  if (isNumericKind(kind)) {
     if (textOp) throw new InputError(`${path}: ${info.name} is a number; "${op}" compares text`);
-    const n = typeof value === "number" ? value : Number(String(value).trim());
-    if (typeof value === "boolean" || !Number.isFinite(n) || String(value).trim() === "") {
-      throw new InputError(`${path}: ${info.name} is a number, not "${value}"`);
-    }
+    const n = (isIntegerFlag(info.name, kind) ? toFlag(value) : undefined) ?? toNumber(value);
+    if (n === undefined) throw new InputError(`${path}: ${info.name} is a number, not "${value}"`);
     return n;
   }
-  if (type === "boolean") {
-    if (typeof value === "boolean") return value;
-    if (/^(true|false)$/i.test(String(value))) return /^true$/i.test(String(value));
-    if (value === 1 || value === 0) return value === 1;
-    throw new InputError(`${path}: ${info.name} is true or false, not "${value}"`);
+  if (kind === "boolean") {
+    const flag = toBoolean(value);
+    if (flag === undefined) {
+      throw new InputError(`${path}: ${info.name} is true or false, not "${value}"`);
+    }
+    return flag;
   }
-  if (type === "datetime" || type === "date") {
-    if (textOp || Number.isNaN(Date.parse(String(value)))) {
+  if (kind === "date") {
+    const text = textOp ? undefined : toDateText(value);
+    if (text === undefined) {
       throw new InputError(
         `${path}: ${info.name} is a date-time; give ISO-8601 such as 2026-11-24T00:00:00Z`,
       );
     }
-    return String(value);
+    return text;
   }
   return typeof value === "string" ? value : String(value);
 }

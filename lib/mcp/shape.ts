@@ -1,43 +1,17 @@
 /** Shapes records for agents: chosen fields, picklist labels and reference names inline, clean text, a size cap. */
 
 import type { AutotaskRecord, FieldInfo } from "../autotask/client.ts";
-import { nameableEntity } from "../autotask/names.ts";
-import type { ToolContext } from "./tool.ts";
-import { InputError } from "./tool.ts";
+import { closest } from "../similar.ts";
+import { InputError, type ToolContext } from "./tool.ts";
 import { cleanValue } from "./untrusted.ts";
 
-import { closest } from "./similar.ts";
-
-export { closest };
-
-export { DEFAULT_MAX_RESULT_CHARS } from "../settings.ts";
-
-/**
- * Fields whose text comes from customers, end users or other systems (emails,
- * the client portal, RMM alerts): marked in results so an agent treats it as data.
- */
-const UNTRUSTED_FIELDS: Record<string, string[]> = {
-  Tickets: ["title", "description", "resolution"],
-  TicketNotes: ["title", "description"],
-  Contacts: ["firstName", "lastName", "title", "emailAddress", "note"],
-  Companies: ["companyName"],
-  ConfigurationItems: ["referenceTitle", "referenceNumber"],
-  TimeEntries: ["summaryNotes", "internalNotes"],
-  Projects: ["projectName", "description"],
-  Tasks: ["title", "description"],
-  Opportunities: ["title", "description"],
-  ProjectNotes: ["title", "description"],
-  CompanyNotes: ["name", "note"],
-  TaskNotes: ["title", "description"],
-  TicketAttachments: ["title", "fullPath"],
-  ServiceCalls: ["description"],
-  Quotes: ["name", "description"],
-};
-
-/** The untrusted-text fields of `entity` that appear in `records`. */
-export function untrustedFieldsIn(entity: string, records: AutotaskRecord[]): string[] {
-  const candidates = UNTRUSTED_FIELDS[entity] ?? [];
-  return candidates.filter((field) => records.some((r) => typeof r[field] === "string"));
+/** The untrusted-text fields of `entity` (per its descriptor) that appear in `records`. */
+export function untrustedFieldsIn(
+  ctx: Pick<ToolContext, "resources">,
+  records: readonly AutotaskRecord[],
+  options: { entity: string },
+): string[] {
+  return ctx.resources.untrustedIn(options.entity, records);
 }
 
 /** `companyID` -> `company`, `status` -> `status`: the stem for Label/Name keys. */
@@ -88,9 +62,10 @@ export async function selectFields(
         const near = closest(u, meta.map((f) => f.name));
         return near.length > 0 ? `"${u}" (did you mean ${near.join(", ")}?)` : `"${u}"`;
       });
+      const where = ctx.fieldLister ? `${ctx.fieldLister} or detail "full"` : 'detail "full"';
       throw new InputError(
         `Unknown ${entity} field${unknown.length > 1 ? "s" : ""}: ${hints.join("; ")}. ` +
-          `Use describe_entity or detail "full" to see every field`,
+          `Use ${where} to see every field`,
       );
     }
     return { fields: [...new Set(["id", ...chosen])] };
@@ -106,9 +81,10 @@ export async function selectFields(
  */
 export async function enrich(
   ctx: ToolContext,
-  entity: string,
   records: AutotaskRecord[],
+  options: { entity: string },
 ): Promise<AutotaskRecord[]> {
+  const { entity } = options;
   if (records.length === 0) return records;
   const meta = await ctx.client.fields(entity, { signal: ctx.signal });
   const present = new Set(records.flatMap((r) => Object.keys(r)));
@@ -118,7 +94,7 @@ export async function enrich(
     if (!present.has(field.name)) continue;
     if (field.isPickList) picklists.push(field);
     else if (field.isReference) {
-      const target = nameableEntity(field.referenceEntityType ?? "");
+      const target = ctx.names.nameable(field.referenceEntityType ?? "");
       if (target) references.set(field.name, { field: field.name, target });
     }
   }

@@ -1,13 +1,23 @@
 /** The one helper every tool is defined and registered through: annotations, results, errors. */
 
-import type { McpServer, ServerContext } from "@modelcontextprotocol/server";
+import {
+  type CallToolResult,
+  fromJsonSchema,
+  type JsonSchemaType,
+  type JsonSchemaValidator,
+  type jsonSchemaValidator,
+  type McpServer,
+  type ServerContext,
+  type StandardSchemaWithJSON,
+} from "@modelcontextprotocol/server";
 import * as z from "zod";
 import type { AutotaskClient } from "../autotask/client.ts";
 import { AutotaskError } from "../autotask/errors.ts";
 import type { NameResolver } from "../autotask/names.ts";
 import type { Picklists } from "../autotask/picklists.ts";
 import { findEntity } from "../autotask/catalog.ts";
-import { closest } from "./similar.ts";
+import { closest } from "../similar.ts";
+import type { ResourceRegistry } from "./descriptor.ts";
 import { cleanText, UNTRUSTED_NOTICE } from "./untrusted.ts";
 
 /** What a tool does to Autotask; everything but "read" writes. */
@@ -18,6 +28,13 @@ export interface ToolContext {
   client: AutotaskClient;
   picklists: Picklists;
   names: NameResolver;
+  /** The product's resource descriptors: per-entity facts for entities known only by name. */
+  resources: ResourceRegistry;
+  /**
+   * The enabled tool that lists an entity's fields, for messages that send the caller there;
+   * undefined when no such tool is enabled (lib/ names no tool itself).
+   */
+  fieldLister?: string;
   /** Largest JSON text one result may have; longer results are cut at a record boundary. */
   maxResultChars: number;
   /** Aborted when the MCP client cancels the call. */
@@ -58,7 +75,7 @@ export interface ToolDef<Input extends z.ZodObject = z.ZodObject> {
 }
 
 /** Identity function that keeps the handler's argument type tied to its schema. */
-export function defineTool<Input extends z.ZodObject>(def: ToolDef<Input>): ToolDef<Input> {
+export function defineTool<Input extends z.ZodObject>(def: ToolDef<Input>): ToolDef {
   return def;
 }
 
@@ -90,6 +107,9 @@ export interface ToolDeps {
   client: AutotaskClient;
   picklists: Picklists;
   names: NameResolver;
+  resources: ResourceRegistry;
+  /** See {@linkcode ToolContext.fieldLister}. */
+  fieldLister?: string;
   maxResultChars: number;
   /** Read-only mode: a second gate at dispatch, behind the inventory that already left writers out. */
   readOnly?: boolean;
@@ -104,12 +124,12 @@ export interface ToolDeps {
  * A successful result: the same JSON as structured content and as text, plus a
  * one-line reminder when it carries text from customers (`untrustedFields`).
  */
-export function okResult(output: ToolOutput, redact: (text: string) => string) {
+export function okResult(output: ToolOutput, redact: (text: string) => string): CallToolResult {
   const text = redact(JSON.stringify(output));
-  const content = [{ type: "text" as const, text }];
+  const content: CallToolResult["content"] = [{ type: "text", text }];
   const untrusted = output.untrustedFields;
   if (Array.isArray(untrusted) && untrusted.length > 0) {
-    content.push({ type: "text" as const, text: `${UNTRUSTED_NOTICE} (${untrusted.join(", ")})` });
+    content.push({ type: "text", text: `${UNTRUSTED_NOTICE} (${untrusted.join(", ")})` });
   }
   return { content, structuredContent: JSON.parse(text) as ToolOutput };
 }
@@ -118,8 +138,8 @@ export function okResult(output: ToolOutput, redact: (text: string) => string) {
  * An `isError` result whose text tells the agent what to change. Messages can
  * echo caller input and Autotask text, so they are cleaned like any untrusted text.
  */
-export function errorResult(message: string, redact: (text: string) => string) {
-  return { content: [{ type: "text" as const, text: redact(cleanText(message)) }], isError: true };
+export function errorResult(message: string, redact: (text: string) => string): CallToolResult {
+  return { content: [{ type: "text", text: redact(cleanText(message)) }], isError: true };
 }
 
 /** Turns anything a handler threw into an actionable message (no stack traces). */
@@ -167,38 +187,67 @@ export function compactJsonSchema(node: unknown): unknown {
   return out;
 }
 
-type Converter = (options: { target: string }) => JsonSchema;
+/** The JSON Schema dialect the SDK asks schema libraries for. */
+const JSON_SCHEMA_TARGET = "draft-2020-12";
 
 /**
- * The same schema for validation (zod, unchanged) with a compact published
- * JSON Schema: a Standard Schema wrapper, since the SDK reads both through
- * `~standard`. `validate: false` hands the SDK the arguments as they came, for
- * inputs that {@linkcode registerTools} checks itself (strictly, with
- * messages that say where a misplaced argument belongs).
+ * Checks values with the zod schema itself (or not at all, `validate: false`): the SDK's
+ * validator hook for a schema published as JSON.
  */
-export function published(schema: z.ZodType, options: { validate?: boolean } = {}): z.ZodType {
-  const standard = schema["~standard"] as unknown as {
-    validate: unknown;
-    jsonSchema: { input: Converter; output: Converter };
-  };
-  const wrap = (convert: Converter): Converter => (options) =>
-    compactJsonSchema(convert(options)) as JsonSchema;
-  // An output schema's "required" repeats what every result shows; inputs keep theirs.
-  const wrapOutput = (convert: Converter): Converter => (options) => {
-    const { required: _required, ...rest } = compactJsonSchema(convert(options)) as JsonSchema;
-    return rest;
-  };
+function zodValidator(schema: z.ZodType, validate: boolean): jsonSchemaValidator {
   return {
-    "~standard": {
-      version: 1,
-      vendor: "autotask-mcp",
-      validate: options.validate === false ? (value: unknown) => ({ value }) : standard.validate,
-      jsonSchema: {
-        input: wrap(standard.jsonSchema.input),
-        output: wrapOutput(standard.jsonSchema.output),
-      },
+    getValidator<T>(): JsonSchemaValidator<T> {
+      return (input) => {
+        if (!validate) return { valid: true, data: input as T, errorMessage: undefined };
+        const result = schema.safeParse(input);
+        return result.success
+          ? { valid: true, data: result.data as T, errorMessage: undefined }
+          : { valid: false, data: undefined, errorMessage: z.prettifyError(result.error) };
+      };
     },
-  } as unknown as z.ZodType;
+  };
+}
+
+/**
+ * The same schema for validation (zod, unchanged) with a compact published JSON Schema.
+ * Zod alone cannot publish it: the SDK reads `~standard.jsonSchema` with nothing but a
+ * target, so zod's `override` hook never runs there, and zod always writes `$schema`, the
+ * safe-integer bounds of `.int()` and `propertyNames` of records. So zod writes the JSON
+ * Schema (`z.toJSONSchema`, the same text the SDK would get), {@linkcode compactJsonSchema}
+ * trims it, and the SDK's own `fromJsonSchema` publishes it with zod as the validator.
+ * `validate: false` hands the SDK the arguments as they came, for inputs that
+ * {@linkcode registerTools} checks itself (strictly, with messages that say where a misplaced
+ * argument belongs).
+ */
+export function published(
+  schema: z.ZodObject,
+  options: { io: "input" | "output"; validate?: boolean },
+): StandardSchemaWithJSON {
+  const full = z.toJSONSchema(schema, { target: JSON_SCHEMA_TARGET, io: options.io });
+  const compact = compactJsonSchema(full) as JsonSchemaType;
+  // An output schema's "required" repeats what every result shows; inputs keep theirs.
+  if (options.io === "output") delete compact.required;
+  return fromJsonSchema(compact, zodValidator(schema, options.validate ?? true));
+}
+
+/** The published schemas of each tool, written once per process: HTTP builds a server per request. */
+const PUBLISHED = new WeakMap<
+  ToolDef,
+  { input: StandardSchemaWithJSON; output: StandardSchemaWithJSON }
+>();
+
+function publishedOf(
+  def: ToolDef,
+): { input: StandardSchemaWithJSON; output: StandardSchemaWithJSON } {
+  let schemas = PUBLISHED.get(def);
+  if (!schemas) {
+    schemas = {
+      input: published(def.input, { io: "input", validate: false }),
+      output: published(def.output, { io: "output" }),
+    };
+    PUBLISHED.set(def, schemas);
+  }
+  return schemas;
 }
 
 /** Longest caller value quoted back in an example; longer ones show as `...`. */
@@ -265,13 +314,14 @@ export function unknownArguments(def: ToolDef, args: Record<string, unknown>): s
 /** Registers `defs` on `server` with the shared conventions. */
 export function registerTools(server: McpServer, defs: ToolDef[], deps: ToolDeps): void {
   for (const def of defs) {
+    const schemas = publishedOf(def);
     server.registerTool(
       def.name,
       {
         title: def.title,
         description: def.description,
-        inputSchema: published(def.input, { validate: false }),
-        outputSchema: published(def.output),
+        inputSchema: schemas.input,
+        outputSchema: schemas.output,
         annotations: annotationsFor(def),
       },
       async (raw: unknown, ctx: ServerContext) => {
@@ -281,6 +331,8 @@ export function registerTools(server: McpServer, defs: ToolDef[], deps: ToolDeps
           client: deps.client,
           picklists: deps.picklists,
           names: deps.names,
+          resources: deps.resources,
+          fieldLister: deps.fieldLister,
           maxResultChars: deps.maxResultChars,
           signal: ctx.mcpReq.signal,
           now: deps.now ?? Date.now,

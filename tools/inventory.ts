@@ -1,9 +1,10 @@
 /** Which tools a server exposes: toolsets, exclusions and read-only mode, decided in one place. */
 
-import { isWriteTool, type ToolDef } from "./tool.ts";
+import { isWriteTool, type ToolDef, type ToolModule } from "../lib/mcp/mod.ts";
+import { MODULES } from "./mod.ts";
 
-/** Every toolset, with what it covers (shown by --help and the README). */
-export const TOOLSETS: Record<string, string> = {
+/** The toolsets of the resources that share them, with what each covers. */
+const SHARED_TOOLSETS: Record<string, string> = {
   core: "list_field_values and describe_entity (always on)",
   tickets: "tickets and ticket notes",
   crm: "companies, contacts, resources",
@@ -25,6 +26,19 @@ export const TOOLSETS: Record<string, string> = {
   finance: "invoices and ticket charges",
   catalog: "products, services and contract services",
 };
+
+/** The shared toolsets plus those modules bring; a name declared twice is a mistake. */
+function toolsetsOf(modules: readonly ToolModule[]): Record<string, string> {
+  const all: Record<string, string> = { ...SHARED_TOOLSETS };
+  for (const [name, about] of modules.flatMap((m) => Object.entries(m.toolsets ?? {}))) {
+    if (name in all) throw new Error(`Toolset ${name} is declared twice`);
+    all[name] = about;
+  }
+  return all;
+}
+
+/** Every toolset, with what it covers (shown by --help and the README). */
+export const TOOLSETS: Record<string, string> = toolsetsOf(MODULES);
 
 /** The seed's domains plus the any-entity tools: small enough for an agent to choose well. */
 export const DEFAULT_TOOLSETS: readonly string[] = [

@@ -1,0 +1,26 @@
+/** The tool kit's front door: everything tools/ and the entry import from lib/mcp. */
+
+export * from "./builders.ts";
+export { checkChanges, type CheckChangesOptions, prepareExtra, udfDefinitions } from "./changes.ts";
+export { getViewOf, type ResourceDescriptor, ResourceRegistry } from "./descriptor.ts";
+export { normalizeFilter } from "./filters.ts";
+export { type InstructionLine, type InstructionOptions, instructionsFor } from "./instructions.ts";
+export * from "./kit.ts";
+export { definePrompt, enabledPrompts, type PromptDef } from "./prompts.ts";
+export * from "./reads.ts";
+export * from "./schemas.ts";
+export { createServerFactory, SERVER_NAME, type ServerFactoryOptions, VERSION } from "./server.ts";
+export { enrich, jsonLength, selectFields, type Selection, untrustedFieldsIn } from "./shape.ts";
+export {
+  annotationsFor,
+  defineTool,
+  InputError,
+  isWriteTool,
+  type ToolContext,
+  type ToolDef,
+  type ToolDeps,
+  type ToolKind,
+  type ToolOutput,
+} from "./tool.ts";
+export { cleanText, cleanValue } from "./untrusted.ts";
+export * from "./writes.ts";
