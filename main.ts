@@ -178,6 +178,8 @@ Optional environment:
   AUTOTASK_SANDBOX=1   same as --sandbox
   AUTOTASK_READ_ONLY, AUTOTASK_TOOLSETS, AUTOTASK_EXCLUDE_TOOLS   see the options above
   AUTOTASK_MAX_RESULT_CHARS   cap on one tool result in characters (default 40000)
+  AUTOTASK_TIME_ZONE   your IANA time zone, e.g. America/Los_Angeles (default: this machine's):
+                       "today" and dates without a zone are read in it, results shown in it
   AUTOTASK_BUDGET_WARN, AUTOTASK_BUDGET_HARD   shares of the hourly request limit for the usage
                        notice and for skipping optional lookups (default 0.8 and 0.95)
   TRANSPORT            stdio (default), http (Streamable HTTP at /mcp), or sse (http plus the
@@ -230,6 +232,7 @@ async function main(args: string[]): Promise<number> {
       log,
       maxResultChars: settings.maxResultChars,
       readOnly: settings.readOnly,
+      timeZone: settings.timeZone,
     });
     if (settings.readOnly) {
       log(`READ-ONLY MODE: ${tools.length} tools, none of which writes to Autotask`);

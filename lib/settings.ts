@@ -1,6 +1,7 @@
 /** Reads the command line and the environment once, for serving and for `doctor` alike. */
 
 import { isIP } from "node:net";
+import { isTimeZone, machineTimeZone } from "./dates.ts";
 import {
   ConfigError,
   DEFAULT_BUDGET_HARD,
@@ -56,6 +57,11 @@ export interface Settings {
   budgetWarn: number;
   /** `AUTOTASK_BUDGET_HARD`: share from which optional lookups are refused. */
   budgetHard: number;
+  /**
+   * `AUTOTASK_TIME_ZONE` (an IANA name), else the machine's zone: the zone of the days and
+   * wall-clock times people say, and of the date-times results show.
+   */
+  timeZone: string;
 }
 
 /** What {@linkcode readSettings} found: the settings (defaults where a value was bad) and what was wrong. */
@@ -129,6 +135,7 @@ export function readSettings(args: string[], options: ReadSettingsOptions = {}):
     budgetWarn: DEFAULT_BUDGET_WARN,
     budgetHard: DEFAULT_BUDGET_HARD,
   });
+  const timeZone = checked(() => timeZoneOf(env), machineTimeZone());
   const toolsetsFlag = flagList(args, "toolsets");
   const envToolsets = commaList(env("AUTOTASK_TOOLSETS"));
   return {
@@ -148,10 +155,25 @@ export function readSettings(args: string[], options: ReadSettingsOptions = {}):
       ],
       maxResultChars,
       ...budget,
+      timeZone,
     },
     unknownArguments,
     problems,
   };
+}
+
+/** `AUTOTASK_TIME_ZONE`, checked against the zones this runtime knows; the machine's zone when unset. */
+function timeZoneOf(env: EnvReader): string {
+  const raw = env("AUTOTASK_TIME_ZONE")?.trim();
+  if (raw === undefined || raw === "") return machineTimeZone();
+  if (!isTimeZone(raw)) {
+    throw new ConfigError(
+      "AUTOTASK_TIME_ZONE must be an IANA time zone name such as America/Los_Angeles, " +
+        "Europe/Berlin or UTC, or unset for the machine's zone",
+      ["AUTOTASK_TIME_ZONE"],
+    );
+  }
+  return raw;
 }
 
 /** Parses a yes/no variable; anything unclear is an error, so a typo never disables a safety switch. */

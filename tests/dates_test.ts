@@ -104,3 +104,64 @@ Deno.test({
     }
   },
 });
+
+Deno.test("time zones: local dates, wall times and offsets, west and east of UTC and across DST", async () => {
+  const {
+    formatLocal,
+    isTimeZone,
+    localDate,
+    localDay,
+    localDayRange,
+    localWallTime,
+    offsetMinutes,
+    parseLocalInstant,
+  } = await import("../lib/dates.ts");
+  const la = "America/Los_Angeles";
+  // 16:30 on Dec 1 in Los Angeles is Dec 2 in UTC: the local date is the work's date.
+  const work = Date.parse("2026-12-02T00:30:00Z");
+  assert.equal(localDate(work, la), "2026-12-01");
+  assert.equal(localDate(work, "Asia/Tokyo"), "2026-12-02");
+  assert.equal(formatLocal(work, la), "2026-12-01T16:30:00-08:00");
+  assert.equal(formatLocal(work, "Asia/Tokyo"), "2026-12-02T09:30:00+09:00");
+  assert.equal(formatLocal(work, "UTC"), "2026-12-02T00:30:00Z");
+  assert.equal(offsetMinutes(work, la), -480);
+  assert.equal(offsetMinutes(Date.parse("2026-07-01T12:00:00Z"), la), -420, "summer time");
+  assert.equal(offsetMinutes(Date.parse("2026-07-01T12:00:00Z"), "Europe/Berlin"), 120);
+  assert.equal(localWallTime("2026-12-01", "16:30", la), work);
+  // DST: 2026-03-08 has 23 hours in Los Angeles, 2026-11-01 has 25; 02:30 on Mar 8 does not exist.
+  const spring = localDayRange("2026-03-08", la);
+  assert.equal((spring.end - spring.start) / 3_600_000, 23);
+  const fall = localDayRange("2026-11-01", la);
+  assert.equal((fall.end - fall.start) / 3_600_000, 25);
+  assert.equal(new Date(spring.start).toISOString(), "2026-03-08T08:00:00.000Z");
+  assert.equal(new Date(fall.end).toISOString(), "2026-11-02T08:00:00.000Z");
+  assert.equal(formatLocal(localWallTime("2026-03-08", "02:30", la), la).slice(11, 16), "03:30");
+  assert.equal(
+    formatLocal(localWallTime("2026-11-01", "01:30", la), la),
+    "2026-11-01T01:30:00-07:00",
+    "a repeated hour: its first occurrence",
+  );
+  assert.equal(
+    formatLocal(localWallTime("2026-10-25", "01:30", "Europe/Berlin"), "Europe/Berlin"),
+    "2026-10-25T01:30:00+02:00",
+    "east of UTC, an hour before the change: the first guess is off by the change",
+  );
+  const berlin = localDayRange("2026-03-29", "Europe/Berlin");
+  assert.equal((berlin.end - berlin.start) / 3_600_000, 23);
+  // What a person says.
+  const now = Date.parse("2026-12-02T03:00:00Z"); // Dec 1, 19:00 in Los Angeles
+  assert.equal(localDay("today", { timeZone: la, now }), "2026-12-01");
+  assert.equal(localDay("Yesterday", { timeZone: la, now }), "2026-11-30");
+  assert.equal(localDay("today", { timeZone: "Asia/Tokyo", now }), "2026-12-02");
+  assert.equal(localDay("2026-02-30", { timeZone: la, now }), undefined);
+  assert.equal(parseLocalInstant("2026-12-01T16:30", { timeZone: la, now }), work);
+  assert.equal(parseLocalInstant("2026-12-01T16:30:00-08:00", { timeZone: "UTC", now }), work);
+  assert.equal(parseLocalInstant("2026-12-02T00:30:00Z", { timeZone: la, now }), work);
+  assert.equal(
+    parseLocalInstant("today", { timeZone: la, now }),
+    Date.parse("2026-12-01T08:00:00Z"),
+  );
+  assert.ok(Number.isNaN(parseLocalInstant("next tuesday", { timeZone: la, now })));
+  assert.ok(isTimeZone("Europe/Berlin") && isTimeZone("UTC"));
+  assert.ok(!isTimeZone("Mars/Olympus") && !isTimeZone(""));
+});

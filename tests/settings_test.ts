@@ -177,3 +177,17 @@ Deno.test("HTTP settings: refusals name the variable and never hold the token", 
     assert.ok(!isLoopbackHost(host), host);
   }
 });
+
+Deno.test("AUTOTASK_TIME_ZONE: an IANA name, else the machine's zone; a bad name is named", () => {
+  const read = (value?: string) =>
+    readSettings([], { env: (name) => name === "AUTOTASK_TIME_ZONE" ? value : undefined });
+  assert.equal(read("America/Los_Angeles").settings.timeZone, "America/Los_Angeles");
+  assert.equal(read(" Asia/Tokyo ").settings.timeZone, "Asia/Tokyo");
+  const machine = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  assert.equal(read().settings.timeZone, machine);
+  assert.equal(read("").settings.timeZone, machine);
+  const bad = read("Pacific Standard Time");
+  assert.equal(bad.settings.timeZone, machine, "the default stands in");
+  assert.deepEqual(bad.problems.map((p) => p.variables), [["AUTOTASK_TIME_ZONE"]]);
+  assert.match(bad.problems[0].message, /IANA time zone name such as America\/Los_Angeles/);
+});

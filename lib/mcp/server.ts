@@ -32,6 +32,8 @@ export interface ServerFactoryOptions {
   log(line: string): void;
   /** Clock for time-window rules such as the attachment allowance (default `Date.now`). */
   now?: () => number;
+  /** The user's IANA time zone (AUTOTASK_TIME_ZONE; default UTC). */
+  timeZone?: string;
 }
 
 /** A factory the transports call: one server instance per connection (stdio) or request era. */
@@ -60,6 +62,7 @@ export function createServerFactory(options: ServerFactoryOptions): () => McpSer
       redact: options.redact,
       log: options.log,
       now: options.now,
+      timeZone: options.timeZone,
     });
     return server;
   };

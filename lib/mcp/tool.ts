@@ -41,6 +41,11 @@ export interface ToolContext {
   signal: AbortSignal;
   /** The time in milliseconds since the epoch (a fixed clock in tests). */
   now(): number;
+  /**
+   * The user's IANA time zone (AUTOTASK_TIME_ZONE, else the machine's): days and wall-clock
+   * times people give are read in it, date-times in results are shown in it.
+   */
+  timeZone: string;
   /** Reports progress when the caller asked for it (no-op otherwise). */
   progress(done: number, total?: number, message?: string): Promise<void>;
 }
@@ -118,6 +123,8 @@ export interface ToolDeps {
   log(line: string): void;
   /** Clock for time-window rules (default `Date.now`). */
   now?: () => number;
+  /** The user's time zone (default UTC). */
+  timeZone?: string;
 }
 
 /**
@@ -336,6 +343,7 @@ export function registerTools(server: McpServer, defs: ToolDef[], deps: ToolDeps
           maxResultChars: deps.maxResultChars,
           signal: ctx.mcpReq.signal,
           now: deps.now ?? Date.now,
+          timeZone: deps.timeZone ?? "UTC",
           async progress(done, total, message) {
             if (progressToken === undefined) return;
             await ctx.mcpReq.notify({
