@@ -238,7 +238,7 @@ async function main(args: string[]): Promise<number> {
       log(`READ-ONLY MODE: ${tools.length} tools, none of which writes to Autotask`);
     }
     if (settings.http !== undefined) return await serveOverHttp(factory, settings.http, redact);
-    serveOverStdio(factory, redact);
+    serveOverStdio(factory, redact, settings.sandbox);
     return -1;
   } catch (error) {
     if (!(error instanceof StartupRefusal)) throw error;
@@ -247,12 +247,46 @@ async function main(args: string[]): Promise<number> {
   }
 }
 
+/** The Inspector people try a server with; the current one needs Node 22.19 or later. */
+const INSPECTOR = "npx @modelcontextprotocol/inspector";
+
+/**
+ * How to start this very server again, for the Inspector to spawn: the binary with its sandbox
+ * flag, or from source `deno task` with this checkout's deno.json (any working directory).
+ */
+export function inspectorCommand(options: { execPath: string; mainModule: string }): string {
+  const quote = (text: string) => /^[\w@%+=:,./\\-]+$/.test(text) ? text : `'${text}'`;
+  const binary = !/^deno(\.exe)?$/i.test(options.execPath.split(/[\\/]/).pop() ?? "");
+  if (binary || !options.mainModule.startsWith("file:")) {
+    return `${INSPECTOR} ${quote(options.execPath)} --sandbox`;
+  }
+  const config = decodeURIComponent(new URL("./deno.json", options.mainModule).pathname)
+    .replace(/^\/([A-Za-z]:)/, "$1");
+  return `${INSPECTOR} deno task --config ${quote(config)} sandbox`;
+}
+
 /** Serves over stdio until the client closes the stream. */
-function serveOverStdio(factory: McpServerFactory, redact: (text: string) => string): void {
+function serveOverStdio(
+  factory: McpServerFactory,
+  redact: (text: string) => string,
+  sandbox: boolean,
+): void {
   serveStdio(factory, {
     onerror: (error) => logger.warn(redact(`transport error: ${error.message}`)),
   });
   log(`${VERSION} serving MCP over stdio`);
+  // Run by hand in a terminal, the server seems to hang: say what it waits for. (No permission:
+  // isTerminal, execPath and mainModule need none.)
+  if (Deno.stdin.isTerminal()) {
+    log(
+      "waiting for an MCP client on stdin: this terminal is not one (an MCP client starts the " +
+        "server and talks to it)" + (sandbox
+          ? `. Try it in your browser: ${
+            inspectorCommand({ execPath: Deno.execPath(), mainModule: Deno.mainModule })
+          }`
+          : "; add it to your MCP client, or try --sandbox"),
+    );
+  }
 }
 
 /** Serves until SIGINT/SIGTERM, then finishes in-flight requests; returns the exit code. */

@@ -43,7 +43,9 @@ export function runTasks(): Record<string, string> {
   const [noPrompt, ...rest] = serverFlags();
   return {
     start: run(serverFlags()),
-    dev: run(["--watch", noPrompt, "--env-file=.env", ...rest]),
+    // Checks for .env first: without it the watcher would wait forever after the server stops.
+    dev: `deno run ${noPrompt} --allow-read=.env scripts/require_env_file.ts && ` +
+      run(["--watch", noPrompt, "--env-file=.env", ...rest]),
     sandbox: run(permissionFlags([]), ["--sandbox"]),
     "start:http": run(binaryFlags(), ["--http"]),
     "sandbox:http": run(permissionFlags([HTTP_LISTEN]), ["--sandbox", "--http"]),

@@ -51,6 +51,18 @@ Deno.test("missing credentials name every missing variable and no value", () => 
   assert.ok(!error.message.includes(SECRET));
 });
 
+Deno.test("partial credentials: the message names only what is missing", () => {
+  const { AUTOTASK_API_SECRET: _, ...withoutSecret } = creds;
+  assert.throws(() => loadConfig(env(withoutSecret)), (error: Error) => {
+    assert.ok(error instanceof ConfigError);
+    assert.deepEqual(error.variables, ["AUTOTASK_API_SECRET"]);
+    assert.match(error.message, /set AUTOTASK_API_SECRET \(the API user's secret\)$/);
+    // What is set is not listed as if it were missing.
+    assert.doesNotMatch(error.message, /username|integration code|USERNAME|INTEGRATION_CODE/);
+    return true;
+  });
+});
+
 Deno.test("AUTOTASK_ZONE accepts ww6, 6, webservices6 and the host name", () => {
   for (
     const form of ["ww6", "6", "webservices6", "WebServices6", "webservices6.autotask.net", " ww6 "]

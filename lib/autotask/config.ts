@@ -121,6 +121,13 @@ export const CREDENTIAL_VARS = {
   integrationCode: ["AUTOTASK_API_INTEGRATION_CODE", "AUTOTASK_INTEGRATION_CODE"],
 } as const satisfies Record<keyof Credentials, EnvVar[]>;
 
+/** What each credential is, for the message naming a missing one. */
+const CREDENTIAL_MEANING: Record<keyof Credentials, string> = {
+  username: "the API user's username",
+  secret: "the API user's secret",
+  integrationCode: "the API tracking identifier (integration code) from the API user's setup",
+};
+
 /**
  * Builds the client configuration from the environment.
  * Throws {@linkcode ConfigError} naming every missing or invalid variable.
@@ -129,14 +136,16 @@ export function loadConfig(env: EnvReader = processEnv): AutotaskConfig {
   const username = firstSet(env, [...CREDENTIAL_VARS.username]);
   const secret = firstSet(env, [...CREDENTIAL_VARS.secret]);
   const integrationCode = firstSet(env, [...CREDENTIAL_VARS.integrationCode]);
-  const missing: string[] = [];
-  if (!username) missing.push(CREDENTIAL_VARS.username[0]);
-  if (!secret) missing.push(CREDENTIAL_VARS.secret[0]);
-  if (!integrationCode) missing.push(CREDENTIAL_VARS.integrationCode[0]);
-  if (missing.length > 0) {
+  const absent = ([["username", username], ["secret", secret], [
+    "integrationCode",
+    integrationCode,
+  ]] as const).filter(([, value]) => !value).map(([key]) => key);
+  if (absent.length > 0) {
+    // Name only what is missing: a partial setup is told what to add, not what it has.
+    const missing = absent.map((key) => CREDENTIAL_VARS[key][0]);
     throw new ConfigError(
       `Missing Autotask credentials: set ${missing.join(", ")} ` +
-        `(the API user's username, secret and the integration code from Autotask's API user setup)`,
+        `(${absent.map((key) => CREDENTIAL_MEANING[key]).join("; ")})`,
       missing,
     );
   }

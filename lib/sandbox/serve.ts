@@ -44,6 +44,12 @@ export async function serveSandbox(
     hostname: "127.0.0.1",
     port: options.port ?? 0,
     onListen: (addr) => listening.resolve(addr),
+    // A drop fault is the intended failure of a response body: not worth a stack trace in the
+    // test output (Deno.serve's default prints every error), where it would look like a bug.
+    onError: (error) => {
+      if (!(error instanceof DroppedConnection)) console.error(error);
+      return new Response(null, { status: 500 });
+    },
   }, async (request) => {
     try {
       return await sandbox.handle(request);
