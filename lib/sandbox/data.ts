@@ -22,6 +22,7 @@ import {
   TICKET_TEMPLATES,
   WELL_KNOWN,
 } from "./data_fixtures.ts";
+import { seedExamples } from "./data_examples.ts";
 import { seedRoadmap } from "./data_roadmap.ts";
 import { padTimeEntries, seedReportData } from "./data_reports.ts";
 import type { Store } from "./store.ts";
@@ -162,6 +163,7 @@ export function seedTenant(
     padTickets(store, g, now, seeded, options.ticketCount);
   }
   if (options.timeEntryCount !== undefined) padTimeEntries(store, options.timeEntryCount);
+  seedExamples(store, now);
   return { apiUserResourceId: WELL_KNOWN.apiUserResourceId, hostileTicketId };
 }
 
