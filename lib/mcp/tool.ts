@@ -48,6 +48,10 @@ export interface ToolContext {
   timeZone: string;
   /** Reports progress when the caller asked for it (no-op otherwise). */
   progress(done: number, total?: number, message?: string): Promise<void>;
+  /** Adds a sentence to the result's `note` (what was assumed or read differently). */
+  note(text: string): void;
+  /** True when the server lists the tool `name`, so a message may send the caller there. */
+  toolEnabled(name: string): boolean;
 }
 
 /** A JSON object result (becomes `structuredContent` and the text block). */
@@ -125,6 +129,8 @@ export interface ToolDeps {
   now?: () => number;
   /** The user's time zone (default UTC). */
   timeZone?: string;
+  /** Names of the tools the server lists (default: those registered with these deps). */
+  enabledTools?: ReadonlySet<string>;
 }
 
 /**
@@ -320,6 +326,7 @@ export function unknownArguments(def: ToolDef, args: Record<string, unknown>): s
 
 /** Registers `defs` on `server` with the shared conventions. */
 export function registerTools(server: McpServer, defs: ToolDef[], deps: ToolDeps): void {
+  const enabled = deps.enabledTools ?? new Set(defs.map((d) => d.name));
   for (const def of defs) {
     const schemas = publishedOf(def);
     server.registerTool(
@@ -334,9 +341,14 @@ export function registerTools(server: McpServer, defs: ToolDef[], deps: ToolDeps
       async (raw: unknown, ctx: ServerContext) => {
         const started = performance.now();
         const progressToken = ctx.mcpReq._meta?.progressToken;
+        const notes: string[] = [];
+        const note = (text: string) => {
+          if (!notes.includes(text)) notes.push(text);
+        };
         const toolCtx: ToolContext = {
           client: deps.client,
-          picklists: deps.picklists,
+          // Per call, so near misses of picklist labels reach this call's note.
+          picklists: deps.picklists.withNotes(note),
           names: deps.names,
           resources: deps.resources,
           fieldLister: deps.fieldLister,
@@ -351,6 +363,8 @@ export function registerTools(server: McpServer, defs: ToolDef[], deps: ToolDeps
               params: { progressToken, progress: done, total, message },
             }).catch(() => {});
           },
+          note,
+          toolEnabled: (name) => enabled.has(name),
         };
         if (deps.readOnly && isWriteTool(def)) {
           return errorResult(
@@ -373,6 +387,9 @@ export function registerTools(server: McpServer, defs: ToolDef[], deps: ToolDeps
         }
         try {
           const output = await def.handler(parsed.data as z.infer<typeof def.input>, toolCtx);
+          if (notes.length > 0) {
+            output.note = [output.note, ...notes].filter(Boolean).join("; ");
+          }
           const notice = deps.client.usageNotice();
           if (notice) output.notice = notice;
           deps.log(`tool ${def.name} ok ${Math.round(performance.now() - started)}ms`);
