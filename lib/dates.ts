@@ -207,3 +207,132 @@ export function parseLocalInstant(
   }
   return ISO_DATE.test(trimmed) ? Date.parse(trimmed) : NaN;
 }
+
+// ---- Autotask's forms of what a person says, and people's forms of what Autotask stores. ----
+
+/** Options of the conversions below: the user's zone and the time now. */
+export interface ZoneOptions {
+  timeZone: string;
+  now: number;
+}
+
+/** Autotask's form of a date-only value: exactly midnight UTC, `2026-12-01T00:00:00Z`. */
+const STORED_DAY = /^(\d{4}-\d{2}-\d{2})T00:00(:00(\.0+)?)?Z$/i;
+
+/** True when `text` is a day alone: `YYYY-MM-DD`, `today`, `yesterday` or `tomorrow`. */
+export function isDayText(text: string): boolean {
+  return localDay(text, { timeZone: "UTC", now: 0 }) !== undefined;
+}
+
+/**
+ * True when `text` is a date or date-time a person may give: ISO-8601 with or without a zone,
+ * a date alone, or today / yesterday / tomorrow.
+ */
+export function isLocalInstantText(text: string): boolean {
+  return !Number.isNaN(parseLocalInstant(text, { timeZone: "UTC", now: 0 }));
+}
+
+/** The instant `ms` as Autotask takes it: ISO-8601 UTC, milliseconds only when there are some. */
+export function autotaskInstantOf(ms: number): string {
+  return ms % 1000 === 0 ? isoSeconds(ms) : isoInstant(ms);
+}
+
+/**
+ * A date-time field's value from what a person gave, as Autotask stores it (UTC): a zoneless
+ * time is wall-clock time in the zone, a day is its local midnight. Undefined when unreadable.
+ */
+export function autotaskInstant(text: string, options: ZoneOptions): string | undefined {
+  const ms = parseLocalInstant(text, options);
+  return Number.isNaN(ms) ? undefined : autotaskInstantOf(ms);
+}
+
+/**
+ * The calendar day a person means by `text` in the zone: a day as given, the date of a zoneless
+ * date-time, the local date of an instant; Autotask's own midnight-UTC form names its date.
+ */
+export function dayOf(text: string, options: ZoneOptions): string | undefined {
+  const trimmed = text.trim();
+  const day = localDay(trimmed, options);
+  if (day !== undefined) return day;
+  const stored = STORED_DAY.exec(trimmed);
+  if (stored && isCalendarDate(stored[1])) return stored[1];
+  const zoneless = ZONELESS.exec(trimmed);
+  if (zoneless) return isCalendarDate(zoneless[1]) ? zoneless[1] : undefined;
+  const ms = parseLocalInstant(trimmed, options);
+  return Number.isNaN(ms) ? undefined : localDate(ms, options.timeZone);
+}
+
+/**
+ * A date-only field's value from what a person gave: the day they mean at midnight UTC with no
+ * zone shift (`2026-12-01T00:00:00Z`), as Autotask holds date-only fields.
+ */
+export function autotaskDay(text: string, options: ZoneOptions): string | undefined {
+  const day = dayOf(text, options);
+  return day === undefined ? undefined : utcMidnight(day);
+}
+
+/** A comparison of a date filter: the operators that order values. */
+export type RangeOperator = "gt" | "gte" | "lt" | "lte" | "eq" | "noteq";
+
+/**
+ * A date-time filter bound from what a person gave. A day means the whole local day: on or
+ * after it starts at its local midnight, on or before it ends at the next local midnight, so
+ * `lte 2026-12-01` keeps all of December 1 in the zone (23 to 25 hours across a DST change).
+ * Other text is the instant it names. Undefined when unreadable.
+ */
+export function instantBound(
+  text: string,
+  op: RangeOperator,
+  options: ZoneOptions,
+): { op: RangeOperator; value: string } | undefined {
+  const trimmed = text.trim();
+  const day = localDay(trimmed, options);
+  if (day === undefined || op === "eq" || op === "noteq") {
+    const value = autotaskInstant(trimmed, options);
+    return value === undefined ? undefined : { op, value };
+  }
+  const { start, end } = localDayRange(day, options.timeZone);
+  if (op === "gte" || op === "lt") return { op, value: autotaskInstantOf(start) };
+  // After the day (gt) starts at its end; up to and including it (lte) stops before its end.
+  return { op: op === "gt" ? "gte" : "lt", value: autotaskInstantOf(end) };
+}
+
+/**
+ * True when a stored value of field `field` is a date-only value by its look: a name that does
+ * not end in "Time" (`dateWorked`, `projectedCloseDate`) holding exactly midnight UTC. A
+ * date-time that happens to fall on midnight UTC to the millisecond is the rare exception.
+ */
+export function looksDateOnly(field: string, value: string): boolean {
+  return !/time$/i.test(field) && STORED_DAY.test(value.trim());
+}
+
+/** A stored date-only value as the day it names, `2026-12-01`; other text unchanged. */
+export function showDay(value: string): string {
+  const stored = STORED_DAY.exec(value.trim()) ?? /^(\d{4}-\d{2}-\d{2})T00:00:00(\.\d+)?Z?$/i
+    .exec(value.trim());
+  return stored ? stored[1] : value;
+}
+
+/**
+ * A stored date-time (UTC, or zoneless as Autotask sometimes answers) as local ISO-8601 with its
+ * offset in `timeZone`: `2026-12-01T16:30:00-08:00`. Unreadable text is returned unchanged.
+ */
+export function showInstant(value: string, timeZone: string): string {
+  if (!ISO_DATE.test(value.trim())) return value;
+  const ms = parseInstant(value);
+  return Number.isNaN(ms) ? value : formatLocal(ms, timeZone);
+}
+
+/** `date` plus `days` calendar days, `YYYY-MM-DD`. */
+export function addDays(date: string, days: number): string {
+  return utcDate(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000);
+}
+
+/** The last day of the calendar quarter that `date` (`YYYY-MM-DD`) is in. */
+export function endOfQuarter(date: string): string {
+  const year = Number(date.slice(0, 4));
+  const month = Number(date.slice(5, 7));
+  const lastMonth = Math.ceil(month / 3) * 3; // 3, 6, 9 or 12
+  // Day 0 of the month after is the last day of lastMonth.
+  return utcDate(Date.UTC(year, lastMonth, 0));
+}

@@ -27,9 +27,13 @@ export async function productionFlagsPlusLoopback(): Promise<string[]> {
   );
 }
 
-/** Environment that points the server at a served tenant. */
+/**
+ * Environment that points the server at a served tenant, in time zone UTC whatever the machine's
+ * (a test of another zone sets AUTOTASK_TIME_ZONE after it).
+ */
 export function tenantEnv(tenant: ServedSandbox): Record<string, string> {
   return {
+    AUTOTASK_TIME_ZONE: "UTC",
     AUTOTASK_API_USERNAME: SANDBOX_CREDENTIALS.username,
     AUTOTASK_API_SECRET: SANDBOX_CREDENTIALS.secret,
     AUTOTASK_API_INTEGRATION_CODE: SANDBOX_CREDENTIALS.integrationCode,

@@ -109,6 +109,8 @@ Deno.test({
           "POST TicketSecondaryResources/query",
           "POST TimeEntries",
           "GET TimeEntries/{id}",
+          // The result names the resource, as a get does (a name not cached yet).
+          "POST Resources/query",
         ]);
       });
 
@@ -127,6 +129,7 @@ Deno.test({
           "POST ResourceServiceDeskRoles/query",
           "POST TimeEntries",
           "GET TimeEntries/{id}",
+          "POST Resources/query",
         ]);
       });
 

@@ -41,6 +41,7 @@ export const CONFIGURATION_ITEMS = {
     "lastModifiedTime",
   ],
   untrusted: ["referenceTitle", "referenceNumber"],
+  dateOnly: ["installDate", "warrantyExpirationDate"],
   lister: "search_configuration_items",
 } satisfies ResourceDescriptor;
 
@@ -87,6 +88,7 @@ export const configurationItems: ToolModule = {
         configurationItemType: picklistSchema.optional(),
         extra: extraSchema.optional(),
       }),
+      references: ["companyID"],
       readBack: [
         "id",
         "referenceTitle",

@@ -7,11 +7,12 @@ import {
   picklistSchema,
   type ResourceDescriptor,
   searchTool,
+  type ToolContext,
   type ToolModule,
   updateTool,
 } from "../lib/mcp/mod.ts";
 import type { Filter } from "../lib/autotask/query.ts";
-import { utcMidnight } from "../lib/dates.ts";
+import { autotaskDay, utcMidnight } from "../lib/dates.ts";
 
 /** Contracts. */
 export const CONTRACTS = {
@@ -40,12 +41,15 @@ export const CONTRACTS = {
     "serviceLevelAgreementID",
     "purchaseOrderNumber",
   ],
+  dateOnly: ["startDate", "endDate"],
   lister: "search_contracts",
 } satisfies ResourceDescriptor;
 
 /** Contracts running on `date`: started on or before it and ending on or after it. */
-function activeOn(value: unknown): Filter {
-  const day = utcMidnight(value as string);
+function activeOn(value: unknown, ctx: ToolContext): Filter {
+  // Contract dates are days: "today" is the user's today.
+  const day = autotaskDay(value as string, { timeZone: ctx.timeZone, now: ctx.now() }) ??
+    utcMidnight(value as string);
   return {
     op: "and",
     items: [

@@ -60,6 +60,7 @@ export const INVOICES = {
     "createDateTime",
     "creatorResourceID",
   ],
+  dateOnly: ["dueDate", "paidDate"],
   lister: "search_invoices",
 } satisfies ResourceDescriptor;
 
@@ -84,6 +85,7 @@ export const TICKET_CHARGES = {
     "isBilled",
     "datePurchased",
   ],
+  dateOnly: ["datePurchased"],
   lister: "list_ticket_charges",
 } satisfies ResourceDescriptor;
 

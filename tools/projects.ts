@@ -2,6 +2,15 @@
 
 import * as z from "zod";
 import {
+  addDays,
+  autotaskInstantOf,
+  formatLocal,
+  localDate,
+  localWallTime,
+  parseInstant,
+  showInstant,
+} from "../lib/dates.ts";
+import {
   assertInOrder,
   createTool,
   dateTimeSchema,
@@ -49,6 +58,19 @@ export const PROJECTS = {
   system: { status: { new: 1, complete: 5 }, projectType: { client: 5 } },
   lister: "search_projects",
 } satisfies ResourceDescriptor;
+
+/** How long a new project runs when no end is given. */
+const DEFAULT_PROJECT_DAYS = 30;
+
+/**
+ * The instant `days` calendar days after `start` at the same local wall-clock time, so a
+ * project starting at local midnight ends at local midnight across a DST change.
+ */
+function daysAfter(start: string, days: number, timeZone: string): string {
+  const ms = parseInstant(start);
+  const wall = formatLocal(ms, timeZone).slice(11, 19);
+  return autotaskInstantOf(localWallTime(addDays(localDate(ms, timeZone), days), wall, timeZone));
+}
 
 /** The project tools. */
 export const projects: ToolModule = {
@@ -103,12 +125,13 @@ export const projects: ToolModule = {
     createTool(PROJECTS, {
       name: "create_project",
       title: "Create project",
-      description: "Create a project for a company. Defaults: status New, projectType Client.",
+      description:
+        "Create a project for a company. Defaults: status New, projectType Client, end = start + 30 days.",
       input: z.object({
         projectName: z.string().trim().min(1).max(100),
         companyID: idSchema,
         startDateTime: dateTimeSchema,
-        endDateTime: dateTimeSchema,
+        endDateTime: dateTimeSchema.optional(),
         projectType: picklistSchema.optional(),
         status: picklistSchema.optional(),
         description: z.string().max(8000).optional(),
@@ -120,8 +143,17 @@ export const projects: ToolModule = {
           { field: "startDateTime", value: args.startDateTime },
           { field: "endDateTime", value: args.endDateTime },
         ),
-      record: async (args, ctx) => {
+      references: ["companyID"],
+      record: async (args, ctx, notes) => {
         const record = defined({ ...args });
+        if (record.endDateTime === undefined) {
+          record.endDateTime = daysAfter(args.startDateTime, DEFAULT_PROJECT_DAYS, ctx.timeZone);
+          notes.push(
+            `endDateTime defaulted to ${
+              showInstant(record.endDateTime as string, ctx.timeZone)
+            }, ${DEFAULT_PROJECT_DAYS} days after the start: pass endDateTime for another end`,
+          );
+        }
         if (record.projectType === undefined) {
           // Client is Autotask's system value; a tenant's other default is not assumed.
           record.projectType = await pickDefault(ctx, "projectType", {

@@ -2,6 +2,7 @@
 
 import * as z from "zod";
 import { type CatalogEntry, supportsRoot } from "../lib/autotask/catalog.ts";
+import type { AutotaskRecord } from "../lib/autotask/client.ts";
 import {
   defineTool,
   getOutput,
@@ -15,6 +16,7 @@ import {
   searchOutput,
   selectFields,
   shapedItem,
+  type ToolContext,
   type ToolModule,
   viewShape,
 } from "../lib/mcp/mod.ts";
@@ -23,10 +25,38 @@ const entitySchema = z.string().trim().min(1).max(100);
 /** Autotask filter conditions; the grammar is in the server instructions. */
 const filterSchema = z.array(z.record(z.string(), z.unknown())).max(100);
 
-/** Fields a compact any-entity read asks for when the caller names none: the first few of the catalog. */
-function compactView(entry: CatalogEntry): string[] {
+/** Names of number-like fields that are no record number people quote (phone, fax, tax, ...). */
+const NOT_A_RECORD_NUMBER = /phone|fax|tax|account|routing|serial|sequence|po|order|mobile/i;
+
+/**
+ * The fields that name a record for people, in order: the descriptor's name fields and number
+ * where the product describes the entity; else the catalog's name, title and number fields
+ * (`name`, `...Name`, `title`, `...Number`).
+ */
+function nameFieldsOf(entry: CatalogEntry, ctx: ToolContext): string[] {
+  const fields = Object.keys(entry.fields);
+  const described = ctx.resources.find(entry.name);
+  if (described?.nameFields) {
+    return [...described.nameFields, ...(described.numberField ? [described.numberField] : [])]
+      .filter((f) => fields.includes(f));
+  }
+  const names = fields.filter((f) => f === "name" || /.Name$/.test(f));
+  const titles = fields.filter((f) => f === "title");
+  const numbers = fields.filter((f) => /.Number$/.test(f) && !NOT_A_RECORD_NUMBER.test(f));
+  return [...names, ...titles, ...numbers].slice(0, 4);
+}
+
+/** How many fields a compact any-entity read asks for when the caller names none. */
+const COMPACT_FIELDS = 12;
+
+/**
+ * Fields a compact any-entity read asks for when the caller names none: the id, the fields that
+ * name the record, then the common ones, then the catalog's first few.
+ */
+function compactView(entry: CatalogEntry, ctx: ToolContext): string[] {
   const preferred = [
     "id",
+    ...nameFieldsOf(entry, ctx),
     "name",
     "title",
     "description",
@@ -43,12 +73,21 @@ function compactView(entry: CatalogEntry): string[] {
     "lastModifiedDateTime",
   ];
   const fields = Object.keys(entry.fields).filter((f) => f !== "userDefinedFields");
-  const chosen = preferred.filter((f) => fields.includes(f));
+  const chosen = [...new Set(preferred.filter((f) => fields.includes(f)))];
   for (const field of fields) {
-    if (chosen.length >= 12) break;
+    if (chosen.length >= COMPACT_FIELDS) break;
     if (!chosen.includes(field)) chosen.push(field);
   }
   return chosen;
+}
+
+/** The record with its id and name fields first, the rest in Autotask's order. */
+function namesFirst(record: AutotaskRecord, names: readonly string[]): AutotaskRecord {
+  const front = ["id", ...names].filter((f) => f in record);
+  return Object.fromEntries([
+    ...front.map((f) => [f, record[f]]),
+    ...Object.entries(record).filter(([f]) => !front.includes(f)),
+  ]);
 }
 
 function queryable(name: string, verb: "query" | "count" | "get"): CatalogEntry {
@@ -89,9 +128,9 @@ export const query: ToolModule = {
         const selection = await selectFields(ctx, entry.name, {
           fields: args.fields,
           detail: args.detail,
-          defaults: compactView(entry),
+          defaults: compactView(entry, ctx),
         });
-        return await runSearch(ctx, entry.name, {
+        const result = await runSearch(ctx, entry.name, {
           filter,
           limit: args.limit,
           cursor: args.cursor,
@@ -99,6 +138,10 @@ export const query: ToolModule = {
           includeTotal: args.includeTotal,
           openWorld: true,
         });
+        // Records come in Autotask's field order: put what names each one first.
+        const names = nameFieldsOf(entry, ctx);
+        result.items = (result.items as AutotaskRecord[]).map((r) => namesFirst(r, names));
+        return result;
       },
     }),
     defineTool({
@@ -140,15 +183,19 @@ export const query: ToolModule = {
         const selection = await selectFields(ctx, entry.name, {
           fields: args.fields,
           detail: args.detail ?? "full",
-          defaults: compactView(entry),
+          defaults: compactView(entry, ctx),
         });
         const record = await readOne(ctx, {
           entity: entry.name,
           id: args.id,
-          label: entry.name,
+          label: ctx.resources.find(entry.name)?.label ?? entry.name,
           fields: selection.fields,
         });
-        return await shapedItem(ctx, record, { entity: entry.name, openWorld: true });
+        // A whole record comes in Autotask's order: put what names it first.
+        return await shapedItem(ctx, namesFirst(record, nameFieldsOf(entry, ctx)), {
+          entity: entry.name,
+          openWorld: true,
+        });
       },
     }),
   ],

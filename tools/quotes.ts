@@ -4,7 +4,7 @@ import * as z from "zod";
 import type { AutotaskRecord, FieldInfo } from "../lib/autotask/client.ts";
 import { AutotaskError } from "../lib/autotask/errors.ts";
 import { eq } from "../lib/autotask/query.ts";
-import { utcDate, utcMidnight } from "../lib/dates.ts";
+import { localDate, utcMidnight } from "../lib/dates.ts";
 import {
   addNotes,
   assertInOrder,
@@ -66,6 +66,7 @@ export const QUOTES = {
     "lastActivityDate",
   ],
   untrusted: ["name", "description"],
+  dateOnly: ["effectiveDate", "expirationDate"],
   lister: "search_quotes",
 } satisfies ResourceDescriptor;
 
@@ -240,7 +241,8 @@ export const quotes: ToolModule = {
           companyID: opportunity.companyID,
         };
         if (record.effectiveDate === undefined) {
-          const today = utcMidnight(utcDate(Date.now()));
+          // Today in the user's zone: effectiveDate is a day.
+          const today = utcMidnight(localDate(ctx.now(), ctx.timeZone));
           record.effectiveDate = today;
           notes.push(`effectiveDate defaulted to today (${today.slice(0, 10)})`);
         }

@@ -3,8 +3,10 @@
 import * as z from "zod";
 import type { AutotaskRecord } from "../lib/autotask/client.ts";
 import { eq, type Filter } from "../lib/autotask/query.ts";
+import { autotaskInstantOf, showInstant } from "../lib/dates.ts";
 import {
   createTool,
+  dateCondition,
   dateTimeSchema,
   defined,
   defineTool,
@@ -141,6 +143,17 @@ function notComplete(): Filter {
   return { op: "noteq", field: "status", value: TICKETS.system.status.complete };
 }
 
+/**
+ * What "open" means in this tenant, for the result's note: every active status but Complete,
+ * by label, so "Waiting Customer counts as open" is plain to see.
+ */
+async function openMeaning(ctx: ToolContext): Promise<string> {
+  const complete = TICKETS.system.status.complete;
+  const values = await ctx.picklists.values("Tickets", "status", { signal: ctx.signal });
+  const open = values.filter((v) => v.value !== String(complete)).map((v) => v.label);
+  return `open means status is not ${complete} (Complete); open statuses here: ${open.join(", ")}`;
+}
+
 /** Most groups ticket_summary counts one by one (each group is one count request). */
 const MAX_SUMMARY_GROUPS = 60;
 
@@ -167,11 +180,12 @@ const ticketSummary = defineTool({
     const base: Filter[] = [];
     if (args.companyID !== undefined) base.push(eq("companyID", args.companyID));
     if (args.openOnly) base.push(notComplete());
-    if (args.createdAfter) {
-      base.push({ op: "gte", field: "createDate", value: args.createdAfter });
-    }
-    if (args.createdBefore) {
-      base.push({ op: "lt", field: "createDate", value: args.createdBefore });
+    // Days and zoneless times are the user's local ones, as in search_tickets.
+    for (const [text, op] of [[args.createdAfter, "gte"], [args.createdBefore, "lt"]] as const) {
+      const condition = text === undefined
+        ? undefined
+        : dateCondition(ctx, text, { entity: "Tickets", field: "createDate", op });
+      if (condition) base.push(condition);
     }
     let buckets: { value: number | null; label: string }[];
     if (args.groupBy === "assignedResourceID") {
@@ -329,8 +343,27 @@ export const tickets: ToolModule = {
         openOnly: {
           field: "status",
           schema: z.boolean().describe("Not Complete"),
-          toFilter: (value) => value === true ? notComplete() : undefined,
+          toFilter: async (value, ctx) => {
+            if (value !== true) return undefined;
+            ctx.note(await openMeaning(ctx));
+            return notComplete();
+          },
         },
+        overdue: {
+          field: "dueDateTime",
+          schema: z.boolean().describe("Open and past due"),
+          toFilter: async (value, ctx) => {
+            if (value !== true) return undefined;
+            ctx.note(await openMeaning(ctx));
+            const now = autotaskInstantOf(Math.floor(ctx.now() / 1000) * 1000);
+            return {
+              op: "and",
+              items: [notComplete(), { op: "lt", field: "dueDateTime", value: now }],
+            };
+          },
+        },
+        dueAfter: { field: "dueDateTime", op: "gte", schema: dateTimeSchema },
+        dueBefore: { field: "dueDateTime", op: "lt", schema: dateTimeSchema },
         createdAfter: {
           field: "createDate",
           op: "gte",
@@ -369,13 +402,27 @@ export const tickets: ToolModule = {
         record.priority ??= await pickDefault(ctx, "priority", { entity: "Tickets" });
         if (record.dueDateTime === undefined) {
           record.dueDateTime = plusHours(DEFAULT_DUE_HOURS);
-          notes.push(`dueDateTime defaulted to ${record.dueDateTime}`);
+          notes.push(
+            `dueDateTime defaulted to ${showInstant(record.dueDateTime as string, ctx.timeZone)}`,
+          );
         }
         const roleNote = await withAssignmentRole(ctx, record);
         if (roleNote) notes.push(roleNote);
         return record;
       },
-      readBack: ["id", "ticketNumber", "title", "status", "priority", "dueDateTime", "companyID"],
+      references: ["companyID"],
+      readBack: [
+        "id",
+        "ticketNumber",
+        "title",
+        "status",
+        "priority",
+        "queueID",
+        "dueDateTime",
+        "companyID",
+        "contactID",
+        "assignedResourceID",
+      ],
     }),
     updateTool(TICKETS, {
       name: "update_ticket",

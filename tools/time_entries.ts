@@ -2,10 +2,21 @@
 
 import * as z from "zod";
 import type { AutotaskRecord } from "../lib/autotask/client.ts";
-import { AutotaskError } from "../lib/autotask/errors.ts";
+import { AutotaskError, isBudgetRefusal } from "../lib/autotask/errors.ts";
 import type { Filter } from "../lib/autotask/query.ts";
 import { chooseRole, type RoleChoice, usableRoles, type WorkItem } from "../lib/autotask/roles.ts";
-import { isoSeconds, parseInstant, utcDate, utcMidnight } from "../lib/dates.ts";
+import {
+  autotaskInstantOf,
+  formatLocal,
+  isDayText,
+  localDate,
+  localDay,
+  localWallTime,
+  parseInstant,
+  parseLocalInstant,
+  utcMidnight,
+  type ZoneOptions,
+} from "../lib/dates.ts";
 import {
   createAndReport,
   dateSchema,
@@ -26,8 +37,11 @@ import {
   writeOutput,
 } from "../lib/mcp/mod.ts";
 
-/** When no startDateTime is given, ticket and task work is placed at this UTC time of day. */
-const DEFAULT_START_TIME = "08:00:00";
+/**
+ * When neither startDateTime nor today is given, ticket and task work on another day starts at
+ * this local time of day (a working day's start in the user's zone).
+ */
+const DEFAULT_START_TIME = "09:00:00";
 /** Longest summary or internal note Autotask stores on a time entry. */
 const MAX_NOTES = 32_000;
 
@@ -50,6 +64,8 @@ export const TIME_ENTRIES = {
     "summaryNotes",
   ],
   untrusted: ["summaryNotes", "internalNotes"],
+  // The day of the work, at midnight with no zone shift: the local date of the work.
+  dateOnly: ["dateWorked"],
   lister: "search_time_entries",
 } satisfies ResourceDescriptor;
 
@@ -126,7 +142,12 @@ function hoursBetween(start: number, end: number): number {
  * start keeps the duration, a new end changes the hours, and dateWorked
  * follows a start moved to another day. Returns notes on what was adjusted.
  */
-function alignTimes(existing: AutotaskRecord, record: AutotaskRecord): string[] {
+function alignTimes(
+  existing: AutotaskRecord,
+  record: AutotaskRecord,
+  timeZone: string,
+): string[] {
+  const shown = (ms: number) => formatLocal(ms, timeZone);
   const notes: string[] = [];
   const has = (key: string) => key in record && record[key] !== null;
   const cleared = (key: string) => key in record && record[key] === null;
@@ -161,19 +182,19 @@ function alignTimes(existing: AutotaskRecord, record: AutotaskRecord): string[] 
     }
   } else if (h && e && end !== undefined) {
     newStart = end - Number(record.hoursWorked) * HOUR_MS;
-    record.startDateTime = isoSeconds(newStart);
-    notes.push(`startDateTime moved to ${record.startDateTime} to match hoursWorked`);
+    record.startDateTime = autotaskInstantOf(newStart);
+    notes.push(`startDateTime moved to ${shown(newStart)} to match hoursWorked`);
   } else if (h) {
     end = start + Number(record.hoursWorked) * HOUR_MS;
-    record.endDateTime = isoSeconds(end);
-    notes.push(`endDateTime moved to ${record.endDateTime} to match hoursWorked`);
+    record.endDateTime = autotaskInstantOf(end);
+    notes.push(`endDateTime moved to ${shown(end)} to match hoursWorked`);
   } else if (s && e && end !== undefined) {
     record.hoursWorked = hoursBetween(start, end);
     notes.push(`hoursWorked set to ${record.hoursWorked} from the new start and end`);
   } else if (s && typeof existing.hoursWorked === "number") {
     end = start + existing.hoursWorked * HOUR_MS;
-    record.endDateTime = isoSeconds(end);
-    notes.push(`endDateTime moved to ${record.endDateTime} to keep ${existing.hoursWorked} hours`);
+    record.endDateTime = autotaskInstantOf(end);
+    notes.push(`endDateTime moved to ${shown(end)} to keep ${existing.hoursWorked} hours`);
   } else if (e && end !== undefined) {
     record.hoursWorked = hoursBetween(start, end);
     notes.push(`hoursWorked set to ${record.hoursWorked} from the new end`);
@@ -187,7 +208,8 @@ function alignTimes(existing: AutotaskRecord, record: AutotaskRecord): string[] 
     );
   }
   if ("startDateTime" in record && !("dateWorked" in record)) {
-    const day = utcDate(newStart);
+    // dateWorked is the local date of the work.
+    const day = localDate(newStart, timeZone);
     const current = typeof existing.dateWorked === "string" ? existing.dateWorked.slice(0, 10) : "";
     if (day !== current) {
       record.dateWorked = utcMidnight(day);
@@ -197,8 +219,145 @@ function alignTimes(existing: AutotaskRecord, record: AutotaskRecord): string[] 
   return notes;
 }
 
-function dateFilter(op: "gte" | "lte"): (value: unknown) => Filter {
-  return (value) => ({ op, field: "dateWorked", value: utcMidnight(value as string) });
+/** When and on which local day the work was: what create_time_entry sends, and what it assumed. */
+interface WorkTimes {
+  /** The local date of the work, `YYYY-MM-DD`. */
+  day: string;
+  start?: number;
+  end?: number;
+  notes: string[];
+}
+
+/**
+ * The day and times of new work from what the caller gave, in the user's zone: a start fixes
+ * both (a dateWorked that is not its local date is refused, both dates shown); without one,
+ * work today ends now and starts `hours` earlier, work on another day starts at 09:00 local.
+ * Regular time (`timed` false) gets times only when a start is given.
+ */
+function workTimes(
+  args: { dateWorked?: string; startDateTime?: string; hoursWorked: number },
+  options: ZoneOptions & { timed: boolean },
+): WorkTimes {
+  const { timeZone, now } = options;
+  const hours = args.hoursWorked * HOUR_MS;
+  const today = localDate(now, timeZone);
+  const day = args.dateWorked === undefined ? undefined : localDay(args.dateWorked, options);
+  const notes: string[] = [];
+  const given = args.startDateTime;
+  if (given !== undefined && isDayText(given)) {
+    // A day without a time says which day, not when: it is dateWorked.
+    const named = localDay(given, options)!;
+    if (day !== undefined && day !== named) {
+      throw new InputError(
+        `dateWorked ${day} and startDateTime ${given} (${named}) name different days: ` +
+          "give one of them, or make them agree",
+      );
+    }
+    return workTimes({ dateWorked: named, hoursWorked: args.hoursWorked }, options);
+  }
+  if (given !== undefined) {
+    const start = parseLocalInstant(given, options);
+    if (Number.isNaN(start)) {
+      throw new InputError(
+        `startDateTime ${given} is not a date-time: use e.g. 2026-11-24T14:00 (in ${timeZone}) ` +
+          "or 2026-11-24T14:00:00Z",
+      );
+    }
+    const startDay = localDate(start, timeZone);
+    if (day !== undefined && day !== startDay) {
+      throw new InputError(
+        `dateWorked ${day} disagrees with startDateTime ${given}, which is ${startDay} in ` +
+          `${timeZone} (${formatLocal(start, timeZone)}): give one of them, or make them agree`,
+      );
+    }
+    return { day: startDay, start, end: start + hours, notes };
+  }
+  if (!options.timed) {
+    if (day === undefined) notes.push(`dateWorked defaulted to today, ${today} in ${timeZone}`);
+    return { day: day ?? today, notes };
+  }
+  if (day === undefined || day === today) {
+    const end = Math.floor(now / 60_000) * 60_000;
+    let start = end - hours;
+    if (day !== undefined && localDate(start, timeZone) !== today) {
+      // Work "today" that would begin yesterday starts at midnight instead: the day asked for.
+      start = localWallTime(today, "00:00:00", timeZone);
+      notes.push(
+        `startDateTime set to ${formatLocal(start, timeZone)}, the start of ${today}: ` +
+          `${args.hoursWorked} hours before now would begin the day before`,
+      );
+      return { day: today, start, end: start + hours, notes };
+    }
+    const startDay = localDate(start, timeZone);
+    notes.push(
+      `no startDateTime: the work ends now (${formatLocal(end, timeZone)}) and starts ` +
+        `${args.hoursWorked} hours earlier; pass startDateTime if it was at another time`,
+    );
+    if (day === undefined) notes.push(`dateWorked ${startDay}, the local date of the start`);
+    return { day: startDay, start, end, notes };
+  }
+  const start = localWallTime(day, DEFAULT_START_TIME, timeZone);
+  notes.push(
+    `no startDateTime: the work on ${day} starts at ${formatLocal(start, timeZone)}; ` +
+      "pass startDateTime if it was at another time",
+  );
+  return { day, start, end: start + hours, notes };
+}
+
+/** Most entries the totals of one search add up: 20 pages of 500, each one request. */
+const TOTALS_CAP = 10_000;
+
+/**
+ * Totals over everything the search matches, not only the page shown: entries, hours worked
+ * and billable hours (hours of entries not marked non-billable). A first page that holds every
+ * match adds up itself; otherwise the matches are read again, hours only, up to
+ * {@linkcode TOTALS_CAP} (the result says when the totals stop there). Skipped, and said so,
+ * when the hourly API budget is tight.
+ */
+async function addTotals(
+  result: Record<string, unknown>,
+  ctx: ToolContext,
+  search: { filter: Filter[] },
+): Promise<void> {
+  const shown = result.items as AutotaskRecord[];
+  const complete = result.hasMore === false &&
+    shown.every((e) => "hoursWorked" in e && "isNonBillable" in e);
+  let entries = shown;
+  let partial = false;
+  if (!complete) {
+    try {
+      const all = await ctx.client.queryAll("TimeEntries", {
+        filter: search.filter,
+        includeFields: ["id", "hoursWorked", "isNonBillable"],
+        cap: TOTALS_CAP,
+        signal: ctx.signal,
+        optional: true,
+        onPage: (read) => void ctx.progress(read, undefined, "adding up hours"),
+      });
+      entries = all.items;
+      partial = all.truncated;
+    } catch (error) {
+      if (!isBudgetRefusal(error)) throw error;
+      ctx.note("totals skipped to save the hourly API budget");
+      return;
+    }
+  }
+  const hours = (e: AutotaskRecord) => typeof e.hoursWorked === "number" ? e.hoursWorked : 0;
+  const round = (n: number) => Math.round(n * 100) / 100;
+  result.totals = {
+    entries: entries.length,
+    hoursWorked: round(entries.reduce((sum, e) => sum + hours(e), 0)),
+    billableHours: round(
+      entries.filter((e) => e.isNonBillable !== true).reduce((sum, e) => sum + hours(e), 0),
+    ),
+    ...(partial ? { partial: true } : {}),
+  };
+  if (partial) {
+    ctx.note(
+      `totals cover the first ${TOTALS_CAP.toLocaleString("en-US")} matching entries only: ` +
+        "narrow the dates or the resource for exact totals",
+    );
+  }
 }
 
 /** The time entry tools (update and delete are in the updates toolset). */
@@ -209,7 +368,7 @@ export const timeEntries: ToolModule = {
       name: "create_time_entry",
       title: "Log time",
       description:
-        "Log hours on a ticket or task (or regular time); roleID is chosen when omitted; work starts 08:00Z unless startDateTime.",
+        "Log hours on a ticket or task (or regular time); roleID is chosen when omitted; no startDateTime: work ends now.",
       kind: "create",
       toolset: "time",
       openWorld: false,
@@ -219,7 +378,7 @@ export const timeEntries: ToolModule = {
         ticketID: idSchema.optional(),
         taskID: idSchema.optional(),
         hoursWorked: z.number().positive().max(24),
-        dateWorked: dateSchema.optional().describe("Default: today (UTC)"),
+        dateWorked: dateSchema.optional().describe("Local day; default today"),
         startDateTime: dateTimeSchema.optional().describe("End = start + hoursWorked"),
         summaryNotes: z.string().trim().min(1).max(MAX_NOTES).describe("May reach the customer"),
         internalNotes: z.string().trim().min(1).max(MAX_NOTES).optional(),
@@ -234,16 +393,6 @@ export const timeEntries: ToolModule = {
             "Give ticketID or taskID, not both: a time entry belongs to one work item",
           );
         }
-        const start = args.startDateTime === undefined
-          ? undefined
-          : parseInstant(args.startDateTime);
-        if (start !== undefined && Number.isNaN(start)) {
-          throw new InputError(
-            `startDateTime ${args.startDateTime} is not a date-time: use e.g. 2026-11-24T14:00:00Z`,
-          );
-        }
-        const dateWorked = args.dateWorked ?? utcDate(start ?? Date.now());
-
         let work: WorkItem | undefined;
         let itemLabel = "";
         if (args.ticketID !== undefined) {
@@ -277,24 +426,20 @@ export const timeEntries: ToolModule = {
           roleID = undefined;
         }
 
-        let startDateTime: string | undefined;
-        let endDateTime: string | undefined;
-        const begin = start ??
-          (workItem ? parseInstant(`${dateWorked}T${DEFAULT_START_TIME}`) : undefined);
-        if (begin !== undefined) {
-          startDateTime = isoSeconds(begin);
-          endDateTime = isoSeconds(begin + args.hoursWorked * HOUR_MS);
-          if (start === undefined) notes.push(`startDateTime defaulted to ${startDateTime}`);
-        }
-
+        const times = workTimes(args, {
+          timeZone: ctx.timeZone,
+          now: ctx.now(),
+          timed: workItem !== undefined,
+        });
+        notes.push(...times.notes);
         const record = defined({
           resourceID: args.resourceID,
           ticketID: args.ticketID,
           taskID: args.taskID,
           roleID,
-          dateWorked: utcMidnight(dateWorked),
-          startDateTime,
-          endDateTime,
+          dateWorked: utcMidnight(times.day),
+          startDateTime: times.start === undefined ? undefined : autotaskInstantOf(times.start),
+          endDateTime: times.end === undefined ? undefined : autotaskInstantOf(times.end),
           hoursWorked: args.hoursWorked,
           summaryNotes: args.summaryNotes,
           internalNotes: args.internalNotes,
@@ -342,22 +487,17 @@ export const timeEntries: ToolModule = {
     searchTool(TIME_ENTRIES, {
       name: "search_time_entries",
       title: "Search time entries",
-      description: "Find logged time by resource, ticket, task, date range or text in the summary.",
+      description: "Find logged time by resource, ticket, task, local date range or summary " +
+        "text; totals add up every match.",
       textFields: ["summaryNotes"],
+      summarize: addTotals,
       filters: {
         resourceID: { field: "resourceID", schema: idSchema },
         ticketID: { field: "ticketID", schema: idSchema },
         taskID: { field: "taskID", schema: idSchema },
-        dateWorkedFrom: {
-          field: "dateWorked",
-          schema: dateSchema,
-          toFilter: dateFilter("gte"),
-        },
-        dateWorkedTo: {
-          field: "dateWorked",
-          schema: dateSchema,
-          toFilter: dateFilter("lte"),
-        },
+        // Local days: dateWorked holds the local date of the work.
+        dateWorkedFrom: { field: "dateWorked", op: "gte", schema: dateSchema },
+        dateWorkedTo: { field: "dateWorked", op: "lte", schema: dateSchema },
       },
     }),
     updateTool(TIME_ENTRIES, {
@@ -369,7 +509,7 @@ export const timeEntries: ToolModule = {
       fixed: { hoursToBill: "Autotask computes it from hoursWorked (and offsetHours)" },
       prepare: async (record, ctx, { id }) => {
         const existing = await getRecord(ctx, { entity: "TimeEntries", id });
-        return alignTimes(existing, record);
+        return alignTimes(existing, record, ctx.timeZone);
       },
     }),
     defineTool({

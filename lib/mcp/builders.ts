@@ -5,9 +5,11 @@ import { childRoute, requireEntity, supportsRoot } from "../autotask/catalog.ts"
 import type { AutotaskRecord } from "../autotask/client.ts";
 import { contains, eq, type Filter, type LeafOperator } from "../autotask/query.ts";
 import { parentIdField } from "../autotask/routes.ts";
+import { valueKind } from "../autotask/coerce.ts";
 import { checkChanges, prepareExtra } from "./changes.ts";
 import { getViewOf, type ResourceDescriptor } from "./descriptor.ts";
-import { getRecord, readOne, runSearch, shapedItem } from "./reads.ts";
+import { dateCondition } from "./filters.ts";
+import { assertReferencesExist, getRecord, readOne, runSearch, shapedItem } from "./reads.ts";
 import {
   changesSchema,
   getOutput,
@@ -19,7 +21,14 @@ import {
 } from "./schemas.ts";
 import { enrich, selectFields } from "./shape.ts";
 import { defineTool, type ToolContext, type ToolDef, type ToolOutput } from "./tool.ts";
-import { addNotes, changedItem, createAndReport, defined, resolvePicklists } from "./writes.ts";
+import {
+  addNotes,
+  changedItem,
+  createAndReport,
+  defined,
+  localizeDates,
+  resolvePicklists,
+} from "./writes.ts";
 
 /** What every built tool is called and says. */
 export interface ToolNaming {
@@ -76,6 +85,18 @@ export interface SearchToolSpec extends ToolNaming {
    */
   textFields: string[];
   filters: Record<string, SearchFilterSpec>;
+  /**
+   * Adds to a first page what the whole search says (totals over every match), given the
+   * filter sent; not run when continuing from a cursor.
+   */
+  summarize?(result: ToolOutput, ctx: ToolContext, search: { filter: Filter[] }): Promise<void>;
+}
+
+/** True when the tenant's metadata types `field` of `entity` as a date. */
+async function isDateField(ctx: ToolContext, entity: string, field: string): Promise<boolean> {
+  const fields = await ctx.client.fields(entity, { signal: ctx.signal });
+  const info = fields.find((f) => f.name.toLowerCase() === field.toLowerCase());
+  return info !== undefined && valueKind(info.dataType) === "date";
 }
 
 /** A `search_*` tool over the resource's search view: field filters, free text, limit and cursor. */
@@ -124,6 +145,14 @@ export function searchTool(resource: ResourceDescriptor, spec: SearchToolSpec): 
             signal: ctx.signal,
           });
         }
+        if (typeof value === "string" && await isDateField(ctx, entity, f.field)) {
+          // Days and zoneless times are the user's: createdAfter "2026-12-01" is local midnight.
+          const condition = dateCondition(ctx, value, { entity, field: f.field, op: f.op ?? "eq" });
+          if (condition) {
+            filter.push(condition);
+            continue;
+          }
+        }
         filter.push(
           f.op && f.op !== "eq"
             ? { op: f.op, field: f.field, value: value as string | number | boolean }
@@ -135,14 +164,25 @@ export function searchTool(resource: ResourceDescriptor, spec: SearchToolSpec): 
         detail: args.detail as "compact" | "full" | undefined,
         defaults: [...(resource.searchView ?? [])],
       });
-      return await runSearch(ctx, entity, {
+      const cursor = args.cursor as string | undefined;
+      const result = await runSearch(ctx, entity, {
         filter,
         limit: args.limit as number,
-        cursor: args.cursor as string | undefined,
+        cursor,
         fields: selection.fields,
         includeTotal: args.includeTotal as boolean | undefined,
         openWorld,
       });
+      if (cursor) return result;
+      if ((result.items as unknown[]).length === 0) {
+        // Nothing found: a referenced id that does not exist must not pass for "none".
+        const refs = Object.entries(spec.filters)
+          .filter(([arg, f]) => !f.picklist && !f.toFilter && typeof args[arg] === "number")
+          .map(([arg, f]) => ({ field: f.field, id: args[arg] as number }));
+        await assertReferencesExist(ctx, entity, refs);
+      }
+      await spec.summarize?.(result, ctx, { filter });
+      return result;
     },
   });
 }
@@ -170,6 +210,11 @@ export interface CreateToolSpec<Input extends z.ZodObject> extends ToolNaming {
   check?(args: z.infer<Input>): void;
   /** The parent the record is created under (its route), checked to exist before anything else. */
   parent?: ParentArg;
+  /**
+   * Arguments naming records the new one refers to (`companyID`), checked to exist before
+   * anything is sent, so a wrong id gets "Company 12345 was not found", not Autotask's error.
+   */
+  references?: readonly string[];
   /**
    * The record to create; `notes` collects what was assumed. Default: the arguments given
    * ({@linkcode givenRecord} when the tool takes `extra`).
@@ -227,7 +272,9 @@ export function createTool<Input extends z.ZodObject>(
     entity,
     input: spec.input,
     output: writeOutput,
-    handler: async (args, ctx) => {
+    handler: async (input, ctx) => {
+      // Dates as Autotask stores them, read in the user's zone, before any check compares them.
+      const args = await localizeDates(ctx, input, { entity }) as typeof input;
       spec.check?.(args);
       const given: Record<string, unknown> = args;
       const parentId = spec.parent ? given[spec.parent.field] as number : undefined;
@@ -238,15 +285,22 @@ export function createTool<Input extends z.ZodObject>(
           label: spec.parent.label,
         });
       }
+      await assertReferencesExist(
+        ctx,
+        entity,
+        (spec.references ?? []).filter((arg) => typeof given[arg] === "number")
+          .map((arg) => ({ field: arg, id: given[arg] as number })),
+      );
       const notes: string[] = [];
       const record = spec.record
         ? await spec.record(args, ctx, notes)
         : takesExtra
         ? await givenRecord(ctx, given, { entity })
         : defined({ ...given });
+      const dated = await localizeDates(ctx, record, { entity });
       const resolved = spec.resolvePicklists === false
-        ? record
-        : await resolvePicklists(ctx, record, { entity });
+        ? dated
+        : await resolvePicklists(ctx, dated, { entity });
       const result = await createAndReport(ctx, resolved, {
         entity,
         readBack: spec.readBack,
@@ -298,10 +352,14 @@ export function updateTool(resource: ResourceDescriptor, spec: UpdateToolSpec): 
     input: z.object({ id: idSchema, changes: changesSchema }),
     output: writeOutput,
     handler: async ({ id, changes }, ctx) => {
-      const record = await checkChanges(ctx, changes, {
-        entity,
-        fixed: Object.keys(fixed).length > 0 ? fixed : undefined,
-      });
+      const record = await localizeDates(
+        ctx,
+        await checkChanges(ctx, changes, {
+          entity,
+          fixed: Object.keys(fixed).length > 0 ? fixed : undefined,
+        }),
+        { entity },
+      );
       let parentId: number | undefined;
       if (parent) {
         // Child-only entities are written under their parent: its id comes from the record.

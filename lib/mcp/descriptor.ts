@@ -20,6 +20,11 @@ export interface ResourceDescriptor {
   nameFields?: readonly string[];
   /** The number people quote for a record, where there is one (ticketNumber). */
   numberField?: string;
+  /**
+   * Date-only fields: a calendar day Autotask holds at midnight UTC with no zone shift
+   * (`dateWorked`). Taken and shown as days; every other date field is an instant.
+   */
+  dateOnly?: readonly string[];
   /** The compact view: fields a search returns (IncludeFields). */
   searchView?: readonly string[];
   /** What a get adds to the search view: the fields of the record's detail page. */
@@ -71,6 +76,12 @@ export class ResourceRegistry {
   /** Every descriptor, in registration order. */
   all(): ResourceDescriptor[] {
     return [...this.#byName.values()];
+  }
+
+  /** True when `field` of `entity` holds a calendar day, not an instant (its descriptor says so). */
+  isDateOnly(entity: string, field: string): boolean {
+    const lower = field.toLowerCase();
+    return this.find(entity)?.dateOnly?.some((f) => f.toLowerCase() === lower) ?? false;
   }
 
   /** How a record of `entity` is called in messages: its label, else the entity name. */

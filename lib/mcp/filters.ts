@@ -18,8 +18,34 @@ import {
   toNumber,
   valueKind,
 } from "../autotask/coerce.ts";
+import { autotaskDay, instantBound, type RangeOperator } from "../dates.ts";
 import { udfDefinitions } from "./changes.ts";
 import { InputError, type ToolContext } from "./tool.ts";
+
+/** Operators that compare a date with a bound (the others compare text or test presence). */
+const RANGE_OPERATORS: readonly LeafOperator[] = ["eq", "noteq", "gt", "gte", "lt", "lte"];
+
+/**
+ * A condition on a date field from what a person gave, in the user's zone: on a date-only field
+ * (its descriptor's `dateOnly`) the day meant, at midnight UTC; on a date-time field a day is
+ * the whole local day (`lte` a day keeps all of it) and a zoneless time is local wall-clock
+ * time. Undefined when `text` is no date.
+ */
+export function dateCondition(
+  ctx: Pick<ToolContext, "resources" | "timeZone" | "now">,
+  text: string,
+  options: { entity: string; field: string; op: LeafOperator },
+): LeafFilter | undefined {
+  const { entity, field, op } = options;
+  const zone = { timeZone: ctx.timeZone, now: ctx.now() };
+  if (!RANGE_OPERATORS.includes(op)) return undefined;
+  if (ctx.resources.isDateOnly(entity, field)) {
+    const value = autotaskDay(text, zone);
+    return value === undefined ? undefined : { op, field, value };
+  }
+  const bound = instantBound(text, op as RangeOperator, zone);
+  return bound === undefined ? undefined : { op: bound.op, field, value: bound.value };
+}
 
 const MAX_DEPTH = 8;
 const MAX_CONDITIONS = 1_000;
@@ -160,6 +186,11 @@ async function visit(
     state.orCount += values.length; // Autotask counts each listed value as one "or" condition
     return leaf;
   }
+  if (!udf && valueKind(info.dataType) === "date" && typeof node.value === "string") {
+    // A day or a zoneless time means the user's zone; a day's bounds may move the operator.
+    const condition = dateCondition(ctx, node.value, { entity, field: info.name, op: operator });
+    if (condition) return condition;
+  }
   leaf.value = await typed(ctx, entity, info, operator, node.value, `${path}.value`);
   return leaf;
 }
@@ -199,7 +230,8 @@ async function typed(
     const text = textOp ? undefined : toDateText(value);
     if (text === undefined) {
       throw new InputError(
-        `${path}: ${info.name} is a date-time; give ISO-8601 such as 2026-11-24T00:00:00Z`,
+        `${path}: ${info.name} is a date-time; give ISO-8601 such as 2026-11-24, ` +
+          `2026-11-24T14:00 (in ${ctx.timeZone}) or 2026-11-24T14:00:00Z`,
       );
     }
     return text;

@@ -3,7 +3,7 @@
 export * from "./builders.ts";
 export { checkChanges, type CheckChangesOptions, prepareExtra, udfDefinitions } from "./changes.ts";
 export { getViewOf, type ResourceDescriptor, ResourceRegistry } from "./descriptor.ts";
-export { normalizeFilter } from "./filters.ts";
+export { dateCondition, normalizeFilter } from "./filters.ts";
 export { type InstructionLine, type InstructionOptions, instructionsFor } from "./instructions.ts";
 export * from "./kit.ts";
 export { definePrompt, enabledPrompts, type PromptDef } from "./prompts.ts";

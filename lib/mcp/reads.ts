@@ -1,6 +1,11 @@
 /** Reading for tools: one record by id, one page of a search (the search engine), a parent's children. */
 
-import { type CatalogEntry, findEntity, unknownEntityMessage } from "../autotask/catalog.ts";
+import {
+  type CatalogEntry,
+  findEntity,
+  supportsRoot,
+  unknownEntityMessage,
+} from "../autotask/catalog.ts";
 import type { AutotaskRecord } from "../autotask/client.ts";
 import { isBudgetRefusal } from "../autotask/errors.ts";
 import { eq, type Filter } from "../autotask/query.ts";
@@ -22,11 +27,58 @@ export function requireEntityArg(name: string): CatalogEntry {
   return entry;
 }
 
-function notFound(ctx: ToolContext, ref: RecordRef): InputError {
+/**
+ * "Company 12345 was not found (search_companies lists them)": the record's label and the
+ * tool that lists its records, from its descriptor, when that tool is enabled.
+ */
+export function notFound(ctx: ToolContext, ref: RecordRef): InputError {
+  const lister = ctx.resources.find(ref.entity)?.lister;
+  const label = ref.label ?? ctx.resources.label(ref.entity);
   return new InputError(
-    `${ref.label ?? ctx.resources.label(ref.entity)} ${ref.id} was not found in Autotask: ` +
-      "check the id (search tools list valid ids)",
+    lister && ctx.toolEnabled(lister)
+      ? `${label} ${ref.id} was not found (${lister} lists them)`
+      : `${label} ${ref.id} was not found in Autotask: check the id`,
   );
+}
+
+/**
+ * The catalog entity a reference field points to: tenants name it "Company" or "Companies";
+ * undefined when it is no entity that can be read by id.
+ */
+function referencedEntity(referenceEntityType: string | undefined): string | undefined {
+  if (!referenceEntityType) return undefined;
+  const candidates = [
+    referenceEntityType,
+    `${referenceEntityType}s`,
+    referenceEntityType.replace(/y$/, "ies"),
+  ];
+  for (const candidate of candidates) {
+    const entry = findEntity(candidate);
+    if (entry && supportsRoot(entry, "get")) return entry.name;
+  }
+  return undefined;
+}
+
+/**
+ * Checks that the records a filter or a new record refers to exist (`companyID` 12345 is a
+ * company, per the tenant's metadata): one read per id, in order, failing with
+ * {@linkcode notFound} at the first missing one. Fields that are no reference are skipped.
+ */
+export async function assertReferencesExist(
+  ctx: ToolContext,
+  entity: string,
+  refs: readonly { field: string; id: number }[],
+): Promise<void> {
+  if (refs.length === 0) return;
+  const fields = await ctx.client.fields(entity, { signal: ctx.signal });
+  for (const { field, id } of refs) {
+    const info = fields.find((f) => f.name.toLowerCase() === field.toLowerCase());
+    const target = info?.isReference ? referencedEntity(info.referenceEntityType) : undefined;
+    if (target === undefined) continue;
+    if (!await ctx.client.get(target, id, { signal: ctx.signal })) {
+      throw notFound(ctx, { entity: target, id });
+    }
+  }
 }
 
 /** Reads one record (whole, no projection) or fails with a clear not-found message. */

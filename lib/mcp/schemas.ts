@@ -1,7 +1,7 @@
 /** The zod schemas tools share: ids, picklists, dates, paging, views, changes and the result shapes. */
 
 import * as z from "zod";
-import { isCalendarDate, isInstant } from "../dates.ts";
+import { isDayText, isLocalInstantText } from "../dates.ts";
 
 /** Largest id Autotask uses (int32 for most entities, int64 for a few). */
 const MAX_ID = Number.MAX_SAFE_INTEGER;
@@ -30,19 +30,25 @@ export const picklistSchema = z.union([z.number().int(), z.string()]).superRefin
   }
 });
 
-/** ISO-8601 date or date-time; one without a zone is UTC (lib/dates.ts). */
+/**
+ * A date or date-time as a person gives it: ISO-8601 with or without a zone, a date alone, or
+ * today / yesterday / tomorrow. Read in the user's zone (AUTOTASK_TIME_ZONE) by the tool:
+ * a zoneless time is local wall-clock time, a day is a local day.
+ */
 export const dateTimeSchema = z.string().trim().refine(
-  (text) => text.length <= 40 && isInstant(text),
+  (text) => text.length <= 40 && isLocalInstantText(text),
   {
-    message: "Expected an ISO-8601 date or date-time such as 2026-11-24 or 2026-11-24T14:00:00Z",
+    message: "Expected an ISO-8601 date or date-time such as 2026-11-24, 2026-11-24T14:00 " +
+      "(your time zone) or 2026-11-24T14:00:00Z, or today, yesterday or tomorrow",
   },
 );
 
-/** A calendar date, checked to exist (no 2026-02-30). */
-export const dateSchema = z.string().trim().regex(/^\d{4}-\d{2}-\d{2}$/, {
-  message: "Expected a date as YYYY-MM-DD, e.g. 2026-11-24",
-}).refine(isCalendarDate, {
-  message: "Not a calendar date: expected YYYY-MM-DD, e.g. 2026-11-24",
+/**
+ * A calendar day: `YYYY-MM-DD` (checked to exist, no 2026-02-30), or today / yesterday /
+ * tomorrow in the user's zone. A refinement, not a pattern, so the published schema stays short.
+ */
+export const dateSchema = z.string().trim().refine(isDayText, {
+  message: "Expected a date as YYYY-MM-DD (e.g. 2026-11-24), or today, yesterday or tomorrow",
 });
 
 /** Paging arguments of every search tool. */

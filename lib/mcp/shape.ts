@@ -1,6 +1,8 @@
 /** Shapes records for agents: chosen fields, picklist labels and reference names inline, clean text, a size cap. */
 
 import type { AutotaskRecord, FieldInfo } from "../autotask/client.ts";
+import { valueKind } from "../autotask/coerce.ts";
+import { looksDateOnly, showDay, showInstant } from "../dates.ts";
 import { closest } from "../similar.ts";
 import { InputError, type ToolContext } from "./tool.ts";
 import { cleanValue } from "./untrusted.ts";
@@ -31,6 +33,20 @@ export function nameKey(field: string, record: AutotaskRecord): string {
   return key in record ? `${field}Name` : key;
 }
 
+/**
+ * The field behind a key results show: `statusLabel` is `status`, `queueLabel` is `queueID`,
+ * `companyName` is `companyID` (when the entity has no field of that name itself).
+ */
+function shownFieldBase(lower: string, byLower: ReadonlyMap<string, string>): string | undefined {
+  for (const suffix of ["label", "name"]) {
+    if (!lower.endsWith(suffix) || lower.length === suffix.length) continue;
+    const stem = lower.slice(0, -suffix.length);
+    const base = byLower.get(stem) ?? byLower.get(`${stem}id`);
+    if (base) return base;
+  }
+  return undefined;
+}
+
 /** What `fields` / `detail` select. */
 export interface Selection {
   /** Fields to fetch with IncludeFields; undefined = every field. */
@@ -53,7 +69,8 @@ export async function selectFields(
     const chosen: string[] = [];
     const unknown: string[] = [];
     for (const requested of options.fields) {
-      const name = byLower.get(requested.trim().toLowerCase());
+      const lower = requested.trim().toLowerCase();
+      const name = byLower.get(lower) ?? shownFieldBase(lower, byLower);
       if (name) chosen.push(name);
       else unknown.push(requested);
     }
@@ -77,7 +94,8 @@ export async function selectFields(
 /**
  * Adds `<field>Label` for picklist values and `<field>Name` for references
  * (company, contact, resources, project, contract, role, ...), resolving names
- * with one batched query per referenced entity type, and cleans all text.
+ * with one batched query per referenced entity type, shows date-times in the
+ * user's zone with their offset (date-only fields as days), and cleans all text.
  */
 export async function enrich(
   ctx: ToolContext,
@@ -90,8 +108,13 @@ export async function enrich(
   const present = new Set(records.flatMap((r) => Object.keys(r)));
   const picklists: FieldInfo[] = [];
   const references = new Map<string, { field: string; target: string }>();
+  /** Date fields present, each true when its descriptor says it holds a day. */
+  const dates = new Map<string, boolean>();
   for (const field of meta) {
     if (!present.has(field.name)) continue;
+    if (valueKind(field.dataType) === "date") {
+      dates.set(field.name, ctx.resources.isDateOnly(entity, field.name));
+    }
     if (field.isPickList) picklists.push(field);
     else if (field.isReference) {
       const target = ctx.names.nameable(field.referenceEntityType ?? "");
@@ -133,7 +156,12 @@ export async function enrich(
         if (set.length > 0) out[key] = set;
         continue;
       }
-      out[key] = value;
+      const dayOnly = dates.get(key);
+      out[key] = dayOnly === undefined || typeof value !== "string"
+        ? value
+        : dayOnly || looksDateOnly(key, value)
+        ? showDay(value)
+        : showInstant(value, ctx.timeZone);
       const labels = labelMaps.get(key);
       if (labels && value !== null && value !== undefined) {
         const label = labels.get(String(value));

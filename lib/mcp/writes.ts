@@ -3,8 +3,9 @@
 import type { AutotaskRecord } from "../autotask/client.ts";
 import { AutotaskError } from "../autotask/errors.ts";
 import type { PicklistScalar } from "../autotask/picklists.ts";
+import { valueKind } from "../autotask/coerce.ts";
 import { chooseRole } from "../autotask/roles.ts";
-import { endsBeforeStart } from "../dates.ts";
+import { autotaskDay, autotaskInstant, endsBeforeStart } from "../dates.ts";
 import { enrich } from "./shape.ts";
 import { InputError, type ToolContext } from "./tool.ts";
 
@@ -16,6 +17,50 @@ export interface EntityOption {
 /** Drops undefined values so only given fields are sent (sparse PATCH, minimal POST). */
 export function defined(record: Record<string, unknown>): AutotaskRecord {
   return Object.fromEntries(Object.entries(record).filter(([, v]) => v !== undefined));
+}
+
+/**
+ * A date the caller gave for `field` of `entity`, as Autotask stores it: a date-only field
+ * (its descriptor's `dateOnly`) as the day meant, at midnight UTC; any other date field as the
+ * UTC instant, a zoneless time read as wall-clock time in the user's zone and a day as its
+ * local midnight. Unreadable text is an {@linkcode InputError}.
+ */
+export function autotaskDate(
+  ctx: Pick<ToolContext, "resources" | "timeZone" | "now">,
+  text: string,
+  options: EntityOption & { field: string },
+): string {
+  const zone = { timeZone: ctx.timeZone, now: ctx.now() };
+  const value = ctx.resources.isDateOnly(options.entity, options.field)
+    ? autotaskDay(text, zone)
+    : autotaskInstant(text, zone);
+  if (value === undefined) {
+    throw new InputError(
+      `${options.field} "${text}" is not a date: use e.g. 2026-11-24, 2026-11-24T14:00 ` +
+        `(in ${ctx.timeZone}) or 2026-11-24T14:00:00Z`,
+    );
+  }
+  return value;
+}
+
+/**
+ * The date fields of `record` (string values of fields the tenant's metadata types as dates)
+ * in Autotask's form ({@linkcode autotaskDate}); other fields unchanged. Values already in
+ * Autotask's form come back as they were.
+ */
+export async function localizeDates(
+  ctx: ToolContext,
+  record: AutotaskRecord,
+  options: EntityOption,
+): Promise<AutotaskRecord> {
+  const fields = await ctx.client.fields(options.entity, { signal: ctx.signal });
+  const out: AutotaskRecord = { ...record };
+  for (const field of fields) {
+    const value = out[field.name];
+    if (typeof value !== "string" || valueKind(field.dataType) !== "date") continue;
+    out[field.name] = autotaskDate(ctx, value, { entity: options.entity, field: field.name });
+  }
+  return out;
 }
 
 /** One end of a range: the field's name and the caller's value. */
@@ -168,7 +213,8 @@ export interface CreateOptions extends EntityOption {
 
 /**
  * Creates the record (after filling required picklists from the tenant's
- * defaults), so the result always carries the new id; re-reads when asked.
+ * defaults), so the result always carries the new id; re-reads when asked and
+ * shows what it read as a get would (labels, names, local date-times).
  */
 export async function createAndReport(
   ctx: ToolContext,
@@ -187,9 +233,10 @@ export async function createAndReport(
     try {
       const item = await ctx.client.get(entity, id, { signal: ctx.signal });
       if (item) {
-        result.item = Object.fromEntries(
-          options.readBack.filter((k) => k in item).map((k) => [k, item[k]]),
-        );
+        // Shaped like a get's item: labels, names and local date-times inline.
+        [result.item] = await enrich(ctx, [
+          Object.fromEntries(options.readBack.filter((k) => k in item).map((k) => [k, item[k]])),
+        ], { entity });
         // The UDFs sent, as Autotask stored them (it lists every UDF, set or not).
         const sent = filled.userDefinedFields as { name: string }[] | undefined;
         if (sent && Array.isArray(item.userDefinedFields)) {
