@@ -3,13 +3,17 @@
 import * as z from "zod";
 import type { AutotaskRecord } from "../lib/autotask/client.ts";
 import type { Filter } from "../lib/autotask/query.ts";
+import { endOfQuarter, localDate, utcMidnight } from "../lib/dates.ts";
 import {
   createTool,
   dateTimeSchema,
+  enrich,
   extraSchema,
+  getRecord,
   getTool,
   givenRecord,
   idSchema,
+  InputError,
   pickDefault,
   picklistSchema,
   type ResourceDescriptor,
@@ -42,6 +46,7 @@ export const OPPORTUNITIES = {
   ],
   getView: ["description", "cost", "createDate", "nextStep", "leadSource", "lossReason"],
   untrusted: ["title", "description"],
+  dateOnly: ["projectedCloseDate"],
   // Opportunity status is a system picklist (5 is Not Ready To Buy); stage is the tenant's.
   system: { status: { active: 1, lost: 2, closed: 3, implemented: 4 } },
   lister: "search_opportunities",
@@ -72,6 +77,76 @@ async function openFilter(ctx: ToolContext): Promise<Filter> {
     op: "and",
     items: [{ op: "notExist", field: "closedDate" }, { op: "notExist", field: "lostDate" }],
   };
+}
+
+/** A picklist value with its label, "11 (Qualify)", for notes. */
+async function shownValue(ctx: ToolContext, field: string, value: unknown): Promise<string> {
+  const label = await ctx.picklists.label("Opportunities", field, value, ctx.signal);
+  return label ? `${value} (${label})` : String(value);
+}
+
+/**
+ * The probability a stage defines: a percentage in its label ("Proposal Sent (50%)"), the
+ * only place Autotask's metadata can carry one; undefined when the label has none.
+ */
+function stageProbability(label: string | undefined): number | undefined {
+  const found = label === undefined ? null : /(\d{1,3})\s*%/.exec(label);
+  const percent = found ? Number(found[1]) : NaN;
+  return percent >= 0 && percent <= 100 ? percent : undefined;
+}
+
+/**
+ * Fills what Autotask requires of an opportunity but a person rarely says, naming each default:
+ * cost 0; the probability the stage defines (refused when it defines none: a forecast is not
+ * guessed); the end of the current quarter in the user's zone; the owner: the resource this
+ * server acts as (AUTOTASK_IMPERSONATION_RESOURCE_ID), else the company's owner.
+ */
+async function requiredDefaults(
+  ctx: ToolContext,
+  record: AutotaskRecord,
+  company: AutotaskRecord,
+): Promise<string[]> {
+  const notes: string[] = [];
+  if (record.cost === undefined) {
+    record.cost = 0;
+    notes.push("cost defaulted to 0");
+  }
+  if (record.probability === undefined) {
+    const label = await ctx.picklists.label("Opportunities", "stage", record.stage, ctx.signal);
+    const probability = stageProbability(label);
+    if (probability === undefined) {
+      throw new InputError(
+        `Give probability (0-100): stage ${record.stage}${label ? ` (${label})` : ""} ` +
+          "defines none in this tenant (a stage defines one by a percentage in its label)",
+      );
+    }
+    record.probability = probability;
+    notes.push(`probability defaulted to ${probability}, from stage ${label}`);
+  }
+  if (record.projectedCloseDate === undefined) {
+    const day = endOfQuarter(localDate(ctx.now(), ctx.timeZone));
+    record.projectedCloseDate = utcMidnight(day);
+    notes.push(`projectedCloseDate defaulted to ${day}, the end of this quarter`);
+  }
+  if (record.ownerResourceID === undefined) {
+    const acting = ctx.client.actingResourceId;
+    const owner = acting ?? company.ownerResourceID;
+    if (typeof owner !== "number") {
+      const lister = ctx.toolEnabled("search_resources") ? " (search_resources lists them)" : "";
+      throw new InputError(
+        `Give ownerResourceID: company ${company.id} has no owner to default to${lister}`,
+      );
+    }
+    record.ownerResourceID = owner;
+    const [named] = await enrich(ctx, [{ ownerResourceID: owner }], { entity: "Opportunities" });
+    const who = named.ownerResourceName ? ` (${named.ownerResourceName})` : "";
+    notes.push(
+      `ownerResourceID defaulted to ${owner}${who}, ${
+        acting === undefined ? "the company's owner" : "the resource this server acts as"
+      }`,
+    );
+  }
+  return notes;
 }
 
 /** The opportunity tools. */
@@ -122,21 +197,24 @@ export const opportunities: ToolModule = {
     createTool(OPPORTUNITIES, {
       name: "create_opportunity",
       title: "Create opportunity",
-      description:
-        "Create a sales opportunity for a company; status and stage default to the tenant's.",
+      description: "Create a sales opportunity for a company. Defaults (each named in the " +
+        "result): the tenant's status and stage, cost 0, probability from the stage, close at " +
+        "quarter end, owner.",
       input: z.object({
         companyID: idSchema,
         title: z.string().trim().min(1).max(128),
         amount: z.number().min(0).max(MAX_AMOUNT),
-        cost: z.number().min(0).max(MAX_AMOUNT),
-        probability: z.number().int().min(0).max(100),
-        projectedCloseDate: dateTimeSchema,
-        ownerResourceID: idSchema,
+        cost: z.number().min(0).max(MAX_AMOUNT).optional(),
+        probability: z.number().int().min(0).max(100).optional(),
+        projectedCloseDate: dateTimeSchema.optional(),
+        ownerResourceID: idSchema.optional(),
         stage: picklistSchema.optional(),
         status: picklistSchema.optional(),
         extra: extraSchema.optional(),
       }),
-      record: async (args, ctx) => {
+      record: async (args, ctx, notes) => {
+        // Read first: a wrong companyID is "Company N was not found" before anything is sent.
+        const company = await getRecord(ctx, { entity: "Companies", id: args.companyID });
         // useQuoteTotals is required by Autotask; false keeps amount and cost as given.
         const record: AutotaskRecord = {
           useQuoteTotals: false,
@@ -149,10 +227,20 @@ export const opportunities: ToolModule = {
             system: OPPORTUNITIES.system.status.active,
             tenantFirst: true,
           });
+          notes.push(`status defaulted to ${await shownValue(ctx, "status", record.status)}`);
         }
         if (record.stage === undefined) {
           record.stage = await pickDefault(ctx, "stage", { entity: "Opportunities" });
+          notes.push(`stage defaulted to ${await shownValue(ctx, "stage", record.stage)}`);
+        } else {
+          record.stage = await ctx.picklists.resolve(
+            "Opportunities",
+            "stage",
+            record.stage as string | number,
+            { signal: ctx.signal },
+          );
         }
+        notes.push(...await requiredDefaults(ctx, record, company));
         return record;
       },
       readBack: [

@@ -132,8 +132,14 @@ export class AutotaskClient {
   readonly #metadataTtlMs: number;
   readonly #fieldCache = new Map<string, CacheEntry<FieldInfo[]>>();
   readonly #udfCache = new Map<string, CacheEntry<FieldInfo[]>>();
+  /**
+   * The resource this server acts as (AUTOTASK_IMPERSONATION_RESOURCE_ID), where one is
+   * configured: the person a write is on behalf of.
+   */
+  readonly actingResourceId?: number;
 
   constructor(config: AutotaskConfig, options: ClientOptions = {}) {
+    this.actingResourceId = config.impersonationResourceId;
     const fetchFn = options.fetch ?? ((request: Request) => fetch(request));
     this.#zone = new Zone(config, { fetch: fetchFn, discoveryUrl: options.zoneDiscoveryUrl });
     this.#pipeline = new RequestPipeline(config, this.#zone, { ...options, fetch: fetchFn });

@@ -302,11 +302,12 @@ export const CONTRACT_BILLING_PREFERENCE: PicklistEntry[] = [
 
 /** Opportunity stage. */
 export const OPPORTUNITY_STAGE: PicklistEntry[] = [
-  { value: 11, label: "Qualify", isDefaultValue: true },
+  // Some stages carry their forecast probability in the label, as many MSPs name them.
+  { value: 11, label: "Qualify (10%)", isDefaultValue: true },
   { value: 12, label: "Solution Design" },
-  { value: 13, label: "Proposal Sent" },
+  { value: 13, label: "Proposal Sent (50%)" },
   { value: 14, label: "Negotiation" },
-  { value: 15, label: "Verbal Win" },
+  { value: 15, label: "Verbal Win (90%)" },
 ];
 
 /** Opportunity status: Autotask system values. */
