@@ -157,13 +157,14 @@ export function seedTenant(
   seedRoadmap(store, { seed: options.seed, now: options.now });
   seedSecondaryResources(store, new Gen(options.seed ^ 0x5ec0dd), now);
   seedReportData(store, { seed: options.seed, now: options.now });
+  // Before any padding, so a requested count is the count.
+  seedExamples(store, now);
   if (
     options.ticketCount !== undefined && options.ticketCount > store.table("Tickets").rows.length
   ) {
     padTickets(store, g, now, seeded, options.ticketCount);
   }
   if (options.timeEntryCount !== undefined) padTimeEntries(store, options.timeEntryCount);
-  seedExamples(store, now);
   return { apiUserResourceId: WELL_KNOWN.apiUserResourceId, hostileTicketId };
 }
 

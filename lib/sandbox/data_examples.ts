@@ -1,5 +1,6 @@
 /** The records the original server's README examples name: company 12345, resource 678, ticket 9999. */
 
+import { dayIso, localDayOf } from "./data_calendar.ts";
 import { R } from "./data_fixtures.ts";
 import type { Store } from "./store.ts";
 
@@ -10,6 +11,19 @@ export const EXAMPLE_IDS = {
   /** "Create a time entry for resource ID 678 ... on ticket 9999". */
   resourceId: 678,
   ticketId: 9999,
+} as const;
+
+/**
+ * Fixed ids below the generated ones: the example records sort first and keep their ids
+ * whatever the clock, so a later clock still only adds records after them.
+ */
+const IDS = {
+  deskRoles: [600, 601],
+  resourceRoles: [1200, 1201],
+  contacts: [30682800, 30682801],
+  opportunities: [1100, 1101, 1102],
+  note: 28340000,
+  timeEntry: 31000,
 } as const;
 
 const HOUR = 3_600_000;
@@ -58,14 +72,14 @@ export function seedExamples(store: Store, now: number): void {
   const roles = store.table("ResourceRoles");
   [R.tier1, R.tier2].forEach((roleID, i) => {
     desk.insert({
-      id: desk.nextId(),
+      id: IDS.deskRoles[i],
       resourceID: resourceId,
       roleID,
       isActive: true,
       isDefault: i === 0,
     });
     roles.insert({
-      id: roles.nextId(),
+      id: IDS.resourceRoles[i],
       resourceID: resourceId,
       roleID,
       departmentID: 29683001,
@@ -112,7 +126,7 @@ export function seedExamples(store: Store, now: number): void {
       "Office Manager",
     ]]
   ) {
-    const id = contacts.nextId();
+    const id = IDS.contacts[contactIds.length];
     contactIds.push(id);
     contacts.insert({
       id,
@@ -141,9 +155,9 @@ export function seedExamples(store: Store, now: number): void {
     ["Adatum Microsoft 365 E5 upgrade", 12, 1, 9_600, 75],
     ["Adatum backup appliance", 14, 2, 7_200, -20],
   ];
-  for (const [title, stage, status, amount, days] of plans) {
+  for (const [i, [title, stage, status, amount, days]] of plans.entries()) {
     opportunities.insert({
-      id: opportunities.nextId(),
+      id: IDS.opportunities[i],
       companyID: companyId,
       contactID: contactIds[0],
       title,
@@ -183,7 +197,8 @@ export function seedExamples(store: Store, now: number): void {
     subIssueType: 221,
     source: 2,
     ticketCategory: 2,
-    serviceLevelAgreementID: 1,
+    // No SLA: the tenant's SLA results cover the generated tickets only.
+    serviceLevelAgreementID: null,
     assignedResourceID: resourceId,
     assignedResourceRoleID: R.tier1,
     configurationItemID: null,
@@ -212,7 +227,7 @@ export function seedExamples(store: Store, now: number): void {
   });
   const notes = store.table("TicketNotes");
   notes.insert({
-    id: notes.nextId(),
+    id: IDS.note,
     ticketID: ticketId,
     noteType: 1,
     publish: 2,
@@ -225,7 +240,7 @@ export function seedExamples(store: Store, now: number): void {
   const entries = store.table("TimeEntries");
   const start = opened + 2 * HOUR;
   entries.insert({
-    id: entries.nextId(),
+    id: IDS.timeEntry,
     resourceID: resourceId,
     roleID: R.tier1,
     ticketID: ticketId,
@@ -238,7 +253,8 @@ export function seedExamples(store: Store, now: number): void {
     internalNotes: null,
     startDateTime: iso(start),
     endDateTime: iso(start + HOUR),
-    dateWorked: midnight(start),
+    // The tenant works in US Pacific time: dateWorked is the local date of the work.
+    dateWorked: dayIso(localDayOf(start)),
     hoursWorked: 1,
     hoursToBill: 1,
     offsetHours: 0,
