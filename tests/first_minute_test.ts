@@ -35,15 +35,19 @@ Deno.test({
     }).spawn();
     let output = "";
     const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-    const deadline = Date.now() + 30_000;
+    const deadline = Date.now() + 60_000;
+    // One read in flight at a time: a read abandoned to a timer would swallow its chunk.
+    let pending = reader.read();
     try {
       while (!/waiting for an MCP client[^\n]*\n/.test(output) && Date.now() < deadline) {
         const read = await Promise.race([
-          reader.read(),
-          new Promise<{ done: true }>((r) => setTimeout(() => r({ done: true }), 1_000)),
+          pending,
+          new Promise<"tick">((r) => setTimeout(() => r("tick"), 1_000)),
         ]);
-        if (read.done) continue;
+        if (read === "tick") continue;
+        if (read.done) break;
         output += read.value;
+        pending = reader.read();
       }
     } finally {
       child.kill("SIGTERM");

@@ -205,7 +205,7 @@ Deno.test({
           companyID,
           startDateTime: start,
           durationHours: 1,
-          status: "Finished",
+          status: "Teleported",
         });
         assert.match(badStatus, /Valid values in this tenant: .*Confirmed with Client/);
       });

@@ -1,7 +1,7 @@
 /** search_ticket_secondary_resources through the official client, against the simulated tenant over HTTP. */
 
 import assert from "node:assert/strict";
-import { callOk, connectStdio, startTenant, tenantEnv } from "./harness.ts";
+import { callError, callOk, connectStdio, startTenant, tenantEnv } from "./harness.ts";
 
 type Rec = Record<string, unknown>;
 
@@ -44,8 +44,11 @@ Deno.test({
       });
       assert.ok((byResource.items as Rec[]).every((r) => r.resourceID === resourceID));
       assert.equal(byResource.hasMore, rows.filter((r) => r.resourceID === resourceID).length > 2);
-      const none = await callOk(client, "search_ticket_secondary_resources", { roleID: 1 });
-      assert.deepEqual(none.items, []);
+      // No role 1: said so, not passed off as "nobody helps in that role".
+      assert.match(
+        await callError(client, "search_ticket_secondary_resources", { roleID: 1 }),
+        /^Role 1 was not found/,
+      );
       assert.deepEqual(
         tenant.sandbox.log.filter((e) =>
           e.method !== "GET" && !/\/query(\/count|\/next)?$/i.test(e.path.split("?")[0])

@@ -28,7 +28,7 @@ export function requireEntityArg(name: string): CatalogEntry {
 }
 
 /**
- * "Company 12345 was not found (search_companies lists them)": the record's label and the
+ * "Company 12345 was not found (<lister> lists them)": the record's label and the
  * tool that lists its records, from its descriptor, when that tool is enabled.
  */
 export function notFound(ctx: ToolContext, ref: RecordRef): InputError {
