@@ -9,6 +9,8 @@ import {
   callError,
   callOk,
   connectStdio,
+  productionFlags,
+  runToExit,
   startTenant,
   type StdioSession,
   tenantEnv,
@@ -482,5 +484,42 @@ Deno.test({
     } finally {
       await teardown(tenant, session, []);
     }
+  },
+});
+
+Deno.test({
+  name:
+    "the webhook secret is redacted even where Autotask echoes it; a bad one stops the server without showing it",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const { tenant, session } = await setup();
+    try {
+      tenant.sandbox.inject({
+        match: { method: "POST", pathEndsWith: "/TicketWebhooks" },
+        kind: "status",
+        status: 500,
+        body: { errors: [`secretKey ${WEBHOOK_SECRET} is not accepted here.`] },
+      });
+      const text = await callError(session.client, "create_webhook", {
+        entity: "Tickets",
+        name: "Echoing tenant",
+        url: URL_BASE,
+        events: ["update"],
+        fields: ["status"],
+      });
+      assert.match(text, /secretKey \[redacted\] is not accepted here/);
+      assert.ok(!text.includes(WEBHOOK_SECRET));
+    } finally {
+      await teardown(tenant, session, []);
+    }
+    const short = "short-one";
+    const { code, stderr } = await runToExit(await productionFlags(), {
+      AUTOTASK_SANDBOX: "1",
+      AUTOTASK_WEBHOOK_SECRET: short,
+    });
+    assert.equal(code, 2);
+    assert.match(stderr, /AUTOTASK_WEBHOOK_SECRET must be 10 to 64 visible ASCII characters/);
+    assert.ok(!stderr.includes(short), "the message never holds the value");
   },
 });
