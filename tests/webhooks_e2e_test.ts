@@ -114,15 +114,21 @@ Deno.test({
       await until(() => heard.length >= 2, "two notifications");
       assert.deepEqual(heard, [uri, uri], "the ticket's update and the note on it");
 
-      // The callouts arrived signed over .NET-escaped bytes and verified.
+      // The callouts arrived signed over .NET-escaped bytes and verified. The two are delivered
+      // concurrently, as Autotask does: either may arrive first.
       const sent = tenant.sandbox.webhooks.callouts.filter((c) => c.kind === "event");
       assert.equal(sent.length, 2);
       assert.ok(sent.every((c) => c.status === 200), "the server answered 200");
-      assert.match(sent[0].text, /\\u0026 \\u003Cscanner\\u003E \\u0027down\\u0027 \\u002B/);
+      const ticketSent = sent.find((c) => c.text.includes('"EntityType":"Ticket"'))!;
+      assert.ok(ticketSent, "the ticket's callout was sent");
+      assert.match(ticketSent.text, /\\u0026 \\u003Cscanner\\u003E \\u0027down\\u0027 \\u002B/);
 
       const listed = await changes(client);
       outputs.push(JSON.stringify(listed));
-      const [update, note] = listed.changes as Rec[];
+      const listedChanges = listed.changes as Rec[];
+      assert.equal(listedChanges.length, 2);
+      const update = listedChanges.find((c) => c.entity === "Tickets")!;
+      const note = listedChanges.find((c) => c.entity === "TicketNotes")!;
       assert.deepEqual([update.action, update.entity, update.id, update.uri], [
         "Update",
         "Tickets",
@@ -160,15 +166,15 @@ Deno.test({
       assert.deepEqual(after.changes, []);
 
       // A replay of the tenant's own delivery: 200, not listed twice.
-      const replay = await postCallout(server.origin, sent[0].body, sent[0].signature);
+      const replay = await postCallout(server.origin, ticketSent.body, ticketSent.signature);
       assert.equal(replay.status, 200);
       // Tampered, and signed with another secret: 401.
       const tampered = new TextEncoder().encode(
-        sent[0].text.replace(`"Id":${ticket.id}`, '"Id":1'),
+        ticketSent.text.replace(`"Id":${ticket.id}`, '"Id":1'),
       );
-      assert.equal((await postCallout(server.origin, tampered, sent[0].signature)).status, 401);
-      const wrong = await sign("not-the-shared-secret-000", sent[0].body);
-      assert.equal((await postCallout(server.origin, sent[0].body, wrong)).status, 401);
+      assert.equal((await postCallout(server.origin, tampered, ticketSent.signature)).status, 401);
+      const wrong = await sign("not-the-shared-secret-000", ticketSent.body);
+      assert.equal((await postCallout(server.origin, ticketSent.body, wrong)).status, 401);
       await new Promise((resolve) => setTimeout(resolve, 200));
       assert.deepEqual((await changes(client, { cursor: listed.cursor })).changes, []);
       assert.match(server.stderr(), /repeated delivery of Tickets \d+ Update/);
