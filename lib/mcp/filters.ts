@@ -20,6 +20,7 @@ import {
 } from "../autotask/coerce.ts";
 import { autotaskDay, instantBound, type RangeOperator } from "../dates.ts";
 import { udfDefinitions } from "./changes.ts";
+import { isSecretField } from "./shape.ts";
 import { InputError, type ToolContext } from "./tool.ts";
 
 /** Operators that compare a date with a bound (the others compare text or test presence). */
@@ -162,6 +163,11 @@ async function visit(
     }
     if (info.isQueryable === false) {
       throw new InputError(`${path}.field: ${entity}.${info.name} cannot be queried`);
+    }
+    if (isSecretField(info.name)) {
+      throw new InputError(
+        `${path}.field: ${entity}.${info.name} is a secret: it is never compared`,
+      );
     }
   }
   const leaf: LeafFilter = { op: operator, field: info.name };
