@@ -1,4 +1,4 @@
-/** Builds the MCP server: name, version, instructions, prompts and the registered tools. */
+/** Builds the MCP server: name, version, instructions, prompts, the registered tools and the views they name. */
 
 import { McpServer } from "@modelcontextprotocol/server";
 import denoConfig from "../../deno.json" with { type: "json" };
@@ -10,6 +10,7 @@ import { instructionsFor } from "./instructions.ts";
 import type { ToolKit } from "./kit.ts";
 import { enabledPrompts, registerPrompts } from "./prompts.ts";
 import { registerTools, type ToolDef } from "./tool.ts";
+import { DASHBOARD_URI, registerDashboard } from "../ui/mod.ts";
 
 /** The server's name as MCP clients see it. */
 export const SERVER_NAME = "autotask-mcp";
@@ -36,6 +37,17 @@ export interface ServerFactoryOptions {
   timeZone?: string;
 }
 
+/**
+ * True when a tool's `_meta` points MCP Apps hosts at the dashboard (`ui.resourceUri`, or the
+ * early drafts' flat `ui/resourceUri`): the server then serves that page as a resource.
+ */
+export function showsDashboard(tool: Pick<ToolDef, "meta">): boolean {
+  const meta = tool.meta;
+  if (!meta) return false;
+  const ui = meta.ui as { resourceUri?: unknown } | undefined;
+  return ui?.resourceUri === DASHBOARD_URI || meta["ui/resourceUri"] === DASHBOARD_URI;
+}
+
 /** A factory the transports call: one server instance per connection (stdio) or request era. */
 export function createServerFactory(options: ServerFactoryOptions): () => McpServer {
   const { kit, tools } = options;
@@ -45,12 +57,15 @@ export function createServerFactory(options: ServerFactoryOptions): () => McpSer
   const instructions = instructionsFor(kit.instructions, { tools, sandbox: options.sandbox });
   const prompts = enabledPrompts(kit.prompts, tools);
   const fieldLister = tools.some((t) => t.name === kit.fieldLister) ? kit.fieldLister : undefined;
+  // Only a server listing a tool that points at the page offers it (and the resources capability).
+  const dashboard = tools.some(showsDashboard);
   return () => {
     const server = new McpServer(
       { name: SERVER_NAME, version: VERSION },
       { capabilities: { tools: {}, prompts: {} }, instructions },
     );
     registerPrompts(server, prompts);
+    if (dashboard) registerDashboard(server);
     registerTools(server, tools, {
       client: options.client,
       picklists,
