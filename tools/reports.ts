@@ -90,7 +90,9 @@ function shorter(
   range: DayRange,
   options: { left: number; perDay: number; fixed?: number },
 ): string {
-  const days = Math.floor((options.left - (options.fixed ?? 0)) / Math.max(options.perDay, 1e-9));
+  // One request less: a page count rounds up.
+  const spare = options.left - (options.fixed ?? 0) - 1;
+  const days = Math.floor(spare / Math.max(options.perDay, 1e-9));
   if (days < 1) return "Try again after the hourly window resets";
   return `Ask for ${days} days or fewer (e.g. from ${
     addDays(range.to, -(Math.min(days, range.days) - 1))
@@ -284,23 +286,23 @@ const timeReport = defineTool({
     if (args.contractID !== undefined) filter.push(eq("contractID", args.contractID));
     const n = await run.count("TimeEntries", filter);
     const pageCount = n === 0 ? 0 : pages(n);
-    const lookups = group === "company"
-      ? pageCount + 3
-      : group === "project"
-      ? 3
-      : group === "day" || group === "week"
+    // Names of the rows shown; company and project time goes through its tickets and tasks.
+    const fixed = group === "day" || group === "week"
       ? 0
-      : group === "ticket"
+      : group === "company"
+      ? 3
+      : group === "project" || group === "ticket"
       ? 2
       : 1;
+    const perPage = group === "company" ? 2 : 1;
+    const lookups = fixed + (perPage - 1) * pageCount;
     run.checkBudget(pageCount + lookups, {
       work: `${pageCount} pages of ${
         n.toLocaleString("en-US")
       } time entries and ${lookups} lookups`,
       narrower: (left) =>
-        `${
-          shorter(range, { left, perDay: (pageCount + lookups) / range.days })
-        }, or one resourceID`,
+        `${shorter(range, { left, perDay: (perPage * pageCount) / range.days, fixed })}, ` +
+        "or one resourceID",
     });
     const byKey = new Map<string | number | null, Hours>();
     if (n > 0) {
