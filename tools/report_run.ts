@@ -209,7 +209,9 @@ export class ReportRun {
       `This report would need about ${n(estimate)} more Autotask requests (${advice.work}), but ` +
         `only ${n(left)} are left before ${Math.round(budget.hardShare * 100)}% ` +
         `(AUTOTASK_BUDGET_HARD) of the hourly limit: ${n(budget.used)} of ${known} are used ` +
-        `by this tenant's integrations. Nothing more was fetched (${this.#made} requests so far). ` +
+        `by this tenant's integrations. Nothing more was fetched (${
+          plural(this.#made, "request")
+        } so far). ` +
         advice.narrower(left),
     );
   }
@@ -225,6 +227,11 @@ export class ReportRun {
       usedThisHour: budget.limit === undefined ? null : budget.used,
     };
   }
+}
+
+/** `1 page`, `3 pages`. */
+export function plural(n: number, word: string): string {
+  return `${n.toLocaleString("en-US")} ${word}${n === 1 ? "" : "s"}`;
 }
 
 /** Two decimals, as Autotask keeps hours and money; -0 becomes 0. */

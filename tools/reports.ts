@@ -25,6 +25,7 @@ import {
   mondayOf,
   parseRange,
   percent,
+  plural,
   rangeInstants,
   ReportRun,
   round2,
@@ -90,9 +91,9 @@ function shorter(
   range: DayRange,
   options: { left: number; perDay: number; fixed?: number },
 ): string {
-  // One request less: a page count rounds up.
-  const spare = options.left - (options.fixed ?? 0) - 1;
-  const days = Math.floor(spare / Math.max(options.perDay, 1e-9));
+  // The next call's own count, a page count that rounds up, and a margin: days are not equally busy.
+  const spare = options.left - (options.fixed ?? 0) - 2;
+  const days = Math.floor((0.8 * spare) / Math.max(options.perDay, 1e-9));
   if (days < 1) return "Try again after the hourly window resets";
   return `Ask for ${days} days or fewer (e.g. from ${
     addDays(range.to, -(Math.min(days, range.days) - 1))
@@ -297,9 +298,9 @@ const timeReport = defineTool({
     const perPage = group === "company" ? 2 : 1;
     const lookups = fixed + (perPage - 1) * pageCount;
     run.checkBudget(pageCount + lookups, {
-      work: `${pageCount} pages of ${
-        n.toLocaleString("en-US")
-      } time entries and ${lookups} lookups`,
+      work: `${plural(pageCount, "page")} of ${n.toLocaleString("en-US")} time entries and ${
+        plural(lookups, "lookup")
+      }`,
       narrower: (left) =>
         `${shorter(range, { left, perDay: (perPage * pageCount) / range.days, fixed })}, ` +
         "or one resourceID",
@@ -533,7 +534,9 @@ const utilizationReport = defineTool({
     const n = await run.count("TimeEntries", filter);
     const pageCount = n === 0 ? 0 : pages(n);
     run.checkBudget(pageCount + 3, {
-      work: `${pageCount} pages of ${n.toLocaleString("en-US")} time entries and 3 lookups`,
+      work: `${plural(pageCount, "page")} of ${
+        n.toLocaleString("en-US")
+      } time entries and 3 lookups`,
       narrower: (left) =>
         `${shorter(range, { left, perDay: pageCount / range.days, fixed: 3 })}, or one resourceID`,
     });
