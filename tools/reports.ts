@@ -1230,7 +1230,7 @@ const slaReport = defineTool({
       report.notes!.push(
         `${
           misses.length - listed.length
-        } more misses are not listed (the latest first): raise missesLimit (at most 100) or narrow the range`,
+        } more misses are not listed (the most overdue come first): raise missesLimit (at most 100) or narrow the range`,
       );
     }
     if (n > total.tickets) report.notes!.push(`${n - total.tickets} completed tickets have no SLA`);
