@@ -5,7 +5,8 @@
  *
  * Items: 1 cold start and memory, 2 per-call overhead (stdio; the HTTP listener), 3 Autotask
  * requests per tool call, 4 bytes per result, 5 concurrency, 6 memory under load, 7 scale,
- * 8 tool-definition weight, 9 several processes sharing one integration code.
+ * 8 tool-definition weight, 9 several processes sharing one integration code, 10 requests per
+ * report at scale.
  */
 
 import type { SandboxOptions, ServedSandbox } from "../lib/sandbox/mod.ts";
@@ -18,6 +19,7 @@ import { caveatsText, rowsText } from "./notes.ts";
 import { perCallOverhead } from "./overhead.ts";
 import { payloadSize } from "./payload.ts";
 import { type DetailTable, mainTable, markdownTable, type SectionResult } from "./report.ts";
+import { reportRequests } from "./reports.ts";
 import { requestsPerCall } from "./requests.ts";
 import { scale } from "./scale.ts";
 import { sharedCode } from "./shared_code.ts";
@@ -33,6 +35,9 @@ interface Plan {
   loadCalls: number;
   scaleResults: number;
   sharedRuns: number;
+  /** Tenant size of the report item. */
+  reportTickets: number;
+  reportTimeEntries: number;
 }
 
 const FULL: Plan = {
@@ -42,6 +47,8 @@ const FULL: Plan = {
   loadCalls: 10_000,
   scaleResults: 10_000,
   sharedRuns: 5,
+  reportTickets: 100_000,
+  reportTimeEntries: 200_000,
 };
 const QUICK: Plan = {
   coldStarts: 2,
@@ -50,6 +57,8 @@ const QUICK: Plan = {
   loadCalls: 1_100,
   scaleResults: 500,
   sharedRuns: 1,
+  reportTickets: 5_000,
+  reportTimeEntries: 20_000,
 };
 
 const RESULTS = new URL("./RESULTS.md", import.meta.url);
@@ -91,6 +100,11 @@ async function runAll(plan: Plan): Promise<SectionResult[]> {
     }),
     await withTenant({}, (t) => toolWeight(t)),
     await sharedCode({ runs: plan.sharedRuns, progress }),
+    await reportRequests({
+      tickets: plan.reportTickets,
+      timeEntries: plan.reportTimeEntries,
+      progress,
+    }),
   ];
 }
 

@@ -43,6 +43,10 @@ Spreads are min–max below 20 samples and p10–p90 from 20 on.
    sent at once, to one tenant that holds each request 250 ms and runs at most 3 per entity for the
    integration code, refusing the rest unprocessed with the live text and no Retry-After. The
    processes do not coordinate: every refusal must be absorbed by a retry, every note stored once.
+10. **Reports at scale**: each report tool called once on a fresh server against a tenant of
+   100,000 tickets and 200,000 time entries (\`bench/reports.ts\` runs it alone). The requests each
+   report says it made are compared with the tenant's log; the ticket-aging and created/completed
+   reports must count, never download tickets or time entries.
 `;
 }
 
