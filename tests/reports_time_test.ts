@@ -11,7 +11,6 @@ import {
   card,
   dateIn,
   dayOf,
-  EAST,
   monday,
   near,
   plusDays,
@@ -44,6 +43,11 @@ function checkRow(row: Row | undefined, entries: Rec[], what: string): void {
   near(row.billable, h.billable, `${what} billable`);
   near(row.nonBillable, h.nonBillable, `${what} non-billable`);
   near(row.total, h.billable + h.nonBillable, `${what} total`);
+}
+
+/** Days from `day` to today (UTC). */
+function daysAgo(day: string): number {
+  return (Date.now() - Date.parse(`${day}T00:00:00Z`)) / 86_400_000;
 }
 
 /** A range with a partial week at both ends: a Wednesday about ten weeks back to a Tuesday. */
@@ -171,21 +175,23 @@ Deno.test({
 
 Deno.test({
   ...opts,
-  name:
-    "report_time and report_utilization read today and yesterday in the user's zone (east of UTC)",
+  name: "report_time and report_utilization read today and yesterday in the user's zone, not UTC",
   async fn() {
-    await withReports(EAST, async ({ tenant, session: { client } }) => {
-      const before = dateIn(EAST, Date.now());
+    // A zone whose date differs from UTC's right now: far east from 10:00 UTC, far west before.
+    const zone = new Date().getUTCHours() >= 10 ? "Pacific/Kiritimati" : "Pacific/Pago_Pago";
+    await withReports(zone, async ({ tenant, session: { client } }) => {
+      const before = dateIn(zone, Date.now());
       const out = await callOk(client, "report_time", {
         from: "yesterday",
         to: "today",
         groupBy: "day",
       });
-      const after = dateIn(EAST, Date.now());
+      const after = dateIn(zone, Date.now());
       const period = out.period as { from: string; to: string };
-      assert.ok([before, after].includes(period.to), `today in Tokyo: ${period.to}`);
+      assert.ok([before, after].includes(period.to), `today in ${zone}: ${period.to}`);
+      assert.notEqual(period.to, new Date().toISOString().slice(0, 10), "not UTC's today");
       assert.equal(period.from, plusDays(period.to, -1));
-      // Portland's today is behind Tokyo's for much of the day: the report is by Tokyo's days.
+      // The tenant's own days are Portland's: the report is by the user's days all the same.
       const records = tenant.sandbox.records("TimeEntries") as Rec[];
       const days = table(out);
       assert.deepEqual(days.map((d) => d.day), [period.from, period.to]);
@@ -193,10 +199,14 @@ Deno.test({
         checkRow(d, records.filter((e) => dayOf(e.dateWorked) === d.day), `day ${d.day}`);
       }
 
-      // Utilization over two weeks (one with a holiday in some years): logged, billable, and the
+      // Utilization over two weeks around the latest holiday: logged, billable, and the
       // location's business hours less its holidays.
-      const to = plusDays(dateIn(EAST, Date.now()), -1);
-      const from = plusDays(to, -13);
+      const yesterday = plusDays(dateIn(zone, Date.now()), -1);
+      const holiday = (tenant.sandbox.records("Holidays") as Rec[]).map((h) => dayOf(h.holidayDate))
+        .filter((d) => d < yesterday).sort().at(-1)!;
+      const from = plusDays(holiday, -6);
+      const to = plusDays(holiday, 7) < yesterday ? plusDays(holiday, 7) : yesterday;
+      assert.ok(daysAgo(from) < 180, `a holiday in the history: ${holiday}`);
       const util = await callOk(client, "report_utilization", { from, to });
       const rows = table(util);
       const inRange = records.filter((e) =>
