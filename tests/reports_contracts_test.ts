@@ -5,7 +5,7 @@
  */
 
 import assert from "node:assert/strict";
-import { callOk } from "./harness.ts";
+import { callOk, tenantClient } from "./harness.ts";
 import {
   card,
   dateIn,
@@ -28,6 +28,19 @@ Deno.test({
     "report_contracts: purchased, used, remaining, 30-day burn, run-out and contracts ending soon",
   async fn() {
     await withReports(WEST, async ({ tenant, session: { client } }) => {
+      // A cancelled (inactive) purchase on a block-hour contract: bought nothing.
+      const block = (tenant.sandbox.records("ContractBlocks") as Rec[]).find((p) =>
+        tenant.sandbox.record("Contracts", p.contractID as number)?.status === 1
+      )!;
+      await tenantClient(tenant).create("ContractBlocks", {
+        contractID: block.contractID,
+        datePurchased: block.startDate,
+        startDate: block.startDate,
+        endDate: block.endDate,
+        hours: 400,
+        hourlyRate: 100,
+        status: 0,
+      });
       tenant.sandbox.resetStats();
       const out = await callOk(client, "report_contracts", { endingWithinDays: 45 });
       const today = dateIn(WEST, Date.now());
@@ -135,6 +148,16 @@ Deno.test({
         ),
       );
       assert.equal(card(out, "Ending within 45 days"), soon.length);
+
+      // The last day counts: a contract ending in exactly N days is within N days, not N - 1.
+      const next = ending.find((r) => (r.daysLeft as number) >= 1)!;
+      const within = async (days: number) =>
+        table(
+          await callOk(client, "report_contracts", { endingWithinDays: days }),
+          `Contracts ending within ${days} days`,
+        ).map((r) => r.id);
+      assert.ok((await within(next.daysLeft as number)).includes(next.id));
+      assert.ok(!(await within((next.daysLeft as number) - 1)).includes(next.id));
     });
   },
 });
