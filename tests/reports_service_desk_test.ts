@@ -103,7 +103,7 @@ Deno.test({
         ["d31_90", 31, 90],
         ["d90plus", 91, Infinity],
       ];
-      for (const by of ["priority", "assignee"] as const) {
+      for (const by of ["priority", "queue", "assignee"] as const) {
         tenant.sandbox.resetStats();
         const out = await callOk(client, "report_ticket_aging", { by });
         onlyCounts(tenant);
@@ -111,17 +111,22 @@ Deno.test({
         const today = dateIn(EAST, out.asOf as string);
         const open = tickets.filter((t) => t.status !== 5);
         const age = (t: Rec) => daysBetween(dateIn(EAST, t.createDate as string), today);
-        const field = by === "priority" ? "priority" : "assignedResourceID";
+        const field =
+          { priority: "priority", queue: "queueID", assignee: "assignedResourceID" }[by];
         const rows = table(out);
         assert.equal(card(out, "Open tickets"), open.length);
-        const values = new Set(open.map((t) => t[field] as number | null));
+        const values = new Set(open.map((t) => (t[field] ?? null) as number | null));
+        assert.ok(values.size >= 3, `${by}: ${values.size} values`);
         for (const value of values) {
-          const row = rows.find((r) => r.id === value) ??
-            rows.find((r) => value === null && r.assignee === "(unassigned)");
+          // No value has its own row ("(unassigned)", "(no queue)"); "(other)" is another.
+          const none = by === "assignee" ? "(unassigned)" : "(no queue)";
+          const row = value === null
+            ? rows.find((r) => r[by] === none)
+            : rows.find((r) => r.id === value);
           assert.ok(row, `${by} ${value}`);
           for (const [key, first, last] of buckets) {
             const expected = open.filter((t) =>
-              t[field] === value && age(t) >= first && age(t) <= last
+              (t[field] ?? null) === value && age(t) >= first && age(t) <= last
             ).length;
             assert.equal(row[key], expected, `${by} ${value} ${key}`);
           }
