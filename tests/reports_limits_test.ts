@@ -154,6 +154,29 @@ Deno.test({
 
 Deno.test({
   ...opts,
+  name:
+    "a report that fans out into many counts queues them itself: none times out waiting for a connection",
+  async fn() {
+    await withReports(WEST, async ({ tenant, session: { client } }) => {
+      // 50 counts at 150 ms each, 3 at a time: about 2.5 s in all, each call 150 ms. Queued in
+      // the client, the last ones would wait past the 1 s timeout and give up unsent.
+      tenant.sandbox.resetStats();
+      const out = await callOk(client, "report_ticket_flow", {
+        from: "2026-01-05",
+        to: "2026-06-28",
+      });
+      assert.equal(table(out).length, 25);
+      assert.equal((out.requests as { made: number }).made, 50);
+      assert.ok(tenant.sandbox.maxInFlight("Tickets") <= 3);
+    }, {
+      tenant: { latencyMs: 150, now: () => new Date("2026-07-01T18:00:00Z") },
+      env: { AUTOTASK_TIMEOUT_MS: "1000" },
+    });
+  },
+});
+
+Deno.test({
+  ...opts,
   name: "a report larger than AUTOTASK_MAX_RESULT_CHARS is cut at whole rows and says so",
   async fn() {
     await withReports(WEST, async ({ session: { client } }) => {

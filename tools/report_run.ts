@@ -12,6 +12,13 @@ const DOCUMENTED_HOURLY_LIMIT = 10_000;
 /** Room left under the size cap for what the server adds after the report (the budget notice). */
 const CAP_MARGIN = 1_000;
 const DAY_MS = 86_400_000;
+/**
+ * Calls one report has in flight at once: Autotask's 3 per entity. A report that fans out (a
+ * count per week, per value and age) queues here, where waiting costs nothing; queued in the
+ * client instead, each call's timeout would run while it waited, and at scale the last counts of
+ * a year's flow gave up unsent.
+ */
+const IN_FLIGHT = 3;
 
 /** How many Autotask calls a report made and what share of the hourly limit that is. */
 export interface RequestUsage {
@@ -44,6 +51,8 @@ export class ReportRun {
   readonly ctx: ToolContext;
   #made = 0;
   #expected = 0;
+  #running = 0;
+  readonly #waiting: (() => void)[] = [];
 
   constructor(ctx: ToolContext) {
     this.ctx = ctx;
@@ -59,6 +68,20 @@ export class ReportRun {
     this.#expected += Math.max(0, requests);
   }
 
+  /** Runs `call` when fewer than IN_FLIGHT of this report's calls are running. */
+  async #slot<T>(call: () => Promise<T>): Promise<T> {
+    while (this.#running >= IN_FLIGHT) {
+      await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    }
+    this.#running++;
+    try {
+      return await call();
+    } finally {
+      this.#running--;
+      this.#waiting.shift()?.();
+    }
+  }
+
   async #sent(message: string): Promise<void> {
     this.#made++;
     await this.ctx.progress(this.#made, Math.max(this.#expected, this.#made), message);
@@ -66,7 +89,9 @@ export class ReportRun {
 
   /** `query/count` of `entity` under `filter`. */
   async count(entity: string, filter: Filter[]): Promise<number> {
-    const n = await this.ctx.client.count(entity, { filter, signal: this.ctx.signal });
+    const n = await this.#slot(() =>
+      this.ctx.client.count(entity, { filter, signal: this.ctx.signal })
+    );
     await this.#sent(`counted ${entity}`);
     return n;
   }
@@ -81,17 +106,20 @@ export class ReportRun {
     each: (items: AutotaskRecord[]) => void,
   ): Promise<number> {
     const { client, signal } = this.ctx;
-    let page = await client.query(entity, {
-      filter: options.filter,
-      includeFields: options.fields,
-      maxRecords: MAX_PAGE_SIZE,
-      signal,
-    });
+    let page = await this.#slot(() =>
+      client.query(entity, {
+        filter: options.filter,
+        includeFields: options.fields,
+        maxRecords: MAX_PAGE_SIZE,
+        signal,
+      })
+    );
     let rows = page.items.length;
     each(page.items);
     await this.#sent(`read ${rows} ${entity}`);
     while (page.next) {
-      page = await client.queryNext(entity, page.next, { signal });
+      const next = page.next;
+      page = await this.#slot(() => client.queryNext(entity, next, { signal }));
       rows += page.items.length;
       each(page.items);
       await this.#sent(`read ${rows} ${entity}`);
@@ -127,13 +155,15 @@ export class ReportRun {
       try {
         const filter = [inList(field, chunk)];
         if (field === "id") {
-          const page = await this.ctx.client.query(entity, {
-            filter,
-            includeFields: options.fields,
-            maxRecords: chunk.length,
-            signal: this.ctx.signal,
-            optional: options.optional,
-          });
+          const page = await this.#slot(() =>
+            this.ctx.client.query(entity, {
+              filter,
+              includeFields: options.fields,
+              maxRecords: chunk.length,
+              signal: this.ctx.signal,
+              optional: options.optional,
+            })
+          );
           await this.#sent(`looked up ${entity}`);
           for (const r of page.items) found.set(r.id as number, r);
         } else {
