@@ -19,7 +19,7 @@ import {
 import { AppBridge, getToolUiResourceUri, McpUiResourceMetaSchema } from "./deps.ts";
 import { callOk } from "./harness.ts";
 import { BrowserViewTransport, hostCspFor, hostPageHtml } from "./mcp_apps_host.ts";
-import { decodePng } from "./png.ts";
+import { decodePng, type Png } from "./png.ts";
 import { withReports } from "./reports_oracle.ts";
 
 const ZONE = "Europe/Berlin";
@@ -63,6 +63,25 @@ function read(tab: BrowserPage, view: FrameContext): Promise<Drawn> {
 function matches(drawn: Drawn, report: DashboardReport): boolean {
   return drawn.title === report.title && drawn.figures.length === report.charts.length &&
     drawn.tables.length === report.tables.length;
+}
+
+/**
+ * True when the screenshot shows the report under its title, not only the title: in the band
+ * where summary cards and the first chart go, at least 1% of the pixels differ from the band's
+ * most common colour (an unpainted frame is one flat colour there).
+ */
+function painted(png: Png): boolean {
+  const counts = new Map<string, number>();
+  let total = 0;
+  for (let y = 110; y < Math.min(png.height, 500); y += 3) {
+    for (let x = 30; x < Math.min(png.width, 870); x += 3) {
+      const key = png.rgb(x, y).map((v) => v >> 4).join(",");
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+      total++;
+    }
+  }
+  const mode = Math.max(0, ...counts.values());
+  return total > 0 && (total - mode) / total >= 0.01;
 }
 
 Deno.test({
@@ -175,7 +194,7 @@ Deno.test({
             const png = await decodePng(await Deno.readFile(path));
             const corner = png.rgb(28, 28);
             const dark = corner.every((v) => v < 80);
-            return (theme === "dark") === dark ? true : undefined;
+            return (theme === "dark") === dark && painted(png) ? true : undefined;
           }, `${path} in the ${theme} theme`);
         }
         assert.deepEqual(tab.errors, [], "the page threw or logged errors");
