@@ -99,6 +99,8 @@ Deno.test("every field a resource descriptor names exists in the catalog", () =>
       ...resource.neverDefault ?? [],
       ...Object.keys(resource.system ?? {}),
       ...resource.numberField ? [resource.numberField] : [],
+      ...resource.watermark ? [resource.watermark] : [],
+      ...Object.keys(resource.bulkFixed ?? {}),
     ];
     for (const field of named) if (!(field in known)) problems.push(`${resource.entity}.${field}`);
   }
