@@ -48,6 +48,55 @@ export interface ToolContext {
   timeZone: string;
   /** Reports progress when the caller asked for it (no-op otherwise). */
   progress(done: number, total?: number, message?: string): Promise<void>;
+  /**
+   * Asks the user to confirm `message` with a yes/no form in the client (MCP elicitation);
+   * present only when the client declared form elicitation on a 2025-era connection (the
+   * 2026-07-28 era asks through input_required results, which the tool kit does not use).
+   */
+  confirmWithUser?(message: string): Promise<UserAnswer>;
+}
+
+/** What the user answered a confirmation form: yes, no, or nothing (dismissed, failed, timed out). */
+export type UserAnswer = "confirmed" | "declined" | "no answer";
+
+/** Longest wait for the user to answer a confirmation form. */
+const CONFIRM_TIMEOUT_MS = 5 * 60_000;
+
+/**
+ * The confirmation form of {@linkcode ToolContext.confirmWithUser}, when the client can show one:
+ * a 2025-era request (2026-07-28 requests carry an envelope) from a client that declared form
+ * elicitation (an empty `elicitation` capability means form, per the specification).
+ */
+function confirmation(
+  server: McpServer,
+  ctx: ServerContext,
+): ((message: string) => Promise<UserAnswer>) | undefined {
+  if (ctx.mcpReq.envelope !== undefined) return undefined;
+  const elicitation = server.server.getClientCapabilities()?.elicitation as
+    | { form?: unknown; url?: unknown }
+    | undefined;
+  if (!elicitation || (elicitation.form === undefined && elicitation.url !== undefined)) {
+    return undefined;
+  }
+  return async (message) => {
+    try {
+      const answer = await ctx.mcpReq.elicitInput({
+        mode: "form",
+        message,
+        requestedSchema: {
+          type: "object",
+          properties: {
+            confirm: { type: "boolean", title: "Apply", description: "Yes: send these changes" },
+          },
+          required: ["confirm"],
+        },
+      }, { timeout: CONFIRM_TIMEOUT_MS });
+      if (answer.action !== "accept") return answer.action === "decline" ? "declined" : "no answer";
+      return answer.content?.confirm === true ? "confirmed" : "declined";
+    } catch {
+      return "no answer";
+    }
+  };
 }
 
 /** A JSON object result (becomes `structuredContent` and the text block). */
@@ -351,6 +400,7 @@ export function registerTools(server: McpServer, defs: ToolDef[], deps: ToolDeps
               params: { progressToken, progress: done, total, message },
             }).catch(() => {});
           },
+          confirmWithUser: confirmation(server, ctx),
         };
         if (deps.readOnly && isWriteTool(def)) {
           return errorResult(
