@@ -369,23 +369,66 @@ export function checkBudget(
   );
 }
 
+/** `3-5, 9` back to `[3, 4, 5, 9]`. */
+function expandRanges(text: unknown): number[] {
+  if (typeof text !== "string" || text.trim() === "") return [];
+  return text.split(",").flatMap((part) => {
+    const [from, to] = part.trim().split("-").map(Number);
+    return to === undefined ? [from] : Array.from({ length: to - from + 1 }, (_, i) => from + i);
+  });
+}
+
+/** The lists of grouped ids a batch result may carry, and the key of their text. */
+const GROUPED = { failed: "error", skipped: "reason" } as const;
+
 /**
- * Shrinks a batch result to `maxChars` of JSON: long texts in its lists are shortened step by
- * step (every id stays listed), then the sample goes. A batch result never hides a failure.
+ * Merges the groups of a grouped list whose texts are equal (after shortening) or, with
+ * `all`, into one group whose text gives the first of them: every id stays listed.
+ */
+function mergeGroups(list: unknown[], textKey: string, all: boolean): unknown[] {
+  const merged = new Map<string, { group: Record<string, unknown>; ids: number[] }>();
+  for (const item of list) {
+    const group = item as Record<string, unknown>;
+    const key = all ? "" : `${group.mayHaveHappened}\u0000${group[textKey]}`;
+    const found = merged.get(key);
+    if (found) found.ids.push(...expandRanges(group.ids));
+    else merged.set(key, { group: { ...group }, ids: expandRanges(group.ids) });
+  }
+  return [...merged.values()].map(({ group, ids }) => {
+    const out: Record<string, unknown> = { ...group, ids: idRanges(ids), count: ids.length };
+    if (all && list.length > 1) {
+      out[textKey] = `${list.length} different messages; the first: ${group[textKey]}`;
+      if ("mayHaveHappened" in out) {
+        out.mayHaveHappened = list.some((g) => (g as Record<string, unknown>).mayHaveHappened);
+      }
+    }
+    return out;
+  });
+}
+
+/**
+ * Shrinks a batch result to `maxChars` of JSON without hiding a record: long texts in its lists
+ * are shortened step by step, then the sample goes, then groups whose shortened texts agree are
+ * merged, and last each list becomes one group. Every id stays listed throughout.
  */
 export function fitResult(result: ToolOutput, maxChars: number): ToolOutput {
   const size = () => JSON.stringify(result).length;
   for (let limit = 400; size() > maxChars && limit >= 60; limit = Math.floor(limit / 2)) {
-    for (const key of ["failed", "skipped", "sample", "changed"]) {
+    for (const key of ["failed", "skipped", "sample"]) {
       const list = result[key];
-      if (!Array.isArray(list)) continue;
-      result[key] = list.map((item) => shorten(item, limit));
+      if (Array.isArray(list)) result[key] = list.map((item) => shorten(item, limit));
     }
   }
   if (size() > maxChars && "sample" in result) {
     delete result.sample;
     result.note = [result.note, "the sample was left out to fit the result size cap"]
       .filter(Boolean).join("; ");
+  }
+  for (const all of [false, true]) {
+    for (const [key, textKey] of Object.entries(GROUPED)) {
+      const list = result[key];
+      if (size() > maxChars && Array.isArray(list)) result[key] = mergeGroups(list, textKey, all);
+    }
   }
   return result;
 }
