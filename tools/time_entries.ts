@@ -223,10 +223,8 @@ export const timeEntryInput = z.object({
   ticketID: idSchema.optional(),
   taskID: idSchema.optional(),
   hoursWorked: z.number().positive().max(24),
-  dateWorked: dateSchema.optional().describe("Default: today in the user's time zone"),
-  startDateTime: dateTimeSchema.optional().describe(
-    "End = start + hoursWorked; without a zone: the user's local time",
-  ),
+  dateWorked: dateSchema.optional().describe("Default: today (local)"),
+  startDateTime: dateTimeSchema.optional().describe("End = start + hoursWorked; no zone: local"),
   summaryNotes: z.string().trim().min(1).max(MAX_NOTES).describe("May reach the customer"),
   internalNotes: z.string().trim().min(1).max(MAX_NOTES).optional(),
   roleID: idSchema.optional(),
@@ -380,7 +378,7 @@ export const timeEntries: ToolModule = {
       name: "create_time_entry",
       title: "Log time",
       description:
-        "Log hours on a ticket or task (or regular time); roleID is chosen when omitted; work starts 08:00 local time unless startDateTime.",
+        "Log hours on a ticket or task (or regular time); roleID is chosen when omitted; work starts 08:00 local unless startDateTime.",
       kind: "create",
       toolset: "time",
       openWorld: false,
