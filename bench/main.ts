@@ -5,10 +5,12 @@
  *
  * Items: 1 cold start and memory, 2 per-call overhead (stdio; the HTTP listener), 3 Autotask
  * requests per tool call, 4 bytes per result, 5 concurrency, 6 memory under load, 7 scale,
- * 8 tool-definition weight, 9 several processes sharing one integration code.
+ * 8 tool-definition weight, 9 several processes sharing one integration code, 10 bulk updates at
+ * Autotask's thread bound.
  */
 
 import type { SandboxOptions, ServedSandbox } from "../lib/sandbox/mod.ts";
+import { bulkUpdates } from "./bulk.ts";
 import { coldStart } from "./cold_start.ts";
 import { concurrency } from "./concurrency.ts";
 import { httpListener } from "./http_listener.ts";
@@ -33,6 +35,9 @@ interface Plan {
   loadCalls: number;
   scaleResults: number;
   sharedRuns: number;
+  /** Tickets per bulk update and how many times it runs. */
+  bulkRecords: number;
+  bulkRuns: number;
 }
 
 const FULL: Plan = {
@@ -42,6 +47,8 @@ const FULL: Plan = {
   loadCalls: 10_000,
   scaleResults: 10_000,
   sharedRuns: 5,
+  bulkRecords: 500,
+  bulkRuns: 3,
 };
 const QUICK: Plan = {
   coldStarts: 2,
@@ -50,6 +57,8 @@ const QUICK: Plan = {
   loadCalls: 1_100,
   scaleResults: 500,
   sharedRuns: 1,
+  bulkRecords: 60,
+  bulkRuns: 1,
 };
 
 const RESULTS = new URL("./RESULTS.md", import.meta.url);
@@ -91,6 +100,12 @@ async function runAll(plan: Plan): Promise<SectionResult[]> {
     }),
     await withTenant({}, (t) => toolWeight(t)),
     await sharedCode({ runs: plan.sharedRuns, progress }),
+    await bulkUpdates({
+      records: plan.bulkRecords,
+      latencyMs: 100,
+      runs: plan.bulkRuns,
+      progress,
+    }),
   ];
 }
 

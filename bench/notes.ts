@@ -43,6 +43,14 @@ Spreads are min–max below 20 samples and p10–p90 from 20 on.
    sent at once, to one tenant that holds each request 250 ms and runs at most 3 per entity for the
    integration code, refusing the rest unprocessed with the live text and no Retry-After. The
    processes do not coordinate: every refusal must be absorbed by a retry, every note stored once.
+10. **Bulk updates at the thread bound**: \`bulk_update\` previews 500 tickets (a new priority for
+   each), then the confirm applies it, on a fresh tenant that holds every request 100 ms and runs
+   at most 3 per entity. The apply's wall time is compared with the ideal ceil(500/3) × 100 ms
+   (three writes in flight all the time, nothing else); the tenant's log gives the writes' span,
+   its high-water mark on Tickets, and the requests besides one PATCH per record. The ideal has
+   no gap between writes; the idle-slot row shows the gap there is (a write's answer to the next
+   write's arrival, at the tenant) and how long the tenant itself held each write, so an excess
+   over the ideal can be told apart: the server's share or the simulated tenant's.
 `;
 }
 
