@@ -165,21 +165,32 @@ Deno.test({
       const ids = tickets.map((t) => t.id as number);
       const args = { entity: "Tickets", ids, changes: { priority: 1 } };
       const preview = await callOk(client, "bulk_update", args);
-      const [touched] = ids.filter((id) => sandbox.record("Tickets", id)!.priority !== 1);
+      const [touched, reprioritized] = ids.filter((id) =>
+        sandbox.record("Tickets", id)!.priority !== 1
+      );
+      const otherPriority = sandbox.records("Tickets").map((t) => t.priority as number)
+        .find((p) => p !== 1 && p !== sandbox.record("Tickets", reprioritized)!.priority)!;
       await autotask.update("Tickets", touched, { title: "Edited by a colleague meanwhile" });
+      await autotask.update("Tickets", reprioritized, { priority: otherPriority });
       sandbox.resetStats();
       const applied = await callOk(client, "bulk_update", { ...args, confirm: preview.confirm });
-      assert.deepEqual(groupedIds(applied.skipped), [touched]);
+      assert.deepEqual(groupedIds(applied.skipped).sort(), [touched, reprioritized].sort());
+      const reasonOf = (id: number) =>
+        String((applied.skipped as Rec[]).find((g) => expandIds(g.ids).includes(id))?.reason);
       assert.match(
-        String((applied.skipped as Rec[])[0].reason),
-        /changed in Autotask since the preview \(lastTrackedModificationDateTime\): not overwritten/,
+        reasonOf(touched),
+        /^changed in Autotask since the preview \(lastTrackedModificationDateTime\): not overwritten/,
       );
-      assert.equal(patchesById(sandbox.log).get(touched), undefined, "no write for it");
+      assert.match(reasonOf(reprioritized), /\(lastTrackedModificationDateTime, priority\)/);
+      for (const id of [touched, reprioritized]) {
+        assert.equal(patchesById(sandbox.log).get(id), undefined, `no write for ${id}`);
+      }
       assert.equal(
         sandbox.record("Tickets", touched)!.title,
         "Edited by a colleague meanwhile",
       );
-      assert.equal((applied.totals as Rec).updated, (preview.totals as Rec).toUpdate as number - 1);
+      assert.equal(sandbox.record("Tickets", reprioritized)!.priority, otherPriority);
+      assert.equal((applied.totals as Rec).updated, (preview.totals as Rec).toUpdate as number - 2);
 
       // Configuration items have no stamp: the changed field's own value is what is compared.
       const items = sandbox.records("ConfigurationItems").filter((c) => c.isActive === true)

@@ -224,8 +224,8 @@ interface UpdatePlan {
 interface UpdatePreview {
   plan: UpdatePlan;
   ids: number[];
-  /** Per id: what "unchanged" means (the stamp, else the changed fields' values) at preview. */
-  snapshots: Map<number, string>;
+  /** Per id: what "unchanged" means (the stamp, and the changed fields' values) at preview. */
+  snapshots: Map<number, Map<string, string>>;
   parents: Map<number, number>;
 }
 
@@ -265,13 +265,24 @@ function inTarget(record: AutotaskRecord, plan: UpdatePlan, meta: Map<string, Fi
     plan.udfs.every((name) => sameValue(udfValue(record, name), udfs.get(name), undefined));
 }
 
-/** What "unchanged since the preview" is checked by, for one record. */
-function snapshotOf(record: AutotaskRecord, plan: UpdatePlan): string {
-  if (plan.watermark) return canonicalJson({ [plan.watermark]: record[plan.watermark] ?? null });
-  return canonicalJson({
-    ...Object.fromEntries(plan.fields.map((f) => [f, record[f] ?? null])),
-    ...Object.fromEntries(plan.udfs.map((name) => [`udf:${name}`, udfValue(record, name)])),
-  });
+/**
+ * What "unchanged since the preview" is checked by, for one record: the entity's change stamp
+ * when it has one, and always the current values of the fields being changed (a stamp alone can
+ * miss a change within its resolution, or one Autotask does not track).
+ */
+function snapshotOf(record: AutotaskRecord, plan: UpdatePlan): Map<string, string> {
+  const values = new Map<string, string>();
+  if (plan.watermark) values.set(plan.watermark, canonicalJson(record[plan.watermark] ?? null));
+  for (const f of plan.fields) values.set(f, canonicalJson(record[f] ?? null));
+  for (const name of plan.udfs) {
+    values.set(`userDefinedFields.${name}`, canonicalJson(udfValue(record, name)));
+  }
+  return values;
+}
+
+/** The snapshot's keys whose values differ now: empty when the record is unchanged. */
+function changedSince(before: Map<string, string>, now: Map<string, string>): string[] {
+  return [...before].filter(([key, value]) => now.get(key) !== value).map(([key]) => key);
 }
 
 /** The fields a bulk update reads: to name, classify and re-check its records. UDFs need them whole. */
@@ -497,12 +508,16 @@ async function applyUpdate(ctx: ToolContext, preview: UpdatePreview): Promise<To
   const toSend: number[] = [];
   for (const id of ids) {
     const record = current.get(id);
-    if (!record) skipped.push({ id, text: "deleted since the preview" });
-    else if (snapshotOf(record, plan) !== preview.snapshots.get(id)) {
+    if (!record) {
+      skipped.push({ id, text: "deleted since the preview" });
+      continue;
+    }
+    const changed = changedSince(preview.snapshots.get(id)!, snapshotOf(record, plan));
+    if (changed.length > 0) {
       skipped.push({
         id,
         text: `changed in Autotask since the preview (${
-          plan.watermark ?? plan.fields.concat(plan.udfs).join(", ")
+          changed.join(", ")
         }): not overwritten; preview again to include it`,
       });
     } else toSend.push(id);
