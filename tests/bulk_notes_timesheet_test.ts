@@ -75,7 +75,7 @@ Deno.test({
   sanitizeOps: false,
   async fn() {
     const { tenant, session, close } = await bulkSetup({
-      env: { AUTOTASK_TOOLSETS: "bulk", AUTOTASK_TIME_ZONE: "America/Los_Angeles" },
+      env: { AUTOTASK_TOOLSETS: "bulk,time", AUTOTASK_TIME_ZONE: "America/Los_Angeles" },
     });
     const { client } = session;
     const { sandbox } = tenant;
@@ -163,6 +163,18 @@ Deno.test({
       assert.equal(stored[0].roleID, ticket.assignedResourceRoleID);
       assert.equal(stored[2].ticketID ?? null, null);
       assert.equal(typeof stored[2].roleID, "number", "the resource's default role");
+
+      // create_time_entry takes the same path: 08:00 local on the day worked.
+      const single = await callOk(client, "create_time_entry", {
+        resourceID: resource,
+        ticketID: ticket.id,
+        dateWorked: "2026-11-30",
+        hoursWorked: 1,
+        summaryNotes: "Closed the ticket.",
+      });
+      const one = sandbox.record("TimeEntries", (single.item as Rec).id as number)!;
+      assert.equal(at(one.startDateTime), "2026-11-30T16:00:00.000Z");
+      assert.equal(one.roleID, ticket.assignedResourceRoleID);
     } finally {
       await close();
     }
