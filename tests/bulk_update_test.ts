@@ -16,7 +16,15 @@ import {
   shapes,
   writesIn,
 } from "./bulk_fixtures.ts";
-import { callError, callOk, connectStdio, tenantClient, tenantEnv } from "./harness.ts";
+import {
+  callError,
+  callOk,
+  connectStdio,
+  startTenant,
+  tenantClient,
+  tenantEnv,
+} from "./harness.ts";
+import { connectHttp, startHttpServer } from "./http_harness.ts";
 
 type Rec = Record<string, unknown>;
 
@@ -146,6 +154,53 @@ Deno.test({
     } finally {
       await other.close();
       await close();
+    }
+  },
+});
+
+Deno.test({
+  name: "bulk_update over HTTP: a token previewed on one connection applies on another, both eras",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const tenant = await startTenant();
+    const { sandbox } = tenant;
+    const token = "test-token-0123456789abcdef";
+    // HTTP mode builds a server per request: the preview must outlive the request that made it.
+    const server = await startHttpServer({
+      env: {
+        ...tenantEnv(tenant),
+        TRANSPORT: "http",
+        MCP_AUTH_TOKEN: token,
+        AUTOTASK_TOOLSETS: "bulk",
+      },
+      args: [],
+    });
+    try {
+      const tickets = openTickets(tenant, 40).filter((t) => t.priority !== 1);
+      for (const [i, era] of (["legacy", "modern"] as const).entries()) {
+        const ids = tickets.slice(i * 3, i * 3 + 3).map((t) => t.id as number);
+        const args = { entity: "Tickets", ids, changes: { priority: 1 } };
+        const first = await connectHttp(server.origin, { era, token });
+        const preview = await callOk(first, "bulk_update", args);
+        await first.close();
+        sandbox.resetStats();
+        const second = await connectHttp(server.origin, { era, token });
+        try {
+          const applied = await callOk(second, "bulk_update", {
+            ...args,
+            confirm: preview.confirm,
+          });
+          assert.deepEqual(expandIds(applied.updated), [...ids].sort((a, b) => a - b), era);
+          const patches = patchesById(sandbox.log);
+          for (const id of ids) assert.deepEqual(patches.get(id), [200], `${era}: ${id}`);
+        } finally {
+          await second.close();
+        }
+      }
+    } finally {
+      await server.stop();
+      await tenant.close();
     }
   },
 });
