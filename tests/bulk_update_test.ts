@@ -365,7 +365,7 @@ Deno.test({
   sanitizeOps: false,
   async fn() {
     const { tenant, session, close } = await bulkSetup({
-      tenant: { latencyMs: 60 },
+      tenant: { latencyMs: 100 },
       env: { AUTOTASK_TOOLSETS: "bulk" },
     });
     const { client } = session;
@@ -398,8 +398,9 @@ Deno.test({
         settled = now === count ? settled + 1 : 0;
         count = now;
       }
-      // At the 6th result three writes are in flight; a few more may end before the cancel lands.
-      assert.ok(count <= 6 + 6, `${count} records were sent after cancelling at 6`);
+      // At the 6th result two or three writes are in flight; the cancel travels to the server
+      // while others end (100 ms each, 3 at a time): allow three rounds on a loaded machine.
+      assert.ok(count <= 6 + 9, `${count} records were sent after cancelling at 6`);
       assert.ok(count < ids.length);
 
       const before = sandbox.log.length;
