@@ -1,5 +1,5 @@
 /**
- * 10. Bulk updates at Autotask's thread bound: 500 ticket updates through bulk_update (preview,
+ * 11. Bulk updates at Autotask's thread bound: 500 ticket updates through bulk_update (preview,
  * then confirm) against a tenant that holds each request 100 ms and runs at most 3 per entity.
  * The apply's wall time against the ideal ceil(500/3) × 100 ms, the tenant's peak in flight on
  * Tickets, and the requests per record. Runs alone too: `deno run <flags of deno task bench>
@@ -114,7 +114,7 @@ export async function bulkUpdates(options: BulkOptions): Promise<SectionResult> 
   const within = apply.median <= ideal * 1.1;
   const rows: Row[] = [
     summaryRow(
-      10,
+      11,
       `${n} ticket updates through \`bulk_update\` (confirm), ${options.latencyMs} ms tenant ` +
         "latency: apply wall time",
       {
@@ -131,17 +131,17 @@ export async function bulkUpdates(options: BulkOptions): Promise<SectionResult> 
         }`,
       },
     ),
-    valueRow(10, `Peak requests in flight on Tickets during the apply (limit ${THREAD_LIMIT})`, {
+    valueRow(11, `Peak requests in flight on Tickets during the apply (limit ${THREAD_LIMIT})`, {
       value: `${peak === THREAD_LIMIT ? "pass" : "FAIL"}: ${peak}`,
       notes: "the tenant's high-water mark: exactly 3, never more",
       runs: options.runs,
     }),
-    valueRow(10, "Autotask requests per record of the apply", {
+    valueRow(11, "Autotask requests per record of the apply", {
       value: `${fmt(patchesPerRecord, 2)} PATCH`,
       notes: `besides the ${n} PATCHes: ${otherList || "none"}`,
       runs: options.runs,
     }),
-    summaryRow(10, "A freed slot's idle time: a write's answer to the next write's arrival", {
+    summaryRow(11, "A freed slot's idle time: a write's answer to the next write's arrival", {
       summary: summarize(runs.flatMap((r) => r.slotIdleMs)),
       unit: MS,
       notes: `per write, at the tenant (the server's and loopback's share of the overhead); the ` +
@@ -149,7 +149,7 @@ export async function bulkUpdates(options: BulkOptions): Promise<SectionResult> 
           show(summarize(runs.flatMap((r) => r.holdMs)).median, MS)
         } (median) for its ${options.latencyMs} ms latency`,
     }),
-    summaryRow(10, `Preview of the same ${n} tickets (nothing written)`, {
+    summaryRow(11, `Preview of the same ${n} tickets (nothing written)`, {
       summary: summarize(runs.map((r) => r.previewMs)),
       unit: MS,
       notes: `one batched read of the ${n} ids, labels from cached metadata, a 10-ticket sample`,

@@ -17,8 +17,19 @@ import type { NameResolver } from "../autotask/names.ts";
 import type { Picklists } from "../autotask/picklists.ts";
 import { findEntity } from "../autotask/catalog.ts";
 import { closest } from "../similar.ts";
+import type { ChangeFeed } from "../webhooks/mod.ts";
 import type { ResourceRegistry } from "./descriptor.ts";
 import { cleanText, UNTRUSTED_NOTICE } from "./untrusted.ts";
+
+/** What webhook tools need besides the client. */
+export interface WebhookAccess {
+  /** `AUTOTASK_WEBHOOK_SECRET`: the `secretKey` of webhooks created here; unset, none are. */
+  secret?: string;
+  /** The callouts this server received: only in HTTP mode with the secret set. */
+  feed?: ChangeFeed;
+  /** How the server is served: over stdio no callout can arrive. */
+  transport?: "stdio" | "http";
+}
 
 /** What a tool does to Autotask; everything but "read" writes. */
 export type ToolKind = "read" | "create" | "update" | "delete";
@@ -54,6 +65,8 @@ export interface ToolContext {
    * 2026-07-28 era asks through input_required results, which the tool kit does not use).
    */
   confirmWithUser?(message: string): Promise<UserAnswer>;
+  /** Webhook secret and received events, where configured. */
+  webhooks?: WebhookAccess;
 }
 
 /** What the user answered a confirmation form: yes, no, or nothing (dismissed, failed, timed out). */
@@ -174,6 +187,8 @@ export interface ToolDeps {
   now?: () => number;
   /** The user's time zone (default UTC). */
   timeZone?: string;
+  /** See {@linkcode ToolContext.webhooks}. */
+  webhooks?: WebhookAccess;
 }
 
 /**
@@ -393,6 +408,7 @@ export function registerTools(server: McpServer, defs: ToolDef[], deps: ToolDeps
           signal: ctx.mcpReq.signal,
           now: deps.now ?? Date.now,
           timeZone: deps.timeZone ?? "UTC",
+          webhooks: deps.webhooks,
           async progress(done, total, message) {
             if (progressToken === undefined) return;
             await ctx.mcpReq.notify({
