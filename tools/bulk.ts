@@ -972,10 +972,7 @@ export const bulk: ToolModule = {
     bulk: "many records in one call, previewed then confirmed: bulk_update, " +
       "bulk_add_ticket_notes, bulk_create_time_entries",
   },
+  // No instruction line: each tool's description already says preview first, then confirm, and
+  // the server instructions of every toolset together must stay under 2 KB.
   tools: [bulkUpdate, bulkAddTicketNotes, bulkCreateTimeEntries],
-  instructions: [{
-    text: "bulk_update, bulk_add_ticket_notes and bulk_create_time_entries preview first: show " +
-      "the user the totals and sample, then repeat the call with confirm to apply.",
-    needs: ["bulk_update", "bulk_add_ticket_notes", "bulk_create_time_entries"],
-  }],
 };
