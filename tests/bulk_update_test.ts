@@ -543,7 +543,14 @@ Deno.test({
             },
             /not an Autotask operator/,
           ],
-          [{ entity: "Tickets", ids, changes: { status: 5 }, status: 5 }, /Unknown argument/],
+          [
+            { entity: "Tickets", ids, changes: { priority: 1 }, status: 5 },
+            /status goes inside changes: \{\.\.\., "changes": \{"status": 5\}\}/,
+          ],
+          [
+            { entity: "Tickets", ids, changes: { status: 5 }, statuss: 5 },
+            /"statuss" is not an argument of bulk_update.*other Tickets fields, userDefinedFields included, go inside changes/,
+          ],
         ];
         for (const [args, pattern] of cases) {
           assert.match(await callError(client, "bulk_update", args), pattern, JSON.stringify(args));

@@ -344,8 +344,11 @@ export function unknownArguments(def: ToolDef, args: Record<string, unknown>): s
   const unknown = Object.keys(args).filter((key) => !known.includes(key));
   if (unknown.length === 0) return undefined;
   const holder = known.includes("changes") ? "changes" : known.includes("extra") ? "extra" : "";
+  // A tool over any entity (bulk_update) is told which by its `entity` argument.
+  const entity = def.entity ??
+    (known.includes("entity") && typeof args.entity === "string" ? args.entity.trim() : undefined);
   const fields = new Map(
-    Object.keys((def.entity && findEntity(def.entity)?.fields) || {}).map((f) => [
+    Object.keys((entity && findEntity(entity)?.fields) || {}).map((f) => [
       f.toLowerCase(),
       f,
     ]),
@@ -357,7 +360,7 @@ export function unknownArguments(def: ToolDef, args: Record<string, unknown>): s
       const inner = `{${JSON.stringify(key)}: ${exampleValue(args[raw])}}`;
       const id = typeof args.id === "number" ? args.id : 1;
       const example = holder === "changes"
-        ? `{"id": ${id}, "changes": ${inner}}`
+        ? known.includes("id") ? `{"id": ${id}, "changes": ${inner}}` : `{..., "changes": ${inner}}`
         : `{..., "extra": ${inner}}`;
       return `${key} goes inside ${holder}: ${example}`;
     }
@@ -375,7 +378,7 @@ export function unknownArguments(def: ToolDef, args: Record<string, unknown>): s
     message += `. ${def.name} takes ${known.join(", ")}`;
     if (holder) {
       message += `; other ${
-        def.entity ?? "Autotask"
+        entity && findEntity(entity) ? findEntity(entity)!.name : "Autotask"
       } fields, userDefinedFields included, go inside ${holder}`;
     }
   }
