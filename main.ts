@@ -71,6 +71,8 @@ export interface SandboxClientOptions {
   budgetWarn?: number;
   /** Share from which optional lookups are refused (default 0.95). */
   budgetHard?: number;
+  /** Share of the hourly limit one user may use (default 1: no per-user cap). */
+  userBudgetShare?: number;
 }
 
 /**
@@ -90,6 +92,7 @@ export async function createSandboxClient(
       timeoutMs: 30_000,
       budgetWarn: options.budgetWarn,
       budgetHard: options.budgetHard,
+      userBudgetShare: options.userBudgetShare,
     },
     { fetch: (request) => sandbox.handle(request) },
   );
@@ -132,8 +135,8 @@ async function clientFor(
 ): Promise<{ client: AutotaskClient; config?: AutotaskConfig }> {
   if (settings.sandbox) {
     log("SANDBOX MODE: serving a built-in simulated Autotask tenant; no real PSA is contacted");
-    const { budgetWarn, budgetHard } = settings;
-    return { client: await createSandboxClient({ budgetWarn, budgetHard }) };
+    const { budgetWarn, budgetHard, userBudgetShare } = settings;
+    return { client: await createSandboxClient({ budgetWarn, budgetHard, userBudgetShare }) };
   }
   try {
     const config = loadConfig();
@@ -182,6 +185,8 @@ Optional environment:
                        "today" and dates without a zone are read in it, results shown in it
   AUTOTASK_BUDGET_WARN, AUTOTASK_BUDGET_HARD   shares of the hourly request limit for the usage
                        notice and for skipping optional lookups (default 0.8 and 0.95)
+  AUTOTASK_USER_BUDGET_SHARE   share of the hourly request limit one user of a shared server
+                       may use (default 1: no per-user cap), e.g. 0.3
   TRANSPORT            stdio (default), http (Streamable HTTP at /mcp), or sse (http plus the
                        deprecated HTTP+SSE endpoints /sse and /messages)
   HOST, PORT           HTTP listen address (default 127.0.0.1 and 8050); the network permission

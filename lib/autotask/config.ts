@@ -21,6 +21,7 @@ export const ENV_VARS = [
   "AUTOTASK_SANDBOX",
   "AUTOTASK_BUDGET_WARN",
   "AUTOTASK_BUDGET_HARD",
+  "AUTOTASK_USER_BUDGET_SHARE",
   "AUTOTASK_MAX_RESULT_CHARS",
   "AUTOTASK_READ_ONLY",
   "AUTOTASK_TOOLSETS",
@@ -61,6 +62,8 @@ export interface AutotaskConfig {
   budgetWarn?: number;
   /** Share from which optional lookups are refused (default 0.95); at the limit every call is. */
   budgetHard?: number;
+  /** Share of the hourly limit one user may use (default 1: no per-user cap). */
+  userBudgetShare?: number;
 }
 
 /** A configuration problem: the message names the variable and never holds a value. */
@@ -169,6 +172,7 @@ export function loadConfig(env: EnvReader = processEnv): AutotaskConfig {
     }
   }
   const { budgetWarn, budgetHard } = loadBudgetShares(env);
+  const userBudgetShare = loadUserBudgetShare(env);
   return {
     credentials: {
       username: username!,
@@ -180,12 +184,13 @@ export function loadConfig(env: EnvReader = processEnv): AutotaskConfig {
     timeoutMs,
     budgetWarn,
     budgetHard,
+    userBudgetShare,
   };
 }
 
 function share(
   env: EnvReader,
-  name: "AUTOTASK_BUDGET_WARN" | "AUTOTASK_BUDGET_HARD",
+  name: "AUTOTASK_BUDGET_WARN" | "AUTOTASK_BUDGET_HARD" | "AUTOTASK_USER_BUDGET_SHARE",
 ): number | undefined {
   const text = env(name);
   if (text === undefined) return undefined;
@@ -217,6 +222,14 @@ export function loadBudgetShares(env: EnvReader = processEnv): {
     );
   }
   return { budgetWarn, budgetHard };
+}
+
+/**
+ * Reads `AUTOTASK_USER_BUDGET_SHARE`: the share of Autotask's hourly request limit one user
+ * of a shared server may use (default 1: no per-user cap). Throws {@linkcode ConfigError}.
+ */
+export function loadUserBudgetShare(env: EnvReader = processEnv): number {
+  return share(env, "AUTOTASK_USER_BUDGET_SHARE") ?? 1;
 }
 
 /**

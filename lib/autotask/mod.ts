@@ -26,6 +26,7 @@ export {
   type EnvVar,
   loadBudgetShares,
   loadConfig,
+  loadUserBudgetShare,
   processEnv,
 } from "./config.ts";
 export {
