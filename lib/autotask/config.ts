@@ -22,6 +22,7 @@ export const ENV_VARS = [
   "AUTOTASK_BUDGET_WARN",
   "AUTOTASK_BUDGET_HARD",
   "AUTOTASK_USER_BUDGET_SHARE",
+  "REDIS_URL",
   "AUTOTASK_MAX_RESULT_CHARS",
   "AUTOTASK_READ_ONLY",
   "AUTOTASK_TOOLSETS",
@@ -230,6 +231,41 @@ export function loadBudgetShares(env: EnvReader = processEnv): {
  */
 export function loadUserBudgetShare(env: EnvReader = processEnv): number {
   return share(env, "AUTOTASK_USER_BUDGET_SHARE") ?? 1;
+}
+
+/** Where the replicas share Autotask's limits (`REDIS_URL`), parsed. */
+export interface RedisTarget {
+  /** The URL as given (may hold a password: never log it). */
+  url: string;
+  /** `host:port` for the network permission and for logs. */
+  host: string;
+  /** The password in the URL, if any, for redaction. */
+  password?: string;
+}
+
+/**
+ * Reads `REDIS_URL` (`redis://[user:password@]host[:port][/db]` or `rediss://...`): with it,
+ * the server's replicas share the per-entity slots and the hourly count through that Redis.
+ * Throws {@linkcode ConfigError}; the message never holds the value.
+ */
+export function loadRedisTarget(env: EnvReader = processEnv): RedisTarget | undefined {
+  const text = env("REDIS_URL")?.trim();
+  if (!text) return undefined;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    url = new URL("invalid:");
+  }
+  if ((url.protocol !== "redis:" && url.protocol !== "rediss:") || url.hostname === "") {
+    throw new ConfigError(
+      "REDIS_URL must be a Redis URL such as redis://redis.internal:6379 (or rediss:// for TLS), " +
+        "or unset to keep the limits in this process",
+      ["REDIS_URL"],
+    );
+  }
+  const password = url.password ? decodeURIComponent(url.password) : undefined;
+  return { url: text, host: `${url.hostname}:${url.port || "6379"}`, password };
 }
 
 /**
