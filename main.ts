@@ -18,9 +18,11 @@ import {
   ListenError,
   type Logger,
   serveHttp,
+  WEBHOOK_PATH,
 } from "./lib/http/mod.ts";
-import type { ToolDef } from "./lib/mcp/mod.ts";
+import { enabledRecords, recordUriOf, type ToolDef, type WebhookAccess } from "./lib/mcp/mod.ts";
 import { createServerFactory, SERVER_NAME, VERSION } from "./lib/mcp/server.ts";
+import { type WebhookServing, webhookServing } from "./lib/webhooks/mod.ts";
 import type { Sandbox } from "./lib/sandbox/mod.ts";
 import {
   LOG_LEVELS,
@@ -54,13 +56,14 @@ function log(line: string): void {
 /** Replaces every configured secret value with a marker, so no text leaving the server holds one. */
 function redactorFor(
   config: AutotaskConfig | undefined,
-  token: string | undefined,
-  redisPassword?: string,
+  settings: Pick<Settings, "http" | "webhookSecret">,
+  options: { redisPassword?: string } = {},
 ): (text: string) => string {
   const secrets = [
     ...(config ? [config.credentials.secret, config.credentials.integrationCode] : []),
-    ...(token ? [token] : []),
-    ...(redisPassword ? [redisPassword] : []),
+    ...(settings.http?.token ? [settings.http.token] : []),
+    ...(settings.webhookSecret ? [settings.webhookSecret] : []),
+    ...(options.redisPassword ? [options.redisPassword] : []),
   ].filter((s) => s.length >= 4);
   return (text) => secrets.reduce((out, secret) => out.replaceAll(secret, "[redacted]"), text);
 }
@@ -229,6 +232,9 @@ Optional environment:
                        may use (default 1: no per-user cap), e.g. 0.3
   REDIS_URL            redis://host:port shared by the server's replicas, which then stay
                        inside Autotask's limits together (add host:port to --allow-net)
+  AUTOTASK_WEBHOOK_SECRET   secret key (10-64 characters) of the webhooks the webhooks toolset
+                       creates; with --http, Autotask's signed callouts to /webhooks/autotask are
+                       accepted (the endpoint is off without it); see Webhooks in the README
   TRANSPORT            stdio (default), http (Streamable HTTP at /mcp), or sse (http plus the
                        deprecated HTTP+SSE endpoints /sse and /messages)
   HOST, PORT           HTTP listen address (default 127.0.0.1 and 8050); the network permission
@@ -269,7 +275,15 @@ async function main(args: string[]): Promise<number> {
     refuseBadSettings(read);
     const tools = toolsFor(settings);
     const { client, config, redis, shared } = await clientFor(settings);
-    const redact = redactorFor(config, settings.http?.token, redis?.password);
+    const redact = redactorFor(config, settings, { redisPassword: redis?.password });
+    const serving = settings.http !== undefined && settings.webhookSecret !== undefined
+      ? webhookServingFor(client, settings.http, { tools, secret: settings.webhookSecret })
+      : undefined;
+    const webhooks: WebhookAccess = {
+      secret: settings.webhookSecret,
+      feed: serving?.feed,
+      transport: settings.http !== undefined ? "http" : "stdio",
+    };
     const factory = createServerFactory({
       client,
       tools,
@@ -280,13 +294,14 @@ async function main(args: string[]): Promise<number> {
       maxResultChars: settings.maxResultChars,
       readOnly: settings.readOnly,
       timeZone: settings.timeZone,
+      webhooks,
     });
     if (settings.readOnly) {
       log(`READ-ONLY MODE: ${tools.length} tools, none of which writes to Autotask`);
     }
     if (settings.http !== undefined) {
       try {
-        return await serveOverHttp(factory, settings.http, redact);
+        return await serveOverHttp(factory, settings.http, { redact, webhooks: serving });
       } finally {
         await shared?.close();
       }
@@ -298,6 +313,23 @@ async function main(args: string[]): Promise<number> {
     for (const line of error.lines) logger.error(line);
     return 2;
   }
+}
+
+/** The webhook endpoint and feed of HTTP mode, announcing changes to the records the tools serve. */
+function webhookServingFor(
+  client: AutotaskClient,
+  http: HttpConfig,
+  options: { tools: ToolDef[]; secret: string },
+): WebhookServing {
+  const records = enabledRecords(kit.records, options.tools);
+  return webhookServing({
+    client,
+    secret: options.secret,
+    uriOf: (entity, id) => recordUriOf(records, entity, id),
+    log: logger,
+    maxBodyBytes: http.maxBodyBytes,
+    bodyTimeoutMs: http.bodyTimeoutMs,
+  });
 }
 
 /** Serves over stdio until the client closes the stream. */
@@ -312,14 +344,16 @@ function serveOverStdio(factory: McpServerFactory, redact: (text: string) => str
 async function serveOverHttp(
   factory: McpServerFactory,
   config: HttpConfig,
-  redact: (text: string) => string,
+  options: { redact: (text: string) => string; webhooks?: WebhookServing },
 ): Promise<number> {
   let server: HttpServer;
   try {
     server = await serveHttp(factory, config, {
       server: { name: SERVER_NAME, version: VERSION },
       log: logger,
-      redact,
+      redact: options.redact,
+      bus: options.webhooks?.bus,
+      webhooks: options.webhooks?.endpoint,
     });
   } catch (error) {
     if (error instanceof ListenError) {
@@ -337,6 +371,12 @@ async function serveOverHttp(
     logger.warn(
       `TRANSPORT=sse: also serving the deprecated HTTP+SSE transport at ${server.origin}/sse; ` +
         "legacy SSE clients should move to Streamable HTTP at /mcp",
+    );
+  }
+  if (options.webhooks) {
+    log(
+      `accepting Autotask's signed webhook callouts at ${server.origin}${WEBHOOK_PATH} ` +
+        `(in-memory log of the last ${options.webhooks.feed.log.capacity} events)`,
     );
   }
   log(
