@@ -7,6 +7,9 @@ import {
   type AutotaskConfig,
   ConfigError,
   loadConfig,
+  loadRedisTarget,
+  type RedisTarget,
+  type SharedLimits,
 } from "./lib/autotask/mod.ts";
 import { doctorMain } from "./lib/doctor.ts";
 import {
@@ -15,9 +18,11 @@ import {
   ListenError,
   type Logger,
   serveHttp,
+  WEBHOOK_PATH,
 } from "./lib/http/mod.ts";
-import type { ToolDef } from "./lib/mcp/mod.ts";
+import { enabledRecords, recordUriOf, type ToolDef, type WebhookAccess } from "./lib/mcp/mod.ts";
 import { createServerFactory, SERVER_NAME, VERSION } from "./lib/mcp/server.ts";
+import { type WebhookServing, webhookServing } from "./lib/webhooks/mod.ts";
 import type { Sandbox } from "./lib/sandbox/mod.ts";
 import {
   LOG_LEVELS,
@@ -51,11 +56,14 @@ function log(line: string): void {
 /** Replaces every configured secret value with a marker, so no text leaving the server holds one. */
 function redactorFor(
   config: AutotaskConfig | undefined,
-  token: string | undefined,
+  settings: Pick<Settings, "http" | "webhookSecret">,
+  options: { redisPassword?: string } = {},
 ): (text: string) => string {
   const secrets = [
     ...(config ? [config.credentials.secret, config.credentials.integrationCode] : []),
-    ...(token ? [token] : []),
+    ...(settings.http?.token ? [settings.http.token] : []),
+    ...(settings.webhookSecret ? [settings.webhookSecret] : []),
+    ...(options.redisPassword ? [options.redisPassword] : []),
   ].filter((s) => s.length >= 4);
   return (text) => secrets.reduce((out, secret) => out.replaceAll(secret, "[redacted]"), text);
 }
@@ -71,6 +79,8 @@ export interface SandboxClientOptions {
   budgetWarn?: number;
   /** Share from which optional lookups are refused (default 0.95). */
   budgetHard?: number;
+  /** Share of the hourly limit one user may use (default 1: no per-user cap). */
+  userBudgetShare?: number;
 }
 
 /**
@@ -90,6 +100,7 @@ export async function createSandboxClient(
       timeoutMs: 30_000,
       budgetWarn: options.budgetWarn,
       budgetHard: options.budgetHard,
+      userBudgetShare: options.userBudgetShare,
     },
     { fetch: (request) => sandbox.handle(request) },
   );
@@ -129,20 +140,55 @@ function toolsFor(settings: Settings): ToolDef[] {
 /** The client the settings ask for: the sandbox, or Autotask with the environment's credentials. */
 async function clientFor(
   settings: Settings,
-): Promise<{ client: AutotaskClient; config?: AutotaskConfig }> {
+): Promise<
+  { client: AutotaskClient; config?: AutotaskConfig; redis?: RedisTarget; shared?: SharedLimits }
+> {
   if (settings.sandbox) {
     log("SANDBOX MODE: serving a built-in simulated Autotask tenant; no real PSA is contacted");
-    const { budgetWarn, budgetHard } = settings;
-    return { client: await createSandboxClient({ budgetWarn, budgetHard }) };
+    const { budgetWarn, budgetHard, userBudgetShare } = settings;
+    return { client: await createSandboxClient({ budgetWarn, budgetHard, userBudgetShare }) };
   }
+  let config: AutotaskConfig;
+  let redis: RedisTarget | undefined;
   try {
-    const config = loadConfig();
-    return { client: new AutotaskClient(config), config };
+    config = loadConfig();
+    redis = loadRedisTarget();
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     throw new StartupRefusal([
       error.message,
       "Or start with --sandbox to try the server against a simulated tenant.",
+    ]);
+  }
+  if (redis && settings.http === undefined) {
+    // Replicas are HTTP servers; a stdio server is one user's own process.
+    log("REDIS_URL is set but ignored over stdio: replicas share limits in HTTP mode only");
+    redis = undefined;
+  }
+  const shared = redis ? await sharedLimitsAt(redis) : undefined;
+  return { client: new AutotaskClient(config, { shared }), config, redis, shared };
+}
+
+/**
+ * Connects to the Redis the replicas share Autotask's limits through. Its host must be in the
+ * network permission: only an operator who sets REDIS_URL adds it.
+ */
+async function sharedLimitsAt(redis: RedisTarget): Promise<SharedLimits> {
+  if (Deno.permissions.querySync({ name: "net", host: redis.host }).state !== "granted") {
+    throw new StartupRefusal([
+      `REDIS_URL is set but the network permission does not allow ${redis.host}: add it, ` +
+      `e.g. --allow-net=*.autotask.net:443,127.0.0.1:8050,${redis.host}`,
+    ]);
+  }
+  const { connectRedisLimits } = await import("./lib/autotask/redis_limits.ts");
+  try {
+    const shared = await connectRedisLimits(redis.url);
+    log(`sharing Autotask's limits with the other replicas through ${shared.description}`);
+    return shared;
+  } catch (error) {
+    throw new StartupRefusal([
+      `${(error as Error).message}. Start Redis or correct REDIS_URL (unset it to keep the ` +
+      `limits in this process)`,
     ]);
   }
 }
@@ -182,6 +228,13 @@ Optional environment:
                        "today" and dates without a zone are read in it, results shown in it
   AUTOTASK_BUDGET_WARN, AUTOTASK_BUDGET_HARD   shares of the hourly request limit for the usage
                        notice and for skipping optional lookups (default 0.8 and 0.95)
+  AUTOTASK_USER_BUDGET_SHARE   share of the hourly request limit one user of a shared server
+                       may use (default 1: no per-user cap), e.g. 0.3
+  REDIS_URL            redis://host:port shared by the server's replicas, which then stay
+                       inside Autotask's limits together (add host:port to --allow-net)
+  AUTOTASK_WEBHOOK_SECRET   secret key (10-64 characters) of the webhooks the webhooks toolset
+                       creates; with --http, Autotask's signed callouts to /webhooks/autotask are
+                       accepted (the endpoint is off without it); see Webhooks in the README
   TRANSPORT            stdio (default), http (Streamable HTTP at /mcp), or sse (http plus the
                        deprecated HTTP+SSE endpoints /sse and /messages)
   HOST, PORT           HTTP listen address (default 127.0.0.1 and 8050); the network permission
@@ -221,8 +274,16 @@ async function main(args: string[]): Promise<number> {
   try {
     refuseBadSettings(read);
     const tools = toolsFor(settings);
-    const { client, config } = await clientFor(settings);
-    const redact = redactorFor(config, settings.http?.token);
+    const { client, config, redis, shared } = await clientFor(settings);
+    const redact = redactorFor(config, settings, { redisPassword: redis?.password });
+    const serving = settings.http !== undefined && settings.webhookSecret !== undefined
+      ? webhookServingFor(client, settings.http, { tools, secret: settings.webhookSecret })
+      : undefined;
+    const webhooks: WebhookAccess = {
+      secret: settings.webhookSecret,
+      feed: serving?.feed,
+      transport: settings.http !== undefined ? "http" : "stdio",
+    };
     const factory = createServerFactory({
       client,
       tools,
@@ -233,11 +294,18 @@ async function main(args: string[]): Promise<number> {
       maxResultChars: settings.maxResultChars,
       readOnly: settings.readOnly,
       timeZone: settings.timeZone,
+      webhooks,
     });
     if (settings.readOnly) {
       log(`READ-ONLY MODE: ${tools.length} tools, none of which writes to Autotask`);
     }
-    if (settings.http !== undefined) return await serveOverHttp(factory, settings.http, redact);
+    if (settings.http !== undefined) {
+      try {
+        return await serveOverHttp(factory, settings.http, { redact, webhooks: serving });
+      } finally {
+        await shared?.close();
+      }
+    }
     serveOverStdio(factory, redact);
     return -1;
   } catch (error) {
@@ -245,6 +313,23 @@ async function main(args: string[]): Promise<number> {
     for (const line of error.lines) logger.error(line);
     return 2;
   }
+}
+
+/** The webhook endpoint and feed of HTTP mode, announcing changes to the records the tools serve. */
+function webhookServingFor(
+  client: AutotaskClient,
+  http: HttpConfig,
+  options: { tools: ToolDef[]; secret: string },
+): WebhookServing {
+  const records = enabledRecords(kit.records, options.tools);
+  return webhookServing({
+    client,
+    secret: options.secret,
+    uriOf: (entity, id) => recordUriOf(records, entity, id),
+    log: logger,
+    maxBodyBytes: http.maxBodyBytes,
+    bodyTimeoutMs: http.bodyTimeoutMs,
+  });
 }
 
 /** Serves over stdio until the client closes the stream. */
@@ -259,14 +344,16 @@ function serveOverStdio(factory: McpServerFactory, redact: (text: string) => str
 async function serveOverHttp(
   factory: McpServerFactory,
   config: HttpConfig,
-  redact: (text: string) => string,
+  options: { redact: (text: string) => string; webhooks?: WebhookServing },
 ): Promise<number> {
   let server: HttpServer;
   try {
     server = await serveHttp(factory, config, {
       server: { name: SERVER_NAME, version: VERSION },
       log: logger,
-      redact,
+      redact: options.redact,
+      bus: options.webhooks?.bus,
+      webhooks: options.webhooks?.endpoint,
     });
   } catch (error) {
     if (error instanceof ListenError) {
@@ -284,6 +371,12 @@ async function serveOverHttp(
     logger.warn(
       `TRANSPORT=sse: also serving the deprecated HTTP+SSE transport at ${server.origin}/sse; ` +
         "legacy SSE clients should move to Streamable HTTP at /mcp",
+    );
+  }
+  if (options.webhooks) {
+    log(
+      `accepting Autotask's signed webhook callouts at ${server.origin}${WEBHOOK_PATH} ` +
+        `(in-memory log of the last ${options.webhooks.feed.log.capacity} events)`,
     );
   }
   log(

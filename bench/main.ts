@@ -5,11 +5,13 @@
  *
  * Items: 1 cold start and memory, 2 per-call overhead (stdio; the HTTP listener), 3 Autotask
  * requests per tool call, 4 bytes per result, 5 concurrency, 6 memory under load, 7 scale,
- * 8 tool-definition weight, 9 several processes sharing one integration code, 10 requests per
- * report at scale.
+ * 8 tool-definition weight, 9 several processes sharing one integration code, 10 webhook callouts
+ * (accepted per second, callout to subscriber notification), 11 bulk updates at Autotask's thread
+ * bound, 12 requests per report at scale.
  */
 
 import type { SandboxOptions, ServedSandbox } from "../lib/sandbox/mod.ts";
+import { bulkUpdates } from "./bulk.ts";
 import { coldStart } from "./cold_start.ts";
 import { concurrency } from "./concurrency.ts";
 import { httpListener } from "./http_listener.ts";
@@ -26,6 +28,7 @@ import { sharedCode } from "./shared_code.ts";
 import { fmt } from "./stats.ts";
 import { startTenant } from "./tenant.ts";
 import { toolWeight } from "./tool_weight.ts";
+import { webhookBench } from "./webhooks.ts";
 
 /** Repetitions of each benchmark: a few minutes on two cores. */
 interface Plan {
@@ -35,6 +38,11 @@ interface Plan {
   loadCalls: number;
   scaleResults: number;
   sharedRuns: number;
+  webhookCallouts: number;
+  webhookLatency: number;
+  /** Tickets per bulk update and how many times it runs. */
+  bulkRecords: number;
+  bulkRuns: number;
   /** Tenant size of the report item. */
   reportTickets: number;
   reportTimeEntries: number;
@@ -47,6 +55,10 @@ const FULL: Plan = {
   loadCalls: 10_000,
   scaleResults: 10_000,
   sharedRuns: 5,
+  webhookCallouts: 5_000,
+  webhookLatency: 200,
+  bulkRecords: 500,
+  bulkRuns: 3,
   reportTickets: 100_000,
   reportTimeEntries: 200_000,
 };
@@ -57,6 +69,10 @@ const QUICK: Plan = {
   loadCalls: 1_100,
   scaleResults: 500,
   sharedRuns: 1,
+  webhookCallouts: 300,
+  webhookLatency: 20,
+  bulkRecords: 60,
+  bulkRuns: 1,
   reportTickets: 5_000,
   reportTimeEntries: 20_000,
 };
@@ -100,6 +116,19 @@ async function runAll(plan: Plan): Promise<SectionResult[]> {
     }),
     await withTenant({}, (t) => toolWeight(t)),
     await sharedCode({ runs: plan.sharedRuns, progress }),
+    await withTenant({}, (t) =>
+      webhookBench(t, {
+        callouts: plan.webhookCallouts,
+        concurrency: 16,
+        latencyRuns: plan.webhookLatency,
+        progress,
+      })),
+    await bulkUpdates({
+      records: plan.bulkRecords,
+      latencyMs: 100,
+      runs: plan.bulkRuns,
+      progress,
+    }),
     await reportRequests({
       tickets: plan.reportTickets,
       timeEntries: plan.reportTimeEntries,

@@ -8,6 +8,7 @@ import {
   DEFAULT_BUDGET_WARN,
   type EnvReader,
   loadBudgetShares,
+  loadUserBudgetShare,
   processEnv,
 } from "./autotask/mod.ts";
 import {
@@ -57,11 +58,18 @@ export interface Settings {
   budgetWarn: number;
   /** `AUTOTASK_BUDGET_HARD`: share from which optional lookups are refused. */
   budgetHard: number;
+  /** `AUTOTASK_USER_BUDGET_SHARE`: share of the hourly limit one user may use (1: no cap). */
+  userBudgetShare: number;
   /**
    * `AUTOTASK_TIME_ZONE` (an IANA name), else the machine's zone: the zone of the days and
    * wall-clock times people say, and of the date-times results show.
    */
   timeZone: string;
+  /**
+   * `AUTOTASK_WEBHOOK_SECRET`: the `secretKey` of webhooks created here, and what callouts to
+   * `/webhooks/autotask` must be signed with (the endpoint is off without it). Never logged.
+   */
+  webhookSecret?: string;
 }
 
 /** What {@linkcode readSettings} found: the settings (defaults where a value was bad) and what was wrong. */
@@ -135,7 +143,9 @@ export function readSettings(args: string[], options: ReadSettingsOptions = {}):
     budgetWarn: DEFAULT_BUDGET_WARN,
     budgetHard: DEFAULT_BUDGET_HARD,
   });
+  const userBudgetShare = checked(() => loadUserBudgetShare(env), 1);
   const timeZone = checked(() => timeZoneOf(env), machineTimeZone());
+  const webhookSecret = checked(() => webhookSecretOf(env), undefined);
   const toolsetsFlag = flagList(args, "toolsets");
   const envToolsets = commaList(env("AUTOTASK_TOOLSETS"));
   return {
@@ -155,7 +165,9 @@ export function readSettings(args: string[], options: ReadSettingsOptions = {}):
       ],
       maxResultChars,
       ...budget,
+      userBudgetShare,
       timeZone,
+      webhookSecret,
     },
     unknownArguments,
     problems,
@@ -174,6 +186,24 @@ function timeZoneOf(env: EnvReader): string {
     );
   }
   return raw;
+}
+
+/** Shortest and longest webhook secret: Autotask wants 10 characters at least (autotask-api.md section 8). */
+export const WEBHOOK_SECRET_LENGTH = { min: 10, max: 64 } as const;
+
+/** `AUTOTASK_WEBHOOK_SECRET`, checked; the message never holds the value. */
+function webhookSecretOf(env: EnvReader): string | undefined {
+  const secret = env("AUTOTASK_WEBHOOK_SECRET");
+  if (secret === undefined) return undefined;
+  const { min, max } = WEBHOOK_SECRET_LENGTH;
+  if (secret.length < min || secret.length > max || !/^[\x21-\x7e]+$/.test(secret)) {
+    throw new ConfigError(
+      `AUTOTASK_WEBHOOK_SECRET must be ${min} to ${max} visible ASCII characters without ` +
+        "spaces (Autotask's secretKey): generate one with `openssl rand -hex 24`",
+      ["AUTOTASK_WEBHOOK_SECRET"],
+    );
+  }
+  return secret;
 }
 
 /** Parses a yes/no variable; anything unclear is an error, so a typo never disables a safety switch. */

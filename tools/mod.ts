@@ -8,6 +8,7 @@ import {
   toolsOf,
 } from "../lib/mcp/mod.ts";
 import { attachments } from "./attachments.ts";
+import { bulk } from "./bulk.ts";
 import { catalog } from "./catalog.ts";
 import { companies } from "./companies.ts";
 import { configurationItems } from "./configuration_items.ts";
@@ -32,6 +33,7 @@ import { tasks } from "./tasks.ts";
 import { tickets } from "./tickets.ts";
 import { ticketSecondaryResources } from "./ticket_secondary_resources.ts";
 import { timeEntries } from "./time_entries.ts";
+import { webhooks } from "./webhooks.ts";
 
 /**
  * Every module, in the order its tools are listed. Adding a resource is its own file and one
@@ -59,7 +61,9 @@ export const MODULES: readonly ToolModule[] = [
   finance,
   catalog,
   ticketSecondaryResources,
+  webhooks,
   references,
+  bulk,
   reports,
 ];
 

@@ -26,7 +26,10 @@ export {
   type EnvVar,
   loadBudgetShares,
   loadConfig,
+  loadRedisTarget,
+  loadUserBudgetShare,
   processEnv,
+  type RedisTarget,
 } from "./config.ts";
 export {
   AutotaskError,
@@ -37,6 +40,7 @@ export {
   type Operation,
 } from "./errors.ts";
 export { DEFAULT_BUDGET_HARD, DEFAULT_BUDGET_WARN } from "./budget.ts";
+export type { SharedLimits } from "./shared_limits.ts";
 export type { FetchFn } from "./http.ts";
 export {
   allRows,
@@ -68,4 +72,18 @@ export {
 export { NameResolver, type NameResolverOptions } from "./names.ts";
 export { Picklists, type PicklistScalar } from "./picklists.ts";
 export { chooseRole, type RoleChoice, usableRoles, type WorkItem } from "./roles.ts";
+export {
+  type Callout,
+  type CalloutAction,
+  calloutKey,
+  type CalloutValue,
+  importHookKey,
+  kindOfEntityType,
+  parseCallout,
+  verifyHookSignature,
+  WEBHOOK_ERROR_LOG,
+  WEBHOOK_KINDS,
+  type WebhookKind,
+  webhookKind,
+} from "./webhooks.ts";
 export { ZONE_DISCOVERY_URL } from "./zone.ts";

@@ -1,5 +1,6 @@
 /** The tool kit's front door: everything tools/ and the entry import from lib/mcp. */
 
+export * from "./batch.ts";
 export * from "./builders.ts";
 export { checkChanges, type CheckChangesOptions, prepareExtra, udfDefinitions } from "./changes.ts";
 export { getViewOf, type ResourceDescriptor, ResourceRegistry } from "./descriptor.ts";
@@ -8,9 +9,25 @@ export { type InstructionLine, type InstructionOptions, instructionsFor } from "
 export * from "./kit.ts";
 export { definePrompt, enabledPrompts, type PromptDef } from "./prompts.ts";
 export * from "./reads.ts";
+export {
+  enabledRecords,
+  RECORD_SCHEME,
+  type RecordResource,
+  recordUri,
+  recordUriOf,
+  registerRecordResources,
+} from "./records.ts";
 export * from "./schemas.ts";
 export { createServerFactory, SERVER_NAME, type ServerFactoryOptions, VERSION } from "./server.ts";
-export { enrich, jsonLength, selectFields, type Selection, untrustedFieldsIn } from "./shape.ts";
+export {
+  enrich,
+  jsonLength,
+  labelKey,
+  nameKey,
+  selectFields,
+  type Selection,
+  untrustedFieldsIn,
+} from "./shape.ts";
 export {
   annotationsFor,
   defineTool,
@@ -21,6 +38,8 @@ export {
   type ToolDeps,
   type ToolKind,
   type ToolOutput,
+  type UserAnswer,
+  type WebhookAccess,
 } from "./tool.ts";
 export { cleanText, cleanValue } from "./untrusted.ts";
 export * from "./writes.ts";
