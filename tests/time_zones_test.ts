@@ -140,9 +140,11 @@ Deno.test({
       });
       const sent = lastPost(log, from, /TimeEntries$/)!;
       assert.equal(sent.dateWorked, `${yesterday}T00:00:00Z`);
-      // Work on another day starts at 09:00 local: 00:00 UTC in Tokyo.
-      assert.equal(sent.startDateTime, `${yesterday}T00:00:00Z`);
-      assert.equal((out.item as Rec).startDateTime, `${yesterday}T09:00:00+09:00`);
+      // Work on another day starts at 08:00 local: 23:00 UTC the day before in Tokyo.
+      const dayBefore = new Date(Date.parse(`${yesterday}T00:00:00Z`) - 86_400_000)
+        .toISOString().slice(0, 10);
+      assert.equal(sent.startDateTime, `${dayBefore}T23:00:00Z`);
+      assert.equal((out.item as Rec).startDateTime, `${yesterday}T08:00:00+09:00`);
       assert.match(String(out.note), new RegExp(`the work on ${yesterday} starts at`));
 
       // A 23:30 UTC start is the next morning in Tokyo.

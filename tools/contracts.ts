@@ -43,6 +43,7 @@ export const CONTRACTS = {
   ],
   dateOnly: ["startDate", "endDate"],
   lister: "search_contracts",
+  watermark: "lastModifiedDateTime",
 } satisfies ResourceDescriptor;
 
 /** Contracts running on `date`: started on or before it and ending on or after it. */

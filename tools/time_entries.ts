@@ -41,7 +41,7 @@ import {
  * When neither startDateTime nor today is given, ticket and task work on another day starts at
  * this local time of day (a working day's start in the user's zone).
  */
-const DEFAULT_START_TIME = "09:00:00";
+const DEFAULT_START_TIME = "08:00:00";
 /** Longest summary or internal note Autotask stores on a time entry. */
 const MAX_NOTES = 32_000;
 
@@ -67,6 +67,14 @@ export const TIME_ENTRIES = {
   // The day of the work, at midnight with no zone shift: the local date of the work.
   dateOnly: ["dateWorked"],
   lister: "search_time_entries",
+  watermark: "lastModifiedDateTime",
+  bulkFixed: {
+    hoursWorked: "update_time_entry keeps each entry's hours, start and end consistent",
+    startDateTime: "update_time_entry keeps each entry's hours, start and end consistent",
+    endDateTime: "update_time_entry keeps each entry's hours, start and end consistent",
+    dateWorked: "it follows each entry's start: update_time_entry moves them together",
+    hoursToBill: "Autotask computes it from hoursWorked (and offsetHours)",
+  },
 } satisfies ResourceDescriptor;
 
 /** Why the role was chosen, in words for the result's note. */
@@ -231,7 +239,7 @@ interface WorkTimes {
 /**
  * The day and times of new work from what the caller gave, in the user's zone: a start fixes
  * both (a dateWorked that is not its local date is refused, both dates shown); without one,
- * work today ends now and starts `hours` earlier, work on another day starts at 09:00 local.
+ * work today ends now and starts `hours` earlier, work on another day starts at 08:00 local.
  * Regular time (`timed` false) gets times only when a start is given.
  */
 function workTimes(
@@ -359,6 +367,140 @@ async function addTotals(
     );
   }
 }
+/** The arguments of create_time_entry, and one entry of a bulk timesheet. */
+export const timeEntryInput = z.object({
+  resourceID: idSchema,
+  ticketID: idSchema.optional(),
+  taskID: idSchema.optional(),
+  hoursWorked: z.number().positive().max(24),
+  dateWorked: dateSchema.optional().describe("Local; default today"),
+  startDateTime: dateTimeSchema.optional().describe("End = start + hoursWorked; no zone: local"),
+  summaryNotes: z.string().trim().min(1).max(MAX_NOTES).describe("May reach the customer"),
+  internalNotes: z.string().trim().min(1).max(MAX_NOTES).optional(),
+  roleID: idSchema.optional(),
+  billingCodeID: idSchema.optional().describe("Work type"),
+  extra: extraSchema.optional(),
+});
+
+/** One time entry as a caller gives it (see {@linkcode timeEntryInput}). */
+export type TimeEntryInput = z.infer<typeof timeEntryInput>;
+
+/** A time entry checked and completed (role, times, dates), ready to create. */
+export interface PreparedTimeEntry {
+  /** The body of `POST TimeEntries`. */
+  record: AutotaskRecord;
+  /** What was chosen or assumed, for the result's note. */
+  notes: string[];
+  /** The ticket or task the time is logged on (none for regular time). */
+  work?: WorkItem;
+  /** "ticket 42", "task 7", or "" for regular time. */
+  label: string;
+  /** The note about regular time's role, completed with the role Autotask chose once created. */
+  regularNote?: number;
+}
+
+/** Options of {@linkcode prepareTimeEntry}. */
+export interface PrepareTimeEntryOptions {
+  /**
+   * Work items already read in this call, by `Tickets:42` / `Tasks:7`: a timesheet with several
+   * entries on one ticket reads it once.
+   */
+  workItems?: Map<string, Promise<AutotaskRecord>>;
+}
+
+/**
+ * Checks one time entry and completes it the way Autotask needs it: the ticket or task exists,
+ * the role follows Autotask's rule (chosen when not given, dropped for regular time), dates are
+ * the user's local days (work today without a start ends now; other days start at 08:00
+ * local), the end follows the hours, and `extra` fields and the tenant's required picklists are filled. Nothing
+ * is written: create_time_entry and bulk_create_time_entries both send what this returns.
+ */
+export async function prepareTimeEntry(
+  ctx: ToolContext,
+  args: TimeEntryInput,
+  options: PrepareTimeEntryOptions = {},
+): Promise<PreparedTimeEntry> {
+  if (args.ticketID !== undefined && args.taskID !== undefined) {
+    throw new InputError(
+      "Give ticketID or taskID, not both: a time entry belongs to one work item",
+    );
+  }
+  // Dates are checked before anything is read: a bad one costs no request.
+  const times = workTimes(args, {
+    timeZone: ctx.timeZone,
+    now: ctx.now(),
+    timed: args.ticketID !== undefined || args.taskID !== undefined,
+  });
+  const read = (entity: "Tickets" | "Tasks", id: number): Promise<AutotaskRecord> => {
+    const key = `${entity}:${id}`;
+    let record = options.workItems?.get(key);
+    if (!record) {
+      record = getRecord(ctx, { entity, id });
+      options.workItems?.set(key, record);
+    }
+    return record;
+  };
+  let work: WorkItem | undefined;
+  let label = "";
+  if (args.ticketID !== undefined) {
+    work = { entity: "Tickets", id: args.ticketID, record: await read("Tickets", args.ticketID) };
+    label = `ticket ${args.ticketID}`;
+  } else if (args.taskID !== undefined) {
+    work = { entity: "Tasks", id: args.taskID, record: await read("Tasks", args.taskID) };
+    label = `task ${args.taskID}`;
+  }
+
+  const notes: string[] = [...times.notes];
+  let roleID = args.roleID;
+  if (roleID === undefined && work) {
+    const choice = await chooseRole(ctx.client, args.resourceID, { work, signal: ctx.signal });
+    roleID = choice.roleID;
+    notes.push(`roleID ${roleID} chosen: ${roleReason(choice, label)}`);
+  }
+  let regularNote: number | undefined;
+  if (!work) {
+    // Autotask gives regular time the resource's default role whatever is sent.
+    regularNote = notes.length;
+    notes.push(
+      (roleID === undefined ? "" : `roleID ${roleID} was not sent: `) +
+        "regular time gets the resource's default role from Autotask",
+    );
+    roleID = undefined;
+  }
+
+  const record = defined({
+    resourceID: args.resourceID,
+    ticketID: args.ticketID,
+    taskID: args.taskID,
+    roleID,
+    dateWorked: utcMidnight(times.day),
+    startDateTime: times.start === undefined ? undefined : autotaskInstantOf(times.start),
+    endDateTime: times.end === undefined ? undefined : autotaskInstantOf(times.end),
+    hoursWorked: args.hoursWorked,
+    summaryNotes: args.summaryNotes,
+    internalNotes: args.internalNotes,
+    billingCodeID: args.billingCodeID,
+  });
+  Object.assign(
+    record,
+    await prepareExtra(ctx, args.extra, { entity: "TimeEntries", explicit: record }),
+  );
+  return { record, notes, work, label, regularNote };
+}
+
+/** What create_time_entry reads back of the entry it created. */
+const READ_BACK = [
+  "id",
+  "resourceID",
+  "ticketID",
+  "taskID",
+  "roleID",
+  "dateWorked",
+  "startDateTime",
+  "endDateTime",
+  "hoursWorked",
+  "hoursToBill",
+];
 
 /** The time entry tools (update and delete are in the updates toolset). */
 export const timeEntries: ToolModule = {
@@ -368,117 +510,33 @@ export const timeEntries: ToolModule = {
       name: "create_time_entry",
       title: "Log time",
       description:
-        "Log hours on a ticket or task (or regular time); roleID is chosen when omitted; no startDateTime: work ends now.",
+        "Log hours on a ticket or task (or regular time); roleID chosen when omitted; no startDateTime: work ends now.",
       kind: "create",
       toolset: "time",
       openWorld: false,
       entity: "TimeEntries",
-      input: z.object({
-        resourceID: idSchema,
-        ticketID: idSchema.optional(),
-        taskID: idSchema.optional(),
-        hoursWorked: z.number().positive().max(24),
-        dateWorked: dateSchema.optional().describe("Local day; default today"),
-        startDateTime: dateTimeSchema.optional().describe("End = start + hoursWorked"),
-        summaryNotes: z.string().trim().min(1).max(MAX_NOTES).describe("May reach the customer"),
-        internalNotes: z.string().trim().min(1).max(MAX_NOTES).optional(),
-        roleID: idSchema.optional(),
-        billingCodeID: idSchema.optional().describe("Work type"),
-        extra: extraSchema.optional(),
-      }),
+      input: timeEntryInput,
       output: writeOutput,
       handler: async (args, ctx) => {
-        if (args.ticketID !== undefined && args.taskID !== undefined) {
-          throw new InputError(
-            "Give ticketID or taskID, not both: a time entry belongs to one work item",
-          );
-        }
-        let work: WorkItem | undefined;
-        let itemLabel = "";
-        if (args.ticketID !== undefined) {
-          const record = await getRecord(ctx, { entity: "Tickets", id: args.ticketID });
-          work = { entity: "Tickets", id: args.ticketID, record };
-          itemLabel = `ticket ${args.ticketID}`;
-        } else if (args.taskID !== undefined) {
-          const record = await getRecord(ctx, { entity: "Tasks", id: args.taskID });
-          work = { entity: "Tasks", id: args.taskID, record };
-          itemLabel = `task ${args.taskID}`;
-        }
-        const workItem = work?.record;
-
-        const notes: string[] = [];
-        let roleID = args.roleID;
-        if (roleID === undefined && work) {
-          const choice = await chooseRole(ctx.client, args.resourceID, {
-            work,
-            signal: ctx.signal,
-          });
-          roleID = choice.roleID;
-          notes.push(`roleID ${roleID} chosen: ${roleReason(choice, itemLabel)}`);
-        }
-        const regularNote = notes.length;
-        if (!work) {
-          // Autotask gives regular time the resource's default role whatever is sent.
-          notes.push(
-            (roleID === undefined ? "" : `roleID ${roleID} was not sent: `) +
-              "regular time gets the resource's default role from Autotask",
-          );
-          roleID = undefined;
-        }
-
-        const times = workTimes(args, {
-          timeZone: ctx.timeZone,
-          now: ctx.now(),
-          timed: workItem !== undefined,
-        });
-        notes.push(...times.notes);
-        const record = defined({
-          resourceID: args.resourceID,
-          ticketID: args.ticketID,
-          taskID: args.taskID,
-          roleID,
-          dateWorked: utcMidnight(times.day),
-          startDateTime: times.start === undefined ? undefined : autotaskInstantOf(times.start),
-          endDateTime: times.end === undefined ? undefined : autotaskInstantOf(times.end),
-          hoursWorked: args.hoursWorked,
-          summaryNotes: args.summaryNotes,
-          internalNotes: args.internalNotes,
-          billingCodeID: args.billingCodeID,
-        });
-        Object.assign(
-          record,
-          await prepareExtra(ctx, args.extra, { entity: "TimeEntries", explicit: record }),
-        );
-        const create = () =>
-          createAndReport(ctx, record, {
-            entity: "TimeEntries",
-            readBack: [
-              "id",
-              "resourceID",
-              "ticketID",
-              "taskID",
-              "roleID",
-              "dateWorked",
-              "startDateTime",
-              "endDateTime",
-              "hoursWorked",
-              "hoursToBill",
-            ],
-          });
+        const { record, notes, work, label, regularNote } = await prepareTimeEntry(ctx, args);
         let result: Record<string, unknown>;
         try {
-          result = await create();
+          result = await createAndReport(ctx, record, {
+            entity: "TimeEntries",
+            readBack: READ_BACK,
+          });
         } catch (error) {
           if (!work || !isRoleRefusal(error)) throw error;
           throw await roleRefused(ctx, error, {
             resourceID: args.resourceID,
             roleID: record.roleID as number | undefined,
             work,
-            label: itemLabel,
+            label,
           });
         }
-        if (!work && typeof (result.item as AutotaskRecord | undefined)?.roleID === "number") {
-          notes[regularNote] += ` (roleID ${(result.item as AutotaskRecord).roleID})`;
+        const created = result.item as AutotaskRecord | undefined;
+        if (regularNote !== undefined && typeof created?.roleID === "number") {
+          notes[regularNote] += ` (roleID ${created.roleID})`;
         }
         if (notes.length > 0) result.note = [result.note, ...notes].filter(Boolean).join("; ");
         return result;
