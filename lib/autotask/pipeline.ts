@@ -73,6 +73,13 @@ export interface PipelineRequest {
   signal?: AbortSignal;
   /** Work the answer can do without: refused first when the hourly budget runs low. */
   optional?: boolean;
+  /** The user the request is made for (a stable key: token subject or e-mail). */
+  user?: string;
+  /**
+   * Act as this resource (`ImpersonationResourceId`) instead of the configured default; the
+   * client sets it only for entities that honour impersonation.
+   */
+  impersonationResourceId?: number;
 }
 
 /** Who a budget refusal is about. */
@@ -170,7 +177,7 @@ export class RequestPipeline {
         response = await sendRequest(this.#fetch, {
           method: route.method,
           url,
-          headers: this.#headers(),
+          headers: this.#headers(request.impersonationResourceId),
           body: request.body,
           operation,
           entity: route.entity,
@@ -272,8 +279,10 @@ export class RequestPipeline {
     };
   }
 
-  #headers(): Record<string, string> {
-    const { credentials, impersonationResourceId } = this.#config;
+  /** The headers of every request: built here only. */
+  #headers(actingAs: number | undefined): Record<string, string> {
+    const { credentials } = this.#config;
+    const impersonationResourceId = actingAs ?? this.#config.impersonationResourceId;
     const headers: Record<string, string> = {
       ApiIntegrationCode: credentials.integrationCode,
       UserName: credentials.username,
