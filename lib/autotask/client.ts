@@ -410,7 +410,10 @@ export class AutotaskClient {
     const report = this.#caller?.onWrite;
     let itemId: number;
     try {
-      const response = await this.#send({ route, operation, body, signal: options.signal }, options);
+      const response = await this.#send(
+        { route, operation, body, signal: options.signal },
+        options,
+      );
       // The pipeline answers a write only with a numeric itemId.
       itemId = (response.body as { itemId: number }).itemId;
     } catch (error) {

@@ -26,7 +26,7 @@ export interface Acting {
 }
 
 const ENABLE_IMPERSONATION =
-  "an Autotask administrator can turn on \"Allow impersonation of resources with this security " +
+  'an Autotask administrator can turn on "Allow impersonation of resources with this security ' +
   "level\" in that resource's security level (Admin > Security Levels > Web Services API)";
 
 /**
@@ -54,9 +54,10 @@ export function impersonationFailure(error: AutotaskError, acting: Acting): Auto
         "and API-only resources cannot be impersonated";
     message = `Autotask refused to act as ${who}: ${why}. ${nothing}${said}`;
   } else if (error.category === "permission") {
-    message = `The security level of ${who} does not allow the ${error.operation}${
-      error.entity ? ` of ${error.entity}` : ""
-    } (acting as a person, Autotask applies that person's rights, and the API user's ` +
+    message =
+      `The security level of ${who} does not allow the ${error.operation}${
+        error.entity ? ` of ${error.entity}` : ""
+      } (acting as a person, Autotask applies that person's rights, and the API user's ` +
       `impersonation rights for the entity): an Autotask administrator can grant it. ${nothing}${said}`;
   }
   if (message === undefined) return error;

@@ -1,11 +1,14 @@
 /** Builds the MCP server: name, version, instructions, prompts and the registered tools. */
 
-import { McpServer } from "@modelcontextprotocol/server";
+import { type McpRequestContext, McpServer } from "@modelcontextprotocol/server";
 import denoConfig from "../../deno.json" with { type: "json" };
 import type { AutotaskClient } from "../autotask/client.ts";
 import { DEFAULT_MAX_RESULT_CHARS } from "../settings.ts";
 import { NameResolver } from "../autotask/names.ts";
 import { Picklists } from "../autotask/picklists.ts";
+import { ResourceDirectory } from "../autotask/impersonation.ts";
+import type { AuditLog } from "./audit.ts";
+import { identityOf, narrowTools, policyKey } from "./caller.ts";
 import { instructionsFor } from "./instructions.ts";
 import type { ToolKit } from "./kit.ts";
 import { enabledPrompts, registerPrompts } from "./prompts.ts";
@@ -34,35 +37,76 @@ export interface ServerFactoryOptions {
   now?: () => number;
   /** The user's IANA time zone (AUTOTASK_TIME_ZONE; default UTC). */
   timeZone?: string;
+  /** One line per write and per-user counts (HTTP mode shows them to the operator). */
+  audit?: AuditLog;
+  /** The user key of calls without a signed-in identity (default "local"). */
+  localUser?: string;
 }
 
-/** A factory the transports call: one server instance per connection (stdio) or request era. */
-export function createServerFactory(options: ServerFactoryOptions): () => McpServer {
+/** What a policy sees of the server: its tools, and the text that names only those. */
+interface Surface {
+  tools: ToolDef[];
+  instructions: string;
+  prompts: ReturnType<typeof enabledPrompts>;
+  fieldLister?: string;
+}
+
+/**
+ * A factory the transports call: one server instance per connection (stdio) or request era.
+ * Over HTTP the request's verified identity (`ctx.authInfo`) picks the tool list: one surface
+ * per policy (read-only, toolsets), computed once and cached, never wider than `tools`. Each
+ * call's handler reads the identity again from its own request, so a server instance could be
+ * reused for every caller of the same policy.
+ */
+export function createServerFactory(
+  options: ServerFactoryOptions,
+): (ctx?: McpRequestContext) => McpServer {
   const { kit, tools } = options;
   // Shared by every connection: picklists and names are per tenant, not per session.
   const picklists = new Picklists(options.client);
   const names = new NameResolver(options.client, { nameFields: kit.resources.nameFields });
-  const instructions = instructionsFor(kit.instructions, { tools, sandbox: options.sandbox });
-  const prompts = enabledPrompts(kit.prompts, tools);
-  const fieldLister = tools.some((t) => t.name === kit.fieldLister) ? kit.fieldLister : undefined;
-  return () => {
+  const directory = new ResourceDirectory(options.client, { now: options.now });
+  const surfaces = new Map<string, Surface>();
+  function surfaceFor(key: string, allowed: ToolDef[]): Surface {
+    let surface = surfaces.get(key);
+    if (surface === undefined) {
+      surface = {
+        tools: allowed,
+        instructions: instructionsFor(kit.instructions, {
+          tools: allowed,
+          sandbox: options.sandbox,
+        }),
+        prompts: enabledPrompts(kit.prompts, allowed),
+        fieldLister: allowed.some((t) => t.name === kit.fieldLister) ? kit.fieldLister : undefined,
+      };
+      surfaces.set(key, surface);
+    }
+    return surface;
+  }
+  return (ctx?: McpRequestContext) => {
+    const identity = identityOf(ctx?.authInfo);
+    const key = policyKey(identity);
+    const surface = surfaces.get(key) ?? surfaceFor(key, narrowTools(tools, identity));
     const server = new McpServer(
       { name: SERVER_NAME, version: VERSION },
-      { capabilities: { tools: {}, prompts: {} }, instructions },
+      { capabilities: { tools: {}, prompts: {} }, instructions: surface.instructions },
     );
-    registerPrompts(server, prompts);
-    registerTools(server, tools, {
+    registerPrompts(server, surface.prompts);
+    registerTools(server, surface.tools, {
       client: options.client,
       picklists,
       names,
       resources: kit.resources,
-      fieldLister,
+      fieldLister: surface.fieldLister,
       maxResultChars: options.maxResultChars ?? DEFAULT_MAX_RESULT_CHARS,
       readOnly: options.readOnly,
       redact: options.redact,
       log: options.log,
       now: options.now,
       timeZone: options.timeZone,
+      directory,
+      audit: options.audit,
+      localUser: options.localUser,
     });
     return server;
   };
