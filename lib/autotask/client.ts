@@ -169,6 +169,8 @@ export class AutotaskClient {
   readonly #udfCache: Map<string, CacheEntry<FieldInfo[]>>;
   /** Set on a view made by {@linkcode forCaller}: who its calls are for. */
   readonly #caller: CallerBinding | undefined;
+  /** The client whose pipeline and caches a view shares (itself when no view). */
+  readonly #root: AutotaskClient;
 
   constructor(config: AutotaskConfig, options: ClientOptions = {}) {
     this.#config = config;
@@ -182,6 +184,7 @@ export class AutotaskClient {
       this.#fieldCache = of.#fieldCache;
       this.#udfCache = of.#udfCache;
       this.#caller = view.caller;
+      this.#root = of.#root;
       return;
     }
     const fetchFn = options.fetch ?? ((request: Request) => fetch(request));
@@ -191,6 +194,7 @@ export class AutotaskClient {
     this.#fieldCache = new Map();
     this.#udfCache = new Map();
     this.#caller = undefined;
+    this.#root = this;
   }
 
   /**
@@ -201,6 +205,14 @@ export class AutotaskClient {
   forCaller(caller: CallerBinding): AutotaskClient {
     const options: ViewOptions = { [VIEW_OF]: { of: this, caller } };
     return new AutotaskClient(this.#config, options);
+  }
+
+  /**
+   * The shared client this view was made from (itself when it is no view): per-tenant state
+   * that lives beside a client (allowances, "no UDFs" answers) is keyed on it, not on a view.
+   */
+  get root(): AutotaskClient {
+    return this.#root;
   }
 
   /** Who this view's calls are for (undefined on the shared client). */
