@@ -264,6 +264,8 @@ export interface OAuthResource {
   serverMetadata: OAuthMetadata;
   /** Where the RFC 9728 document is served (named in every 401). */
   metadataUrl: string;
+  /** The issuer's key set. */
+  jwksUri: string;
 }
 
 /**
@@ -291,5 +293,6 @@ export async function prepareOAuth(
     metadata: { ...metadata, bearer_methods_supported: ["header"] },
     serverMetadata,
     metadataUrl: getOAuthProtectedResourceMetadataUrl(resource),
+    jwksUri,
   };
 }
