@@ -3,7 +3,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { exportJWK, generateKeyPair, type JWK, SignJWT } from "jose";
-import { OidcProvider } from "./deps.ts";
+import { loadOidcProvider } from "./deps.ts";
 
 /** The client the tests sign in with (a confidential client: no browser needed for the code exchange). */
 const CLIENT = { id: "autotask-mcp-tests", secret: "oidc-client-secret-for-tests-only" };
@@ -36,6 +36,7 @@ export async function startIssuer(
   const server = http.createServer();
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const OidcProvider = await loadOidcProvider();
   const provider = new OidcProvider(issuer, {
     clients: [{
       client_id: CLIENT.id,
