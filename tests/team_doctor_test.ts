@@ -2,6 +2,7 @@
 
 import assert from "node:assert/strict";
 import { productionFlagsPlusLoopback, runToExit, startTenant, tenantEnv } from "./harness.ts";
+import { startIssuer } from "./team_oidc.ts";
 
 const HASH = "b".repeat(64);
 
@@ -12,6 +13,7 @@ Deno.test({
   async fn() {
     // Priya's security level does not allow impersonation.
     const tenant = await startTenant({ impersonationDenied: [29682887] });
+    const issuer = await startIssuer();
     try {
       const users = [
         `alex.morgan@northwind-it.example token=sha256:${HASH} read-only toolsets=tickets`,
@@ -21,7 +23,12 @@ Deno.test({
       ].join("; ");
       const { code, stdout } = await runToExit(
         await productionFlagsPlusLoopback(),
-        { ...tenantEnv(tenant), TRANSPORT: "http", MCP_USERS: users },
+        {
+          ...tenantEnv(tenant),
+          TRANSPORT: "http",
+          MCP_USERS: users,
+          MCP_OAUTH_ISSUER: issuer.issuer,
+        },
         ["doctor"],
       );
       assert.equal(code, 1, stdout);
@@ -38,7 +45,25 @@ Deno.test({
       assert.match(line("bot@msp.example"), /✗ .*API-only user \(licenseType 7\)/);
       assert.match(line("nobody@msp.example"), /✗ .*not an Autotask resource/);
       assert.ok(!stdout.includes(HASH), "the token hash is not printed either");
+      assert.match(
+        stdout,
+        new RegExp(
+          `✓ OAuth issuer.*${issuer.issuer}: discovery read, signing keys at ${issuer.issuer}/.*` +
+            "must name http://127\\.0\\.0\\.1:8050/mcp as their audience",
+        ),
+      );
+
+      // A mistyped issuer: the line says what could not be read.
+      const wrong = `${issuer.issuer}/realms/msp`;
+      const typo = await runToExit(
+        await productionFlagsPlusLoopback(),
+        { ...tenantEnv(tenant), TRANSPORT: "http", MCP_OAUTH_ISSUER: wrong },
+        ["doctor"],
+      );
+      assert.equal(typo.code, 1, typo.stdout);
+      assert.match(typo.stdout, /✗ MCP_OAUTH_ISSUER.*cannot read the discovery document/);
     } finally {
+      await issuer.close();
       await tenant.close();
     }
   },
