@@ -155,6 +155,27 @@ Deno.test({
       assert.deepEqual(writesSince(tenant.sandbox.log, before), [], "nothing was written");
       await callOk(reader, "get_ticket", { id: ticketId });
 
+      // An e-mail claim the issuer has not verified does not make anyone that person.
+      const iat = Math.floor(Date.now() / 1000);
+      const unverified = await issuer.mint({
+        iss: issuer.issuer,
+        aud: resource,
+        sub: "mallory",
+        email: `${PRIYA.login}@northwind-it.example`,
+        email_verified: false,
+        scope: "autotask.read autotask.write",
+        iat,
+        exp: iat + 600,
+      });
+      secrets.push(unverified);
+      const mallory = await connect(unverified);
+      const posing = tenant.sandbox.log.length;
+      assert.match(
+        await callError(mallory, "add_ticket_note", { ticketID: ticketId, description: NOTE_TEXT }),
+        /mallory has no e-mail address to find their Autotask resource by/,
+      );
+      assert.deepEqual(writesSince(tenant.sandbox.log, posing), [], "nothing was written");
+
       // A static per-user token works the same way: Sam acts as the mapped resource.
       const samClient = await connect(sam.token);
       const from = tenant.sandbox.log.length;

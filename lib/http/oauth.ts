@@ -235,7 +235,9 @@ export class JwtVerifier implements OAuthTokenVerifier {
     }
     const claims: TokenClaims = {
       sub: String(payload.sub),
-      email: emailLike(payload.email),
+      // An address the issuer says it has not verified could be anyone's: acting as that
+      // address's Autotask resource would let a user pick whom they act as.
+      email: payload.email_verified === false ? undefined : emailLike(payload.email),
       username: emailLike(payload.preferred_username) ?? emailLike(payload.upn),
       scopes: scopesOf(payload),
     };
