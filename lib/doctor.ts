@@ -15,7 +15,7 @@ import {
   processEnv,
   type ThresholdInfo,
 } from "./autotask/mod.ts";
-import { ResourceDirectory } from "./autotask/impersonation.ts";
+import { ResourceDirectory } from "./autotask/resource_directory.ts";
 import { IssuerError, prepareOAuth } from "./http/oauth.ts";
 import { SERVER_NAME, VERSION } from "./mcp/server.ts";
 import type { ToolDef } from "./mcp/tool.ts";

@@ -23,10 +23,12 @@ export {
   API_ONLY_LICENSE_TYPE,
   honoursImpersonation,
   impersonationFailure,
+} from "./impersonation.ts";
+export {
   ResourceDirectory,
   type ResourceDirectoryOptions,
   type UserMapping,
-} from "./impersonation.ts";
+} from "./resource_directory.ts";
 export {
   type AutotaskConfig,
   ConfigError,

@@ -1,7 +1,14 @@
 /** Who a request is for: the identity the HTTP layer verified, the policy it carries, and the tools that policy allows. */
 
 import type { AuthInfo } from "@modelcontextprotocol/server";
-import type { ToolDef } from "./tool.ts";
+
+/** What a policy looks at in a tool (a ToolDef; named here so this module needs no tool.ts). */
+export interface PolicyTarget {
+  name: string;
+  /** "read" for tools that change nothing. */
+  kind: string;
+  toolset: string;
+}
 
 /** The scope that lets a token read (list and run read tools). */
 export const READ_SCOPE = "autotask.read";
@@ -69,7 +76,7 @@ export function identityOf(authInfo: AuthInfo | undefined): Identity | undefined
 /** True when `identity`'s policy lets it list and run `def`. */
 export function allows(
   identity: Identity | undefined,
-  def: Pick<ToolDef, "kind" | "toolset">,
+  def: Pick<PolicyTarget, "kind" | "toolset">,
 ): boolean {
   if (identity === undefined) return true;
   if (identity.readOnly && def.kind !== "read") return false;
@@ -85,12 +92,15 @@ export function policyKey(identity: Identity | undefined): string {
 }
 
 /** The part of `tools` an identity may list and run (never more than `tools`). */
-export function narrowTools(tools: readonly ToolDef[], identity: Identity | undefined): ToolDef[] {
+export function narrowTools<T extends PolicyTarget>(
+  tools: readonly T[],
+  identity: Identity | undefined,
+): T[] {
   return tools.filter((def) => allows(identity, def));
 }
 
 /** Why `def` is refused to `identity`, for the `isError` result. */
-export function refusalFor(identity: Identity, def: Pick<ToolDef, "name" | "kind">): string {
+export function refusalFor(identity: Identity, def: Pick<PolicyTarget, "name" | "kind">): string {
   if (identity.readOnly && def.kind !== "read") {
     const why = identity.kind === "oauth"
       ? `your access token has no ${WRITE_SCOPE} scope`

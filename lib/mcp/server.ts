@@ -6,7 +6,7 @@ import type { AutotaskClient } from "../autotask/client.ts";
 import { DEFAULT_MAX_RESULT_CHARS } from "../settings.ts";
 import { NameResolver } from "../autotask/names.ts";
 import { Picklists } from "../autotask/picklists.ts";
-import { ResourceDirectory } from "../autotask/impersonation.ts";
+import { ResourceDirectory } from "../autotask/resource_directory.ts";
 import type { AuditLog } from "./audit.ts";
 import { identityOf, narrowTools, policyKey } from "./caller.ts";
 import { instructionsFor } from "./instructions.ts";

@@ -16,7 +16,7 @@ import { AutotaskError } from "../autotask/errors.ts";
 import type { NameResolver } from "../autotask/names.ts";
 import type { Picklists } from "../autotask/picklists.ts";
 import { findEntity } from "../autotask/catalog.ts";
-import type { ResourceDirectory } from "../autotask/impersonation.ts";
+import type { ResourceDirectory } from "../autotask/resource_directory.ts";
 import { closest } from "../similar.ts";
 import type { AuditLog } from "./audit.ts";
 import { allows, type Caller, type Identity, identityOf, refusalFor } from "./caller.ts";
