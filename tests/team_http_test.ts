@@ -155,8 +155,44 @@ Deno.test({
       assert.deepEqual(writesSince(tenant.sandbox.log, before), [], "nothing was written");
       await callOk(reader, "get_ticket", { id: ticketId });
 
-      // An e-mail claim the issuer has not verified does not make anyone that person.
+      // A toolset scope narrows the token to those toolsets (core always): the rest is neither
+      // listed nor run.
       const iat = Math.floor(Date.now() / 1000);
+      const ticketsOnly = await issuer.mint({
+        iss: issuer.issuer,
+        aud: resource,
+        sub: ALEX.login,
+        email: `${ALEX.login}@northwind-it.example`,
+        scope: "autotask.read autotask.write autotask.toolset.tickets",
+        iat,
+        exp: iat + 600,
+      });
+      secrets.push(ticketsOnly);
+      const narrow = await connect(ticketsOnly);
+      const listed = (await narrow.listTools()).tools.map((t) => t.name).sort();
+      assert.deepEqual(listed, [
+        "add_ticket_note",
+        "create_ticket",
+        "describe_entity",
+        "get_ticket",
+        "list_field_values",
+        "search_tickets",
+        "update_ticket",
+      ]);
+      const outside = tenant.sandbox.log.length;
+      const outOfSet = await narrow.callTool({
+        name: "create_time_entry",
+        arguments: {
+          resourceID: ALEX.id,
+          ticketID: ticketId,
+          hoursWorked: 0.5,
+          summaryNotes: SUMMARY_TEXT,
+        },
+      }).catch((error: Error) => ({ isError: true, content: [{ text: error.message }] }));
+      assert.equal(outOfSet.isError, true, "a tool outside the toolsets named anyway is refused");
+      assert.deepEqual(writesSince(tenant.sandbox.log, outside), [], "nothing was written");
+
+      // An e-mail claim the issuer has not verified does not make anyone that person.
       const unverified = await issuer.mint({
         iss: issuer.issuer,
         aud: resource,
