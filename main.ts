@@ -21,9 +21,17 @@ import {
   serveHttp,
   tokenMain,
   type UserEntry,
+  WEBHOOK_PATH,
 } from "./lib/http/mod.ts";
-import { AuditLog, type ToolDef } from "./lib/mcp/mod.ts";
+import {
+  AuditLog,
+  enabledRecords,
+  recordUriOf,
+  type ToolDef,
+  type WebhookAccess,
+} from "./lib/mcp/mod.ts";
 import { createServerFactory, SERVER_NAME, VERSION } from "./lib/mcp/server.ts";
+import { type WebhookServing, webhookServing } from "./lib/webhooks/mod.ts";
 import type { Sandbox } from "./lib/sandbox/mod.ts";
 import {
   LOG_LEVELS,
@@ -57,11 +65,12 @@ function log(line: string): void {
 /** Replaces every configured secret value with a marker, so no text leaving the server holds one. */
 function redactorFor(
   config: AutotaskConfig | undefined,
-  token: string | undefined,
+  settings: Pick<Settings, "http" | "webhookSecret">,
 ): (text: string) => string {
   const secrets = [
     ...(config ? [config.credentials.secret, config.credentials.integrationCode] : []),
-    ...(token ? [token] : []),
+    ...(settings.http?.token ? [settings.http.token] : []),
+    ...(settings.webhookSecret ? [settings.webhookSecret] : []),
   ].filter((s) => s.length >= 4);
   return (text) => secrets.reduce((out, secret) => out.replaceAll(secret, "[redacted]"), text);
 }
@@ -213,6 +222,9 @@ Optional environment:
                        "today" and dates without a zone are read in it, results shown in it
   AUTOTASK_BUDGET_WARN, AUTOTASK_BUDGET_HARD   shares of the hourly request limit for the usage
                        notice and for skipping optional lookups (default 0.8 and 0.95)
+  AUTOTASK_WEBHOOK_SECRET   secret key (10-64 characters) of the webhooks the webhooks toolset
+                       creates; with --http, Autotask's signed callouts to /webhooks/autotask are
+                       accepted (the endpoint is off without it); see Webhooks in the README
   TRANSPORT            stdio (default), http (Streamable HTTP at /mcp), or sse (http plus the
                        deprecated HTTP+SSE endpoints /sse and /messages)
   HOST, PORT           HTTP listen address (default 127.0.0.1 and 8050); the network permission
@@ -261,9 +273,17 @@ async function main(args: string[]): Promise<number> {
     refuseBadSettings(read);
     const tools = toolsFor(settings);
     const { client, config } = await clientFor(settings);
-    const redact = redactorFor(config, settings.http?.token);
+    const redact = redactorFor(config, settings);
     // One JSON line per write on stderr whatever LOG_LEVEL says, and counts per user.
     const audit = new AuditLog();
+    const serving = settings.http !== undefined && settings.webhookSecret !== undefined
+      ? webhookServingFor(client, settings.http, { tools, secret: settings.webhookSecret })
+      : undefined;
+    const webhooks: WebhookAccess = {
+      secret: settings.webhookSecret,
+      feed: serving?.feed,
+      transport: settings.http !== undefined ? "http" : "stdio",
+    };
     const factory = createServerFactory({
       client,
       tools,
@@ -275,12 +295,13 @@ async function main(args: string[]): Promise<number> {
       readOnly: settings.readOnly,
       timeZone: settings.timeZone,
       audit,
+      webhooks,
     });
     if (settings.readOnly) {
       log(`READ-ONLY MODE: ${tools.length} tools, none of which writes to Autotask`);
     }
     if (settings.http !== undefined) {
-      return await serveOverHttp(factory, settings.http, { redact, audit });
+      return await serveOverHttp(factory, settings.http, { redact, audit, webhooks: serving });
     }
     serveOverStdio(factory, redact);
     return -1;
@@ -289,6 +310,23 @@ async function main(args: string[]): Promise<number> {
     for (const line of error.lines) logger.error(line);
     return 2;
   }
+}
+
+/** The webhook endpoint and feed of HTTP mode, announcing changes to the records the tools serve. */
+function webhookServingFor(
+  client: AutotaskClient,
+  http: HttpConfig,
+  options: { tools: ToolDef[]; secret: string },
+): WebhookServing {
+  const records = enabledRecords(kit.records, options.tools);
+  return webhookServing({
+    client,
+    secret: options.secret,
+    uriOf: (entity, id) => recordUriOf(records, entity, id),
+    log: logger,
+    maxBodyBytes: http.maxBodyBytes,
+    bodyTimeoutMs: http.bodyTimeoutMs,
+  });
 }
 
 /** Serves over stdio until the client closes the stream. */
@@ -326,23 +364,24 @@ async function authenticatorFor(
 async function serveOverHttp(
   factory: McpServerFactory,
   config: HttpConfig,
-  options: { redact: (text: string) => string; audit: AuditLog },
+  options: { redact: (text: string) => string; audit: AuditLog; webhooks?: WebhookServing },
 ): Promise<number> {
-  const { redact, audit } = options;
   const { authenticator, oauth } = await authenticatorFor(config);
   let server: HttpServer;
   try {
     server = await serveHttp(factory, config, {
       server: { name: SERVER_NAME, version: VERSION },
       log: logger,
-      redact,
+      redact: options.redact,
+      bus: options.webhooks?.bus,
+      webhooks: options.webhooks?.endpoint,
       authenticator,
       wellKnown: oauth && {
         resource: { ...oauth.metadata },
         server: { ...oauth.serverMetadata },
         path: new URL(oauth.metadataUrl).pathname,
       },
-      usage: () => audit.counts(),
+      usage: () => options.audit.counts(),
     });
   } catch (error) {
     if (error instanceof ListenError) {
@@ -360,6 +399,12 @@ async function serveOverHttp(
     logger.warn(
       `TRANSPORT=sse: also serving the deprecated HTTP+SSE transport at ${server.origin}/sse; ` +
         "legacy SSE clients should move to Streamable HTTP at /mcp",
+    );
+  }
+  if (options.webhooks) {
+    log(
+      `accepting Autotask's signed webhook callouts at ${server.origin}${WEBHOOK_PATH} ` +
+        `(in-memory log of the last ${options.webhooks.feed.log.capacity} events)`,
     );
   }
   const users = config.auth?.users ?? [];

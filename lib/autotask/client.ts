@@ -171,9 +171,11 @@ export class AutotaskClient {
   readonly #caller: CallerBinding | undefined;
   /** The client whose pipeline and caches a view shares (itself when no view). */
   readonly #root: AutotaskClient;
+  readonly #username: string;
 
   constructor(config: AutotaskConfig, options: ClientOptions = {}) {
     this.#config = config;
+    this.#username = config.credentials.username;
     const view = (options as ViewOptions)[VIEW_OF];
     if (view !== undefined) {
       // A view shares everything (zone, pipeline with its gate and budget, caches) but the caller.
@@ -241,6 +243,11 @@ export class AutotaskClient {
       }
       throw error;
     }
+  }
+
+  /** The API user's username (its own Resources record has it as userName); never a secret. */
+  apiUsername(): string {
+    return this.#username;
   }
 
   /** The REST base (ending in `V1.0/`), discovering the zone once when not configured. */

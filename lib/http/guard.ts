@@ -276,7 +276,7 @@ export function bodyError(status: 400 | 408 | 413, maxBytes: number): Response {
 export interface RpcNote {
   rpc?: string;
   tool?: string;
-  refused?: "host" | "origin" | "token" | "scope" | "unavailable";
+  refused?: "host" | "origin" | "token" | "scope" | "unavailable" | "signature";
   /** The verified user's key (never a credential). */
   user?: string;
 }

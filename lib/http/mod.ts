@@ -34,3 +34,10 @@ export {
   type OAuthResource,
   prepareOAuth,
 } from "./oauth.ts";
+export {
+  DEACTIVATION_PATH,
+  WEBHOOK_PATH,
+  WebhookEndpoint,
+  type WebhookEndpointOptions,
+  type WebhookReceiver,
+} from "./webhooks.ts";

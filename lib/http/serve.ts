@@ -7,6 +7,7 @@ import {
   type AuthInfo,
   createMcpHandler,
   type McpServerFactory,
+  type ServerEventBus,
 } from "@modelcontextprotocol/server";
 import type { UserCounts } from "../mcp/audit.ts";
 import { Authenticator } from "./auth.ts";
@@ -28,6 +29,7 @@ import {
 } from "./guard.ts";
 import { type ConnectionLimits, listen, type Listener } from "./listener.ts";
 import { LegacySseEndpoints } from "./sse.ts";
+import type { WebhookEndpoint } from "./webhooks.ts";
 
 /** `http`: Streamable HTTP only; `sse`: the same plus the deprecated HTTP+SSE endpoints. */
 export type HttpTransport = "http" | "sse";
@@ -84,6 +86,10 @@ export interface HttpHandlerOptions {
   wellKnown?: { resource: Record<string, unknown>; server: Record<string, unknown>; path: string };
   /** Per-user counts, shown at `/health` to the operator only. */
   usage?: () => Record<string, UserCounts>;
+  /** Where `notifications/resources/updated` for 2026-07-28 `subscriptions/listen` streams come from. */
+  bus?: ServerEventBus;
+  /** Autotask's callouts (`/webhooks/autotask`): present only when AUTOTASK_WEBHOOK_SECRET is set. */
+  webhooks?: WebhookEndpoint;
 }
 
 /** The web-standard face of the HTTP server (usable without a socket in tests). */
@@ -114,7 +120,11 @@ export function createHttpHandler(
 ): HttpHandler {
   const { log, redact, server } = options;
   const onerror = (error: Error) => log.debug(redact(`mcp: ${oneLine(error)}`));
-  const mcp = createMcpHandler(factory, { maxRequestBodySize: config.maxBodyBytes, onerror });
+  const mcp = createMcpHandler(factory, {
+    maxRequestBodySize: config.maxBodyBytes,
+    onerror,
+    bus: options.bus,
+  });
   const sse = config.transport === "sse"
     ? new LegacySseEndpoints(factory, {
       maxBodyBytes: config.maxBodyBytes,
@@ -196,6 +206,8 @@ export function createHttpHandler(
     }
     const document = wellKnown(request, path);
     if (document !== undefined) return document;
+    // Signed by Autotask, not by a browser or an MCP client: no token, Host or Origin applies.
+    if (options.webhooks?.handles(path)) return await options.webhooks.handle(request, note);
     const rejectedHost = hostRejection(request, config.allow);
     if (rejectedHost !== undefined) {
       note.refused = "host";

@@ -12,7 +12,8 @@ import { identityOf, narrowTools, policyKey } from "./caller.ts";
 import { instructionsFor } from "./instructions.ts";
 import type { ToolKit } from "./kit.ts";
 import { enabledPrompts, registerPrompts } from "./prompts.ts";
-import { registerTools, type ToolDef } from "./tool.ts";
+import { enabledRecords, registerRecordResources } from "./records.ts";
+import { registerTools, type ToolDef, type ToolDeps, type WebhookAccess } from "./tool.ts";
 
 /** The server's name as MCP clients see it. */
 export const SERVER_NAME = "autotask-mcp";
@@ -41,31 +42,39 @@ export interface ServerFactoryOptions {
   audit?: AuditLog;
   /** The user key of calls without a signed-in identity (default "local"). */
   localUser?: string;
+  /** The webhook secret and, in HTTP mode, the received events. */
+  webhooks?: WebhookAccess;
 }
 
-/** What a policy sees of the server: its tools, and the text that names only those. */
+/** What a policy sees of the server: its tools, and the text and records that name only those. */
 interface Surface {
   tools: ToolDef[];
   instructions: string;
   prompts: ReturnType<typeof enabledPrompts>;
-  fieldLister?: string;
+  records: ReturnType<typeof enabledRecords>;
+  deps: ToolDeps;
 }
 
 /**
  * A factory the transports call: one server instance per connection (stdio) or request era.
- * Over HTTP the request's verified identity (`ctx.authInfo`) picks the tool list: one surface
- * per policy (read-only, toolsets), computed once and cached, never wider than `tools`. Each
- * call's handler reads the identity again from its own request, so a server instance could be
- * reused for every caller of the same policy.
+ * Over HTTP the request's verified identity (`context.authInfo`) picks the tool list: one
+ * surface per policy (read-only, toolsets), computed once and cached, never wider than `tools`.
+ * Each call's handler reads the identity again from its own request, so a server instance could
+ * be reused for every caller of the same policy. Record resources are served while their tools
+ * are enabled, and not to users who act as themselves (a resource read would be the API user's,
+ * not theirs); subscribing to them is offered to 2026-07-28 clients (`subscriptions/listen`)
+ * when callouts arrive here, i.e. in HTTP mode with the webhook secret: 2025-era HTTP clients
+ * are served statelessly and have no stream to receive an update on.
  */
 export function createServerFactory(
   options: ServerFactoryOptions,
-): (ctx?: McpRequestContext) => McpServer {
+): (context?: McpRequestContext) => McpServer {
   const { kit, tools } = options;
   // Shared by every connection: picklists and names are per tenant, not per session.
   const picklists = new Picklists(options.client);
   const names = new NameResolver(options.client, { nameFields: kit.resources.nameFields });
   const directory = new ResourceDirectory(options.client, { now: options.now });
+  const feed = options.webhooks?.feed;
   const surfaces = new Map<string, Surface>();
   function surfaceFor(key: string, allowed: ToolDef[]): Surface {
     let surface = surfaces.get(key);
@@ -77,37 +86,56 @@ export function createServerFactory(
           sandbox: options.sandbox,
         }),
         prompts: enabledPrompts(kit.prompts, allowed),
-        fieldLister: allowed.some((t) => t.name === kit.fieldLister) ? kit.fieldLister : undefined,
+        records: enabledRecords(kit.records, allowed),
+        deps: {
+          client: options.client,
+          picklists,
+          names,
+          resources: kit.resources,
+          fieldLister: allowed.some((t) => t.name === kit.fieldLister)
+            ? kit.fieldLister
+            : undefined,
+          maxResultChars: options.maxResultChars ?? DEFAULT_MAX_RESULT_CHARS,
+          readOnly: options.readOnly,
+          redact: options.redact,
+          log: options.log,
+          now: options.now,
+          timeZone: options.timeZone,
+          webhooks: options.webhooks,
+          directory,
+          audit: options.audit,
+          localUser: options.localUser,
+        },
       };
       surfaces.set(key, surface);
     }
     return surface;
   }
-  return (ctx?: McpRequestContext) => {
-    const identity = identityOf(ctx?.authInfo);
+  return (context) => {
+    const identity = identityOf(context?.authInfo);
     const key = policyKey(identity);
     const surface = surfaces.get(key) ?? surfaceFor(key, narrowTools(tools, identity));
+    const records = identity?.impersonate ? [] : surface.records;
+    const subscribe = feed !== undefined && context?.era === "modern";
     const server = new McpServer(
       { name: SERVER_NAME, version: VERSION },
-      { capabilities: { tools: {}, prompts: {} }, instructions: surface.instructions },
+      {
+        capabilities: {
+          tools: {},
+          prompts: {},
+          ...(records.length > 0 ? { resources: { subscribe, listChanged: false } } : {}),
+        },
+        instructions: surface.instructions,
+      },
     );
     registerPrompts(server, surface.prompts);
-    registerTools(server, surface.tools, {
-      client: options.client,
-      picklists,
-      names,
-      resources: kit.resources,
-      fieldLister: surface.fieldLister,
-      maxResultChars: options.maxResultChars ?? DEFAULT_MAX_RESULT_CHARS,
-      readOnly: options.readOnly,
-      redact: options.redact,
-      log: options.log,
-      now: options.now,
-      timeZone: options.timeZone,
-      directory,
-      audit: options.audit,
-      localUser: options.localUser,
-    });
+    registerTools(server, surface.tools, surface.deps);
+    if (records.length > 0) {
+      registerRecordResources(server, records, {
+        deps: surface.deps,
+        recent: feed ? (limit) => feed.recentRecords(limit) : undefined,
+      });
+    }
     return server;
   };
 }
