@@ -75,6 +75,8 @@ Deno.test({
         ...tenantEnv(tenant),
         PORT: String(port),
         MCP_AUTH_TOKEN: OPERATOR_TOKEN,
+        // The webhooks toolset brings record resources (autotask://tickets/{id}, ...).
+        AUTOTASK_TOOLSETS: "default,webhooks",
         MCP_OAUTH_ISSUER: issuer.issuer,
         MCP_RESOURCE_URL: resource,
         // Sam has a static token and acts as Priya's resource; the bot is mapped to the API
@@ -220,6 +222,11 @@ Deno.test({
         writesSince(tenant.sandbox.log, from).map((w) => w.impersonationResourceId),
         [PRIYA.id, PRIYA.id],
       );
+
+      // Record resources are read as the API user: users who act as themselves get none.
+      assert.equal(samClient.getServerCapabilities()?.resources, undefined);
+      const operator = await connect(OPERATOR_TOKEN);
+      assert.ok(operator.getServerCapabilities()?.resources, "the operator still gets them");
 
       // Where Autotask refuses the impersonation, the error says why and nothing is done as
       // the API user instead.
