@@ -6,10 +6,12 @@
  * Items: 1 cold start and memory, 2 per-call overhead (stdio; the HTTP listener), 3 Autotask
  * requests per tool call, 4 bytes per result, 5 concurrency, 6 memory under load, 7 scale,
  * 8 tool-definition weight, 9 several processes sharing one integration code, 10 webhook callouts
- * (accepted per second, callout to subscriber notification).
+ * (accepted per second, callout to subscriber notification), 11 bulk updates at Autotask's thread
+ * bound, 12 requests per report at scale.
  */
 
 import type { SandboxOptions, ServedSandbox } from "../lib/sandbox/mod.ts";
+import { bulkUpdates } from "./bulk.ts";
 import { coldStart } from "./cold_start.ts";
 import { concurrency } from "./concurrency.ts";
 import { httpListener } from "./http_listener.ts";
@@ -19,6 +21,7 @@ import { caveatsText, rowsText } from "./notes.ts";
 import { perCallOverhead } from "./overhead.ts";
 import { payloadSize } from "./payload.ts";
 import { type DetailTable, mainTable, markdownTable, type SectionResult } from "./report.ts";
+import { reportRequests } from "./reports.ts";
 import { requestsPerCall } from "./requests.ts";
 import { scale } from "./scale.ts";
 import { sharedCode } from "./shared_code.ts";
@@ -37,6 +40,12 @@ interface Plan {
   sharedRuns: number;
   webhookCallouts: number;
   webhookLatency: number;
+  /** Tickets per bulk update and how many times it runs. */
+  bulkRecords: number;
+  bulkRuns: number;
+  /** Tenant size of the report item. */
+  reportTickets: number;
+  reportTimeEntries: number;
 }
 
 const FULL: Plan = {
@@ -48,6 +57,10 @@ const FULL: Plan = {
   sharedRuns: 5,
   webhookCallouts: 5_000,
   webhookLatency: 200,
+  bulkRecords: 500,
+  bulkRuns: 3,
+  reportTickets: 100_000,
+  reportTimeEntries: 200_000,
 };
 const QUICK: Plan = {
   coldStarts: 2,
@@ -58,6 +71,10 @@ const QUICK: Plan = {
   sharedRuns: 1,
   webhookCallouts: 300,
   webhookLatency: 20,
+  bulkRecords: 60,
+  bulkRuns: 1,
+  reportTickets: 5_000,
+  reportTimeEntries: 20_000,
 };
 
 const RESULTS = new URL("./RESULTS.md", import.meta.url);
@@ -106,6 +123,17 @@ async function runAll(plan: Plan): Promise<SectionResult[]> {
         latencyRuns: plan.webhookLatency,
         progress,
       })),
+    await bulkUpdates({
+      records: plan.bulkRecords,
+      latencyMs: 100,
+      runs: plan.bulkRuns,
+      progress,
+    }),
+    await reportRequests({
+      tickets: plan.reportTickets,
+      timeEntries: plan.reportTimeEntries,
+      progress,
+    }),
   ];
 }
 

@@ -8,6 +8,7 @@ import {
   toolsOf,
 } from "../lib/mcp/mod.ts";
 import { attachments } from "./attachments.ts";
+import { bulk } from "./bulk.ts";
 import { catalog } from "./catalog.ts";
 import { companies } from "./companies.ts";
 import { configurationItems } from "./configuration_items.ts";
@@ -25,6 +26,7 @@ import { PROMPTS } from "./prompts.ts";
 import { query } from "./query.ts";
 import { quotes } from "./quotes.ts";
 import { references } from "./references.ts";
+import { reports } from "./reports.ts";
 import { resources } from "./resources.ts";
 import { serviceCalls } from "./service_calls.ts";
 import { tasks } from "./tasks.ts";
@@ -61,6 +63,8 @@ export const MODULES: readonly ToolModule[] = [
   ticketSecondaryResources,
   webhooks,
   references,
+  bulk,
+  reports,
 ];
 
 /** Everything the server needs besides the tools: registry, instructions, prompts. */

@@ -42,7 +42,12 @@ export interface CallOptions {
    * budget left goes to the work the user asked for.
    */
   optional?: boolean;
-  /** The user the call is made for: a stable key (token subject or e-mail). */
+  /**
+   * Who the call is for: a stable user key (e.g. the signed-in technician). The per-entity
+   * slots are shared round-robin across users and each user has a share of the hourly budget
+   * (`AUTOTASK_USER_BUDGET_SHARE`); calls without it belong to one default user. A caller's
+   * view ({@linkcode AutotaskClient.forCaller}) sets it on every call.
+   */
   user?: string;
   /**
    * Act as this Autotask resource: sent as `ImpersonationResourceId` on the entities that

@@ -1,6 +1,7 @@
 /** The tool kit's front door: everything tools/ and the entry import from lib/mcp. */
 
 export { type AuditEntry, AuditLog, type AuditLogOptions, type UserCounts } from "./audit.ts";
+export * from "./batch.ts";
 export * from "./builders.ts";
 export {
   allows,
@@ -32,7 +33,15 @@ export {
 } from "./records.ts";
 export * from "./schemas.ts";
 export { createServerFactory, SERVER_NAME, type ServerFactoryOptions, VERSION } from "./server.ts";
-export { enrich, jsonLength, selectFields, type Selection, untrustedFieldsIn } from "./shape.ts";
+export {
+  enrich,
+  jsonLength,
+  labelKey,
+  nameKey,
+  selectFields,
+  type Selection,
+  untrustedFieldsIn,
+} from "./shape.ts";
 export {
   annotationsFor,
   defineTool,
@@ -43,6 +52,7 @@ export {
   type ToolDeps,
   type ToolKind,
   type ToolOutput,
+  type UserAnswer,
   type WebhookAccess,
 } from "./tool.ts";
 export { cleanText, cleanValue } from "./untrusted.ts";

@@ -1,4 +1,4 @@
-/** Builds the MCP server: name, version, instructions, prompts and the registered tools. */
+/** Builds the MCP server: name, version, instructions, prompts, the registered tools and the views they name. */
 
 import { type McpRequestContext, McpServer } from "@modelcontextprotocol/server";
 import denoConfig from "../../deno.json" with { type: "json" };
@@ -12,6 +12,7 @@ import { identityOf, narrowTools, policyKey } from "./caller.ts";
 import { instructionsFor } from "./instructions.ts";
 import type { ToolKit } from "./kit.ts";
 import { enabledPrompts, registerPrompts } from "./prompts.ts";
+import { DASHBOARD_URI, registerDashboard } from "../ui/mod.ts";
 import { enabledRecords, registerRecordResources } from "./records.ts";
 import { registerTools, type ToolDef, type ToolDeps, type WebhookAccess } from "./tool.ts";
 
@@ -53,6 +54,17 @@ interface Surface {
   prompts: ReturnType<typeof enabledPrompts>;
   records: ReturnType<typeof enabledRecords>;
   deps: ToolDeps;
+}
+
+/**
+ * True when a tool's `_meta` points MCP Apps hosts at the dashboard (`ui.resourceUri`, or the
+ * early drafts' flat `ui/resourceUri`): the server then serves that page as a resource.
+ */
+export function showsDashboard(tool: Pick<ToolDef, "meta">): boolean {
+  const meta = tool.meta;
+  if (!meta) return false;
+  const ui = meta.ui as { resourceUri?: unknown } | undefined;
+  return ui?.resourceUri === DASHBOARD_URI || meta["ui/resourceUri"] === DASHBOARD_URI;
 }
 
 /**
@@ -129,6 +141,8 @@ export function createServerFactory(
       },
     );
     registerPrompts(server, surface.prompts);
+    // Only a surface listing a tool that points at the page offers it.
+    if (surface.tools.some(showsDashboard)) registerDashboard(server);
     registerTools(server, surface.tools, surface.deps);
     if (records.length > 0) {
       registerRecordResources(server, records, {
