@@ -13,14 +13,26 @@ import {
 } from "./lib/autotask/mod.ts";
 import { doctorMain } from "./lib/doctor.ts";
 import {
+  Authenticator,
   type HttpConfig,
   type HttpServer,
+  IssuerError,
   ListenError,
   type Logger,
+  type OAuthResource,
+  prepareOAuth,
   serveHttp,
+  tokenMain,
+  type UserEntry,
   WEBHOOK_PATH,
 } from "./lib/http/mod.ts";
-import { enabledRecords, recordUriOf, type ToolDef, type WebhookAccess } from "./lib/mcp/mod.ts";
+import {
+  AuditLog,
+  enabledRecords,
+  recordUriOf,
+  type ToolDef,
+  type WebhookAccess,
+} from "./lib/mcp/mod.ts";
 import { createServerFactory, SERVER_NAME, VERSION } from "./lib/mcp/server.ts";
 import { type WebhookServing, webhookServing } from "./lib/webhooks/mod.ts";
 import type { Sandbox } from "./lib/sandbox/mod.ts";
@@ -31,7 +43,7 @@ import {
   type Settings,
   type SettingsRead,
 } from "./lib/settings.ts";
-import { InventoryError, selectTools, TOOLSETS } from "./tools/inventory.ts";
+import { DEFAULT_TOOLSETS, InventoryError, selectTools, TOOLSETS } from "./tools/inventory.ts";
 import { allTools, kit } from "./tools/mod.ts";
 
 /** A logger writing to stderr (stdout belongs to the protocol in stdio mode) from `level` up. */
@@ -137,6 +149,29 @@ function toolsFor(settings: Settings): ToolDef[] {
   }
 }
 
+/**
+ * MCP_USERS with each user's toolsets checked and expanded (`all`, `default`), so the policy
+ * holds plain toolset names; an unknown name stops the server at start-up.
+ */
+function expandUserToolsets(users: UserEntry[]): UserEntry[] {
+  return users.map((entry) => {
+    if (entry.toolsets === undefined) return entry;
+    const names = new Set<string>();
+    for (const name of entry.toolsets) {
+      if (name === "all") Object.keys(TOOLSETS).forEach((t) => names.add(t));
+      else if (name === "default") DEFAULT_TOOLSETS.forEach((t) => names.add(t));
+      else if (name in TOOLSETS) names.add(name);
+      else {
+        throw new StartupRefusal([
+          `MCP_USERS: the entry of ${entry.user} names the unknown toolset "${name}": use all, ` +
+          `default or any of ${Object.keys(TOOLSETS).join(", ")}`,
+        ]);
+      }
+    }
+    return { ...entry, toolsets: [...names] };
+  });
+}
+
 /** The client the settings ask for: the sandbox, or Autotask with the environment's credentials. */
 async function clientFor(
   settings: Settings,
@@ -199,6 +234,8 @@ Usage:
   autotask-mcp [options]           serve MCP over stdio (what an MCP client starts)
   autotask-mcp --http [options]    serve MCP over Streamable HTTP at http://127.0.0.1:8050/mcp
   autotask-mcp doctor [--sandbox]  check configuration, zone, credentials and API usage, then exit
+  autotask-mcp token new --user <e-mail>   a team server user's token (prints it once, and the
+                                   MCP_USERS entry holding its hash)
   autotask-mcp --help | --version
 
 Options:
@@ -243,6 +280,13 @@ Optional environment:
   MCP_ALLOWED_HOSTS    extra Host names accepted over HTTP (comma-separated; loopback always)
   MCP_ALLOWED_ORIGINS  browser origins accepted over HTTP (comma-separated; loopback always)
   MCP_RATE_LIMIT       HTTP requests per minute per client address (default 300; 0 = off)
+  MCP_USERS            team server users, ";"-separated: "alice@msp.example token=sha256:...
+                       resource=ID read-only toolsets=a,b" (token new prints the entry); each
+                       acts in Autotask as their own resource (ImpersonationResourceId)
+  MCP_OAUTH_ISSUER     OAuth 2.1: the authorization server whose JWT access tokens are accepted
+                       (scopes autotask.read, autotask.write); its host must be in --allow-net
+  MCP_RESOURCE_URL     this server's public MCP URL (the tokens' audience), e.g.
+                       https://mcp.msp.example/mcp
   LOG_LEVEL            error, warn, info (default) or debug
 
 Examples:
@@ -260,6 +304,7 @@ Permissions: the release binaries reach only *.autotask.net:443, listen only on 
 async function main(args: string[]): Promise<number> {
   const read = readSettings(args);
   const { settings } = read;
+  if (args[0] === "token") return await tokenMain(args.slice(1));
   if (settings.command === "doctor") {
     return await doctorMain(args, {
       selectTools: (choice) => selectTools(allTools(), choice),
@@ -276,6 +321,8 @@ async function main(args: string[]): Promise<number> {
     const tools = toolsFor(settings);
     const { client, config, redis, shared } = await clientFor(settings);
     const redact = redactorFor(config, settings, { redisPassword: redis?.password });
+    // One JSON line per write on stderr whatever LOG_LEVEL says, and counts per user.
+    const audit = new AuditLog();
     const serving = settings.http !== undefined && settings.webhookSecret !== undefined
       ? webhookServingFor(client, settings.http, { tools, secret: settings.webhookSecret })
       : undefined;
@@ -294,6 +341,7 @@ async function main(args: string[]): Promise<number> {
       maxResultChars: settings.maxResultChars,
       readOnly: settings.readOnly,
       timeZone: settings.timeZone,
+      audit,
       webhooks,
     });
     if (settings.readOnly) {
@@ -301,7 +349,7 @@ async function main(args: string[]): Promise<number> {
     }
     if (settings.http !== undefined) {
       try {
-        return await serveOverHttp(factory, settings.http, { redact, webhooks: serving });
+        return await serveOverHttp(factory, settings.http, { redact, audit, webhooks: serving });
       } finally {
         await shared?.close();
       }
@@ -374,12 +422,36 @@ function serveOverStdio(
   }
 }
 
+/** Who may call: the operator's token, MCP_USERS and the OAuth issuer (read at start-up). */
+async function authenticatorFor(
+  config: HttpConfig,
+): Promise<{ authenticator: Authenticator; oauth?: OAuthResource }> {
+  const users = expandUserToolsets(config.auth?.users ?? []);
+  let oauth: OAuthResource | undefined;
+  if (config.auth?.oauth !== undefined) {
+    try {
+      oauth = await prepareOAuth(config.auth.oauth);
+    } catch (error) {
+      if (!(error instanceof IssuerError)) throw error;
+      throw new StartupRefusal([error.message]);
+    }
+  }
+  const authenticator = new Authenticator({
+    operatorToken: config.token,
+    users,
+    oauth,
+    realm: SERVER_NAME,
+  });
+  return { authenticator, oauth };
+}
+
 /** Serves until SIGINT/SIGTERM, then finishes in-flight requests; returns the exit code. */
 async function serveOverHttp(
   factory: McpServerFactory,
   config: HttpConfig,
-  options: { redact: (text: string) => string; webhooks?: WebhookServing },
+  options: { redact: (text: string) => string; audit: AuditLog; webhooks?: WebhookServing },
 ): Promise<number> {
+  const { authenticator, oauth } = await authenticatorFor(config);
   let server: HttpServer;
   try {
     server = await serveHttp(factory, config, {
@@ -388,6 +460,13 @@ async function serveOverHttp(
       redact: options.redact,
       bus: options.webhooks?.bus,
       webhooks: options.webhooks?.endpoint,
+      authenticator,
+      wellKnown: oauth && {
+        resource: { ...oauth.metadata },
+        server: { ...oauth.serverMetadata },
+        path: new URL(oauth.metadataUrl).pathname,
+      },
+      usage: () => options.audit.counts(),
     });
   } catch (error) {
     if (error instanceof ListenError) {
@@ -413,11 +492,24 @@ async function serveOverHttp(
         `(in-memory log of the last ${options.webhooks.feed.log.capacity} events)`,
     );
   }
-  log(
-    config.token !== undefined
-      ? "bearer token required on every MCP request"
-      : "no MCP_AUTH_TOKEN: accepting unauthenticated requests on loopback only",
-  );
+  const users = config.auth?.users ?? [];
+  const withTokens = users.filter((u) => u.tokenHash !== undefined).length;
+  if (withTokens > 0 || oauth !== undefined) {
+    log(
+      `team mode: ${withTokens} user token(s)` +
+        (oauth
+          ? `, OAuth access tokens of ${oauth.settings.issuer} for ${oauth.settings.resourceUrl}`
+          : "") +
+        (config.token !== undefined ? ", and the operator's MCP_AUTH_TOKEN" : "") +
+        "; each user acts in Autotask as their own resource",
+    );
+  } else {
+    log(
+      config.token !== undefined
+        ? "bearer token required on every MCP request"
+        : "no MCP_AUTH_TOKEN: accepting unauthenticated requests on loopback only",
+    );
+  }
   if (config.host === "0.0.0.0" || config.host === "::") {
     logger.warn(
       `HOST=${config.host}: clients on other machines must reach the server by a name or address ` +

@@ -15,6 +15,8 @@ import {
   processEnv,
   type ThresholdInfo,
 } from "./autotask/mod.ts";
+import { ResourceDirectory } from "./autotask/resource_directory.ts";
+import { IssuerError, prepareOAuth } from "./http/oauth.ts";
 import { SERVER_NAME, VERSION } from "./mcp/server.ts";
 import type { ToolDef } from "./mcp/tool.ts";
 import { readSettings, type Settings } from "./settings.ts";
@@ -347,7 +349,10 @@ async function checkTenant(
     report("fail", "Read access", reason(error));
   }
 
-  // 4. The hourly request budget.
+  // 4. Each team-server user acts as their own resource.
+  await checkUsers(client, settings, report);
+
+  // 5. The hourly request budget.
   const limit = threshold.externalRequestThreshold;
   const used = threshold.currentTimeframeRequestCount;
   const share = limit > 0 ? used / limit : 0;
@@ -364,6 +369,63 @@ async function checkTenant(
       `${window}: past AUTOTASK_BUDGET_WARN (${percent(warnShare)})`,
     );
   } else report("ok", "Request budget", window);
+}
+
+/**
+ * One line per MCP_USERS entry: the resource the user acts as, and that Autotask lets the API
+ * user act as it (one impersonated read of the own company). Then the OAuth issuer, if any.
+ */
+async function checkUsers(
+  client: AutotaskClient,
+  settings: Settings,
+  report: Report,
+): Promise<void> {
+  const auth = settings.http?.auth;
+  if (auth === undefined) return;
+  const directory = new ResourceDirectory(client);
+  for (const entry of auth.users) {
+    const name = `User ${entry.user}`;
+    const email = /^[^@\s]+@[^@\s]+$/.test(entry.user) ? entry.user : undefined;
+    let resourceId: number;
+    try {
+      resourceId = await directory.resolve({
+        user: entry.user,
+        email,
+        resourceId: entry.resourceId,
+      });
+    } catch (error) {
+      report("fail", name, reason(error));
+      continue;
+    }
+    try {
+      await client.forCaller({ user: entry.user, impersonationResourceId: resourceId }).query(
+        "Companies",
+        { filter: [{ op: "eq", field: "id", value: 0 }], includeFields: ["id"], maxRecords: 1 },
+      );
+    } catch (error) {
+      report("fail", name, reason(error));
+      continue;
+    }
+    const policy = [
+      entry.tokenHash ? "token" : "OAuth only",
+      entry.readOnly ? "read-only" : undefined,
+      entry.toolsets ? `toolsets ${entry.toolsets.join(", ")}` : undefined,
+    ].filter(Boolean).join(", ");
+    report("ok", name, `acts as resource ${resourceId} (${policy})`);
+  }
+  if (auth.oauth === undefined) return;
+  try {
+    const oauth = await prepareOAuth(auth.oauth);
+    report(
+      "ok",
+      "OAuth issuer",
+      `${auth.oauth.issuer}: discovery read, signing keys at ${oauth.jwksUri}; access tokens ` +
+        `must name ${auth.oauth.resourceUrl} as their audience`,
+    );
+  } catch (error) {
+    if (!(error instanceof IssuerError)) throw error;
+    report("fail", "MCP_OAUTH_ISSUER", error.message);
+  }
 }
 
 /** The discovered zone host when it differs from the configured base (undefined: same or unknown). */

@@ -21,6 +21,7 @@ import {
   loopbackAllowLists,
   MAX_BODY_BYTES,
 } from "./http/mod.ts";
+import { loadAuthSettings, requiresSignIn } from "./http/auth_config.ts";
 
 /** What the command line asks for: serve MCP (the default) or check the setup. */
 export type Command = "serve" | "doctor";
@@ -352,11 +353,13 @@ export function loadHttpConfig(transport: HttpTransport, env: EnvReader): HttpCo
       ["MCP_AUTH_TOKEN"],
     );
   }
-  if (token === undefined && !isLoopbackHost(host)) {
+  const auth = loadAuthSettings(env, { host, port });
+  if (token === undefined && !requiresSignIn(auth) && !isLoopbackHost(host)) {
     throw new ConfigError(
       `HOST=${rawHost} accepts connections from other machines, so a bearer token is required: ` +
         "set MCP_AUTH_TOKEN to a long random secret (e.g. `openssl rand -hex 32`) that clients " +
-        "send as `Authorization: Bearer <token>`, or listen on HOST=127.0.0.1",
+        "send as `Authorization: Bearer <token>` (or give each user a token in MCP_USERS, or set " +
+        "MCP_OAUTH_ISSUER), or listen on HOST=127.0.0.1",
       ["MCP_AUTH_TOKEN", "HOST"],
     );
   }
@@ -373,6 +376,7 @@ export function loadHttpConfig(transport: HttpTransport, env: EnvReader): HttpCo
     host,
     port,
     token,
+    auth,
     allow,
     rateLimitPerMinute,
     maxBodyBytes: MAX_BODY_BYTES,

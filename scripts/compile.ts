@@ -2,7 +2,10 @@
  * Builds one executable per target into dist/ with the binary permission set baked in
  * (scripts/permissions.ts), and fails when a test-only package would be embedded.
  *
- * Usage: deno task compile [target...] [--out-dir=dist] [--keep]
+ * Usage: deno task compile [target...] [--out-dir=dist] [--keep] [--allow-net-extra=host:port,...]
+ *
+ * `--allow-net-extra` bakes more hosts into the binaries (a team server's OAuth issuer): for an
+ * operator's own build; the release binaries reach only Autotask.
  *
  * With DENORT_BIN set (offline: the runtime comes from a local deno binary), a build is a
  * check that the graph and flags resolve: foreign targets stop at writing the executable
@@ -30,14 +33,24 @@ export function binaryName(target: Target): string {
   return `autotask-mcp-${target}${target.includes("windows") ? ".exe" : ""}`;
 }
 
+/** Options of {@linkcode compileArgs}. */
+export interface CompileArgsOptions {
+  /** More `host:port` entries for `--allow-net` (e.g. an OAuth issuer). */
+  extraNet?: readonly string[];
+}
+
 /** The `deno compile` arguments for one target. */
-export function compileArgs(target: Target, outDir = "dist"): string[] {
+export function compileArgs(
+  target: Target,
+  outDir = "dist",
+  options: CompileArgsOptions = {},
+): string[] {
   return [
     "compile",
     "--frozen",
     // Without it, every npm package of the lockfile is embedded, test-only ones included.
     "--exclude-unused-npm",
-    ...binaryFlags(),
+    ...binaryFlags(options.extraNet),
     "--target",
     target,
     "--output",
@@ -114,6 +127,8 @@ export interface CompileOptions {
   keep?: boolean;
   /** The local runtime for offline builds; default: the DENORT_BIN variable. */
   denortBin?: string;
+  /** More `host:port` entries for the baked-in `--allow-net`. */
+  extraNet?: readonly string[];
 }
 
 /** Compiles one target and checks what was embedded. */
@@ -127,7 +142,7 @@ export async function compileTarget(
   const env: Record<string, string> = { NO_COLOR: "1" };
   if (denortBin) env.DENORT_BIN = denortBin;
   const child = await new Deno.Command(Deno.execPath(), {
-    args: compileArgs(target, outDir),
+    args: compileArgs(target, outDir, { extraNet: options.extraNet }),
     cwd: ROOT,
     env,
     stdout: "piped",
@@ -212,6 +227,15 @@ export function summary(results: CompileResult[]): string {
 if (import.meta.main) {
   const outDir = Deno.args.find((a) => a.startsWith("--out-dir="))?.slice(10) ?? "dist";
   const keep = Deno.args.includes("--keep");
+  const extraNet = (Deno.args.find((a) => a.startsWith("--allow-net-extra="))?.slice(18) ?? "")
+    .split(",").map((h) => h.trim()).filter(Boolean);
+  const badHost = extraNet.find((h) => !/^[a-z0-9.-]+(:\d{1,5})?$/i.test(h) || h.startsWith("*"));
+  if (badHost !== undefined) {
+    console.error(
+      `--allow-net-extra takes host:port entries such as login.example.com:443, not ${badHost}`,
+    );
+    Deno.exit(2);
+  }
   const named = Deno.args.filter((a) => !a.startsWith("-"));
   const unknown = named.filter((a) => !(TARGETS as readonly string[]).includes(a));
   if (unknown.length > 0) {
@@ -227,8 +251,8 @@ if (import.meta.main) {
   }
   const results: CompileResult[] = [];
   for (const target of targets) {
-    console.error(`deno ${compileArgs(target, outDir).join(" ")}`);
-    const result = await compileTarget(target, { outDir, keep });
+    console.error(`deno ${compileArgs(target, outDir, { extraNet }).join(" ")}`);
+    const result = await compileTarget(target, { outDir, keep, extraNet });
     console.error(`  ${result.status}${result.message ? `: ${result.message}` : ""}`);
     results.push(result);
   }

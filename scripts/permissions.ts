@@ -28,10 +28,12 @@ export function serverFlags(): string[] {
 
 /**
  * What `deno task compile` bakes into every binary: the `start` set plus the default HTTP
- * listen address, so `--http` works out of the box on loopback and nowhere else.
+ * listen address, so `--http` works out of the box on loopback and nowhere else. `extraNet`
+ * adds hosts for an operator's own build (a team server's OAuth issuer, `host:port`); the
+ * release binaries have none.
  */
-export function binaryFlags(): string[] {
-  return permissionFlags([AUTOTASK_HOSTS, HTTP_LISTEN]);
+export function binaryFlags(extraNet: readonly string[] = []): string[] {
+  return permissionFlags([AUTOTASK_HOSTS, HTTP_LISTEN, ...extraNet]);
 }
 
 /** Where the container image listens: every interface of the container, the default port. */

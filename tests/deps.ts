@@ -26,3 +26,15 @@ export {
 } from "npm:@modelcontextprotocol/ext-apps@~2.0.4/app-bridge";
 export type { McpUiStyles } from "npm:@modelcontextprotocol/ext-apps@~2.0.4/app-bridge";
 export { EXTENSION_ID as MCP_APPS_EXTENSION_ID } from "npm:@modelcontextprotocol/ext-apps@~2.0.4/server";
+/** npm:oidc-provider's `Provider` class. */
+export type OidcProvider = typeof import("npm:oidc-provider@^9.13.3").default;
+
+/**
+ * A real OAuth 2.1 / OpenID authorization server for the team-server tests (it runs under Deno,
+ * printing an "unsupported runtime" warning); the server under test only ever sees its tokens.
+ * Loaded on demand: a static export would load it (about a second) into every test that
+ * imports this module.
+ */
+export async function loadOidcProvider(): Promise<OidcProvider> {
+  return (await import("npm:oidc-provider@^9.13.3")).default;
+}

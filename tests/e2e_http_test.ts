@@ -54,7 +54,7 @@ Deno.test({
       const log = server.stderr();
       assert.match(
         log,
-        /http POST \/mcp 200 \d+ms client=127\.0\.0\.1 rpc=tools\/call tool=search_companies/,
+        /http POST \/mcp 200 \d+ms client=127\.0\.0\.1 user=operator rpc=tools\/call tool=search_companies/,
       );
       assert.match(log, /rpc=initialize/);
     } finally {

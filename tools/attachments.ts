@@ -228,10 +228,10 @@ const windows = new WeakMap<object, AttachmentWindow>();
 
 /** The attachment window of the client `ctx` talks through. */
 export function attachmentWindow(ctx: Pick<ToolContext, "client">): AttachmentWindow {
-  let window = windows.get(ctx.client);
+  let window = windows.get(ctx.client.root);
   if (!window) {
     window = new AttachmentWindow();
-    windows.set(ctx.client, window);
+    windows.set(ctx.client.root, window);
   }
   return window;
 }

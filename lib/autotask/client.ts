@@ -4,7 +4,14 @@ import type { AutotaskConfig } from "./config.ts";
 import type { ThresholdReading } from "./budget.ts";
 import { AutotaskError, cancelledError, type Operation } from "./errors.ts";
 import { continuationPath, cursorAfter, decodeContinuation, nextPageCursor } from "./cursor.ts";
-import { type ClientStats, type PipelineOptions, RequestPipeline } from "./pipeline.ts";
+import {
+  type ClientStats,
+  type PipelineOptions,
+  type PipelineRequest,
+  RequestPipeline,
+} from "./pipeline.ts";
+import type { HttpResponse } from "./http.ts";
+import { honoursImpersonation, impersonationFailure } from "./impersonation.ts";
 import { abortable } from "./retry.ts";
 import { allRows, type Filter, filterProblems, MAX_PAGE_SIZE, type QueryModel } from "./query.ts";
 import { parentIdField, resolveRoute, type Route } from "./routes.ts";
@@ -38,9 +45,35 @@ export interface CallOptions {
   /**
    * Who the call is for: a stable user key (e.g. the signed-in technician). The per-entity
    * slots are shared round-robin across users and each user has a share of the hourly budget
-   * (`AUTOTASK_USER_BUDGET_SHARE`); calls without it belong to one default user.
+   * (`AUTOTASK_USER_BUDGET_SHARE`); calls without it belong to one default user. A caller's
+   * view ({@linkcode AutotaskClient.forCaller}) sets it on every call.
    */
   user?: string;
+  /**
+   * Act as this Autotask resource: sent as `ImpersonationResourceId` on the entities that
+   * honour it (see `honoursImpersonation`), instead of `AUTOTASK_IMPERSONATION_RESOURCE_ID`.
+   */
+  impersonationResourceId?: number;
+}
+
+/** One write made through a caller's view of the client, for the audit log (never field values). */
+export interface WriteEvent {
+  operation: "create" | "update" | "delete";
+  entity: string;
+  /** The record written, when known (a failed create has none). */
+  id?: number;
+  /** `unknown`: no answer came back, the write may or may not have happened. */
+  outcome: "ok" | "failed" | "unknown";
+}
+
+/** Who a view of the client ({@linkcode AutotaskClient.forCaller}) acts for. */
+export interface CallerBinding {
+  /** The user's stable key, given to every call. */
+  user: string;
+  /** The resource every call acts as where the entity honours impersonation. */
+  impersonationResourceId?: number;
+  /** Told about every create, update and delete made through the view. */
+  onWrite?(event: WriteEvent): void;
 }
 
 /** A query: filters are ANDed; no filter means all rows. */
@@ -133,25 +166,94 @@ const DEFAULT_QUERY_ALL_CAP = 10_000;
  * build URLs or read envelopes.
  */
 export class AutotaskClient {
+  readonly #config: AutotaskConfig;
   readonly #zone: Zone;
   readonly #pipeline: RequestPipeline;
   readonly #metadataTtlMs: number;
-  readonly #fieldCache = new Map<string, CacheEntry<FieldInfo[]>>();
-  readonly #udfCache = new Map<string, CacheEntry<FieldInfo[]>>();
+  readonly #fieldCache: Map<string, CacheEntry<FieldInfo[]>>;
+  readonly #udfCache: Map<string, CacheEntry<FieldInfo[]>>;
+  /** Set on a view made by {@linkcode forCaller}: who its calls are for. */
+  readonly #caller: CallerBinding | undefined;
+  /** The client whose pipeline and caches a view shares (itself when no view). */
+  readonly #root: AutotaskClient;
   readonly #username: string;
   /**
-   * The resource this server acts as (AUTOTASK_IMPERSONATION_RESOURCE_ID), where one is
-   * configured: the person a write is on behalf of.
+   * The resource this client acts as, where there is one: the signed-in caller's own resource
+   * on a view, else AUTOTASK_IMPERSONATION_RESOURCE_ID: the person a write is on behalf of.
    */
   readonly actingResourceId?: number;
 
   constructor(config: AutotaskConfig, options: ClientOptions = {}) {
+    this.#config = config;
     this.#username = config.credentials.username;
-    this.actingResourceId = config.impersonationResourceId;
+    const view = (options as ViewOptions)[VIEW_OF];
+    this.actingResourceId = view?.caller.impersonationResourceId ?? config.impersonationResourceId;
+    if (view !== undefined) {
+      // A view shares everything (zone, pipeline with its gate and budget, caches) but the caller.
+      const { of } = view;
+      this.#zone = of.#zone;
+      this.#pipeline = of.#pipeline;
+      this.#metadataTtlMs = of.#metadataTtlMs;
+      this.#fieldCache = of.#fieldCache;
+      this.#udfCache = of.#udfCache;
+      this.#caller = view.caller;
+      this.#root = of.#root;
+      return;
+    }
     const fetchFn = options.fetch ?? ((request: Request) => fetch(request));
     this.#zone = new Zone(config, { fetch: fetchFn, discoveryUrl: options.zoneDiscoveryUrl });
     this.#pipeline = new RequestPipeline(config, this.#zone, { ...options, fetch: fetchFn });
     this.#metadataTtlMs = options.metadataTtlMs ?? 60 * 60 * 1000;
+    this.#fieldCache = new Map();
+    this.#udfCache = new Map();
+    this.#caller = undefined;
+    this.#root = this;
+  }
+
+  /**
+   * The same client (one pipeline, one gate, one budget, shared caches) making every call for
+   * `caller`: each carries the user, and acts as the caller's resource where the entity
+   * honours impersonation; writes are reported to `caller.onWrite`. A view of a view binds anew.
+   */
+  forCaller(caller: CallerBinding): AutotaskClient {
+    const options: ViewOptions = { [VIEW_OF]: { of: this, caller } };
+    return new AutotaskClient(this.#config, options);
+  }
+
+  /**
+   * The shared client this view was made from (itself when it is no view): per-tenant state
+   * that lives beside a client (allowances, "no UDFs" answers) is keyed on it, not on a view.
+   */
+  get root(): AutotaskClient {
+    return this.#root;
+  }
+
+  /** Who this view's calls are for (undefined on the shared client). */
+  get caller(): CallerBinding | undefined {
+    return this.#caller;
+  }
+
+  /**
+   * Every call of a caller passes here: the user and, where the entity honours it, the
+   * resource to act as. A refusal of that impersonation says why (and that nothing was done).
+   */
+  async #send(request: PipelineRequest, options: CallOptions): Promise<HttpResponse> {
+    const user = options.user ?? this.#caller?.user;
+    const resourceId = options.impersonationResourceId ??
+      this.#caller?.impersonationResourceId;
+    const acting = resourceId !== undefined && honoursImpersonation(request.route.entity);
+    try {
+      return await this.#pipeline.send({
+        ...request,
+        user,
+        impersonationResourceId: acting ? resourceId : undefined,
+      });
+    } catch (error) {
+      if (acting && error instanceof AutotaskError) {
+        throw impersonationFailure(error, { user: user ?? "this user", resourceId });
+      }
+      throw error;
+    }
   }
 
   /** The API user's username (its own Resources record has it as userName); never a secret. */
@@ -185,14 +287,13 @@ export class AutotaskClient {
   async query(entity: string, options: QueryOptions = {}): Promise<Page> {
     const route = resolveRoute(entity, "query");
     const body = buildQueryModel(route.entity, options);
-    const response = await this.#pipeline.send({
+    const response = await this.#send({
       route,
       operation: "query",
       body,
       signal: options.signal,
       optional: options.optional,
-      user: options.user,
-    });
+    }, options);
     return page(route.entity, response.body, body);
   }
 
@@ -201,14 +302,13 @@ export class AutotaskClient {
     const name = requireEntityName(entity, "query");
     const state = decodeContinuation(continuation, name);
     const path = continuationPath(state, resolveRoute(name, "query").path);
-    const response = await this.#pipeline.send({
+    const response = await this.#send({
       route: { method: "POST", path, entity: name },
       operation: "query",
       body: state.b,
       signal: options.signal,
       optional: options.optional,
-      user: options.user,
-    });
+    }, options);
     return page(name, response.body, state.b);
   }
 
@@ -241,14 +341,13 @@ export class AutotaskClient {
   async count(entity: string, options: { filter?: Filter[] } & CallOptions = {}): Promise<number> {
     const route = resolveRoute(entity, "count");
     const body = buildQueryModel(route.entity, { filter: options.filter });
-    const response = await this.#pipeline.send({
+    const response = await this.#send({
       route,
       operation: "count",
       body,
       signal: options.signal,
       optional: options.optional,
-      user: options.user,
-    });
+    }, options);
     const count = (response.body as { queryCount?: unknown } | undefined)?.queryCount;
     if (typeof count !== "number") {
       throw new AutotaskError(`Autotask answered the ${route.entity} count without queryCount`, {
@@ -269,13 +368,12 @@ export class AutotaskClient {
     const route = resolveRoute(entity, "get", { id, parentId: options.parentId });
     let envelope: { item?: unknown; items?: unknown } | undefined;
     try {
-      const response = await this.#pipeline.send({
+      const response = await this.#send({
         route,
         operation: "get",
         signal: options.signal,
         optional: options.optional,
-        user: options.user,
-      });
+      }, options);
       envelope = response.body as typeof envelope;
     } catch (error) {
       if (error instanceof AutotaskError && error.category === "not_found") return null;
@@ -320,7 +418,7 @@ export class AutotaskClient {
       this.#parentIdFrom(entity, "update", changes) ??
       await this.#parentIdOfExisting(entity, "update", id, options);
     const route = resolveRoute(entity, "update", { parentId });
-    return await this.#write(route, "update", { ...changes, id }, options);
+    return await this.#write(route, "update", { ...changes, id }, { ...options, id });
   }
 
   /** Deletes a record where Autotask allows it. */
@@ -328,7 +426,7 @@ export class AutotaskClient {
     const parentId = options.parentId ??
       await this.#parentIdOfExisting(entity, "delete", id, options);
     const route = resolveRoute(entity, "delete", { id, parentId });
-    return await this.#write(route, "delete", undefined, options);
+    return await this.#write(route, "delete", undefined, { ...options, id });
   }
 
   /** A create, update or delete: the pipeline sends it again only after an unprocessed refusal. */
@@ -336,12 +434,25 @@ export class AutotaskClient {
     route: Route,
     operation: "create" | "update" | "delete",
     body: unknown,
-    options: CallOptions,
+    options: CallOptions & { id?: number },
   ): Promise<number> {
-    const { signal, user } = options;
-    const response = await this.#pipeline.send({ route, operation, body, signal, user });
-    // The pipeline answers a write only with a numeric itemId.
-    return (response.body as { itemId: number }).itemId;
+    const entity = route.entity ?? "Autotask";
+    const report = this.#caller?.onWrite;
+    let itemId: number;
+    try {
+      const response = await this.#send(
+        { route, operation, body, signal: options.signal },
+        options,
+      );
+      // The pipeline answers a write only with a numeric itemId.
+      itemId = (response.body as { itemId: number }).itemId;
+    } catch (error) {
+      const unknown = error instanceof AutotaskError && error.category === "unknown_outcome";
+      report?.({ operation, entity, id: options.id, outcome: unknown ? "unknown" : "failed" });
+      throw error;
+    }
+    report?.({ operation, entity, id: itemId, outcome: "ok" });
+    return itemId;
   }
 
   #parentIdFrom(
@@ -366,7 +477,11 @@ export class AutotaskClient {
     if (supportsRoot(entry, action)) return undefined;
     const child = childRoute(entry, action);
     if (!child || !supportsRoot(entry, "get")) return undefined;
-    const existing = await this.get(entry.name, id, { signal: options.signal, user: options.user });
+    const existing = await this.get(entry.name, id, {
+      signal: options.signal,
+      user: options.user,
+      impersonationResourceId: options.impersonationResourceId,
+    });
     if (!existing) {
       throw new AutotaskError(`${entry.name} ${id} does not exist`, {
         category: "not_found",
@@ -381,13 +496,12 @@ export class AutotaskClient {
   /** `GET {Entity}/entityInformation`. */
   async entityInfo(entity: string, options: CallOptions = {}): Promise<EntityInfo> {
     const route = resolveRoute(entity, "info");
-    const response = await this.#pipeline.send({
+    const response = await this.#send({
       route,
       operation: "metadata",
       signal: options.signal,
       optional: options.optional,
-      user: options.user,
-    });
+    }, options);
     return (response.body as { info: EntityInfo }).info;
   }
 
@@ -466,6 +580,14 @@ export class AutotaskClient {
     if (reading instanceof AutotaskError) throw reading;
     return reading;
   }
+}
+
+/** A module-private key: only {@linkcode AutotaskClient.forCaller} builds views. */
+const VIEW_OF = Symbol("view of");
+
+/** The constructor options of a view (never exported). */
+interface ViewOptions extends ClientOptions {
+  [VIEW_OF]?: { of: AutotaskClient; caller: CallerBinding };
 }
 
 /** Waits for a fetch shared by several callers; this caller's signal only ends its own wait. */

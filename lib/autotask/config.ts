@@ -36,6 +36,9 @@ export const ENV_VARS = [
   "MCP_ALLOWED_HOSTS",
   "MCP_ALLOWED_ORIGINS",
   "MCP_RATE_LIMIT",
+  "MCP_USERS",
+  "MCP_OAUTH_ISSUER",
+  "MCP_RESOURCE_URL",
   "LOG_LEVEL",
 ] as const;
 

@@ -3,6 +3,7 @@
 export {
   AutotaskClient,
   type AutotaskRecord,
+  type CallerBinding,
   type CallOptions,
   type ChildOptions,
   type ClientOptions,
@@ -15,7 +16,19 @@ export {
   type QueryAllResult,
   type QueryOptions,
   type ThresholdInfo,
+  type WriteEvent,
 } from "./client.ts";
+export {
+  type Acting,
+  API_ONLY_LICENSE_TYPE,
+  honoursImpersonation,
+  impersonationFailure,
+} from "./impersonation.ts";
+export {
+  ResourceDirectory,
+  type ResourceDirectoryOptions,
+  type UserMapping,
+} from "./resource_directory.ts";
 export {
   type AutotaskConfig,
   ConfigError,

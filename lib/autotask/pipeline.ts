@@ -82,6 +82,11 @@ export interface PipelineRequest {
   optional?: boolean;
   /** Who the call is for: slots are shared round-robin across users, each has a budget share. */
   user?: string;
+  /**
+   * Act as this resource (`ImpersonationResourceId`) instead of the configured default; the
+   * client sets it only for entities that honour impersonation.
+   */
+  impersonationResourceId?: number;
 }
 
 /** Who a budget refusal is about. */
@@ -193,7 +198,7 @@ export class RequestPipeline {
         response = await sendRequest(this.#fetch, {
           method: route.method,
           url,
-          headers: this.#headers(),
+          headers: this.#headers(request.impersonationResourceId),
           body: request.body,
           operation,
           entity: route.entity,
@@ -295,8 +300,10 @@ export class RequestPipeline {
     };
   }
 
-  #headers(): Record<string, string> {
-    const { credentials, impersonationResourceId } = this.#config;
+  /** The headers of every request: built here only. */
+  #headers(actingAs: number | undefined): Record<string, string> {
+    const { credentials } = this.#config;
+    const impersonationResourceId = actingAs ?? this.#config.impersonationResourceId;
     const headers: Record<string, string> = {
       ApiIntegrationCode: credentials.integrationCode,
       UserName: credentials.username,

@@ -276,7 +276,9 @@ export function bodyError(status: 400 | 408 | 413, maxBytes: number): Response {
 export interface RpcNote {
   rpc?: string;
   tool?: string;
-  refused?: "host" | "origin" | "token" | "signature";
+  refused?: "host" | "origin" | "token" | "scope" | "unavailable" | "signature";
+  /** The verified user's key (never a credential). */
+  user?: string;
 }
 
 /** Reads the method (and the tool name of a tools/call) from a JSON-RPC body, for the log only. */

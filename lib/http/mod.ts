@@ -16,6 +16,24 @@ export {
 } from "./serve.ts";
 export { type AllowLists, isLoopbackHost, loopbackAllowLists } from "./guard.ts";
 export { type ConnectionLimits, LIMITS } from "./listener.ts";
+export { Authenticator, type AuthenticatorOptions, type AuthOutcome, sha256Hex } from "./auth.ts";
+export {
+  type AuthSettings,
+  loadAuthSettings,
+  type OAuthSettings,
+  parseUsers,
+  requiresSignIn,
+  type UserEntry,
+} from "./auth_config.ts";
+export { newToken, TOKEN_HELP, tokenMain, userEntryFor } from "./auth_tokens.ts";
+export {
+  CLOCK_TOLERANCE_SECONDS,
+  IssuerError,
+  JwtVerifier,
+  netHost,
+  type OAuthResource,
+  prepareOAuth,
+} from "./oauth.ts";
 export {
   DEACTIVATION_PATH,
   WEBHOOK_PATH,

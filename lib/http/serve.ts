@@ -4,13 +4,16 @@
 // endpoints are served too. Every request passes the gates of `guard.ts` first.
 
 import {
+  type AuthInfo,
   createMcpHandler,
   type McpServerFactory,
   type ServerEventBus,
 } from "@modelcontextprotocol/server";
+import type { UserCounts } from "../mcp/audit.ts";
+import { Authenticator } from "./auth.ts";
+import type { AuthSettings } from "./auth_config.ts";
 import {
   type AllowLists,
-  BearerCheck,
   bodyError,
   corsHeaders,
   hostRejection,
@@ -48,6 +51,8 @@ export interface HttpConfig {
   port: number;
   /** Required on every MCP request when set; never logged, never forwarded. */
   token?: string;
+  /** Per-user tokens and the OAuth issuer (MCP_USERS, MCP_OAUTH_ISSUER); absent: none. */
+  auth?: AuthSettings;
   allow: AllowLists;
   /** Requests per minute per client address; 0 turns the limit off. */
   rateLimitPerMinute: number;
@@ -72,6 +77,15 @@ export interface HttpHandlerOptions {
   log: Logger;
   /** Removes secret values from text about to be logged. */
   redact(text: string): string;
+  /**
+   * Who may call (the operator's token, per-user tokens, OAuth); default: the operator's
+   * token of the configuration alone, as before team mode.
+   */
+  authenticator?: Authenticator;
+  /** The OAuth documents to serve (RFC 9728 and the issuer's metadata), when OAuth is on. */
+  wellKnown?: { resource: Record<string, unknown>; server: Record<string, unknown>; path: string };
+  /** Per-user counts, shown at `/health` to the operator only. */
+  usage?: () => Record<string, UserCounts>;
   /** Where `notifications/resources/updated` for 2026-07-28 `subscriptions/listen` streams come from. */
   bus?: ServerEventBus;
   /** Autotask's callouts (`/webhooks/autotask`): present only when AUTOTASK_WEBHOOK_SECRET is set. */
@@ -121,12 +135,17 @@ export function createHttpHandler(
   const limiter = config.rateLimitPerMinute > 0
     ? new RateLimiter(config.rateLimitPerMinute)
     : undefined;
-  const bearer = config.token !== undefined ? new BearerCheck(config.token) : undefined;
+  const auth = options.authenticator ??
+    new Authenticator({ operatorToken: config.token, users: [], realm: server.name });
   const decoder = new TextDecoder();
   let inFlight = 0;
 
-  async function serveMcp(request: Request, note: RpcNote): Promise<Response> {
-    if (request.method !== "POST") return mcp.fetch(withoutCredentials(request));
+  async function serveMcp(
+    request: Request,
+    note: RpcNote,
+    authInfo: AuthInfo | undefined,
+  ): Promise<Response> {
+    if (request.method !== "POST") return mcp.fetch(withoutCredentials(request), { authInfo });
     const read = await readBodyCapped(request, config.maxBodyBytes, config.bodyTimeoutMs);
     if (!read.ok) return bodyError(read.status, config.maxBodyBytes);
     try {
@@ -134,7 +153,26 @@ export function createHttpHandler(
     } catch {
       // not JSON: the SDK answers with a parse error
     }
-    return mcp.fetch(withoutCredentials(request, { body: read.bytes }));
+    return mcp.fetch(withoutCredentials(request, { body: read.bytes }), { authInfo });
+  }
+
+  /** The public OAuth documents: RFC 9728 (root and path-aware) and the issuer's metadata. */
+  function wellKnown(request: Request, path: string): Response | undefined {
+    const docs = options.wellKnown;
+    if (docs === undefined || !path.startsWith("/.well-known/")) return undefined;
+    const body = path === "/.well-known/oauth-protected-resource" || path === docs.path
+      ? docs.resource
+      : path === "/.well-known/oauth-authorization-server"
+      ? docs.server
+      : undefined;
+    if (body === undefined) return undefined;
+    if (request.method !== "GET" && request.method !== "HEAD") {
+      return jsonRpcError(405, -32000, "Method Not Allowed", { allow: "GET, HEAD" });
+    }
+    // Public documents every client must be able to read, browsers included.
+    return Response.json(body, {
+      headers: { "cache-control": "max-age=300", "access-control-allow-origin": "*" },
+    });
   }
 
   async function route(request: Request, client: string, note: RpcNote): Promise<Response> {
@@ -154,11 +192,20 @@ export function createHttpHandler(
       if (request.method !== "GET" && request.method !== "HEAD") {
         return jsonRpcError(405, -32000, "Method Not Allowed", { allow: "GET, HEAD" });
       }
-      // Reveals no configuration and calls nothing: usable by probes without the token.
-      return Response.json({ status: "ok", name: server.name, version: server.version }, {
-        headers: { "cache-control": "no-store" },
-      });
+      // Reveals no configuration and calls nothing: usable by probes without the token. The
+      // operator (MCP_AUTH_TOKEN) also sees what each user did.
+      const operator = options.usage !== undefined &&
+        await auth.isOperator(request.headers.get("authorization"));
+      const body: Record<string, unknown> = {
+        status: "ok",
+        name: server.name,
+        version: server.version,
+      };
+      if (operator) body.users = options.usage!();
+      return Response.json(body, { headers: { "cache-control": "no-store" } });
     }
+    const document = wellKnown(request, path);
+    if (document !== undefined) return document;
     // Signed by Autotask, not by a browser or an MCP client: no token, Host or Origin applies.
     if (options.webhooks?.handles(path)) return await options.webhooks.handle(request, note);
     const rejectedHost = hostRejection(request, config.allow);
@@ -176,35 +223,26 @@ export function createHttpHandler(
       return jsonRpcError(404, -32000, `Not Found: MCP is served at /mcp`);
     }
     if (request.method === "OPTIONS") return preflightResponse(request, origin);
-    if (bearer !== undefined) {
-      const outcome = await bearer.check(request.headers.get("authorization"));
-      if (outcome !== "ok") {
-        note.refused = "token";
-        return jsonRpcError(
-          401,
-          -32001,
-          "Unauthorized: send the server's token as `Authorization: Bearer <MCP_AUTH_TOKEN>`",
-          {
-            "www-authenticate": outcome === "missing"
-              ? `Bearer realm="${server.name}"`
-              : `Bearer realm="${server.name}", error="invalid_token"`,
-          },
-        );
-      }
+    const outcome = await auth.authenticate(request.headers.get("authorization"));
+    if (!outcome.ok) {
+      note.refused = outcome.refused;
+      return outcome.response;
     }
-    if (path === "/mcp") return await serveMcp(request, note);
+    note.user = outcome.identity?.user;
+    const authInfo = outcome.authInfo;
+    if (path === "/mcp") return await serveMcp(request, note, authInfo);
     if (path === "/sse") {
       if (request.method !== "GET") {
         return jsonRpcError(405, -32000, "Method Not Allowed: open the SSE stream with GET", {
           allow: "GET",
         });
       }
-      return await sse!.open(client);
+      return await sse!.open(client, authInfo);
     }
     if (request.method !== "POST") {
       return jsonRpcError(405, -32000, "Method Not Allowed", { allow: "POST" });
     }
-    return await sse!.post(request, client, note);
+    return await sse!.post(request, client, { note, authInfo });
   }
 
   async function fetch(
@@ -242,9 +280,9 @@ export function createHttpHandler(
       printable(new URL(request.url).pathname, 80)
     } ${response.status} ${Math.round(performance.now() - started)}ms client=${
       printable(client, 64)
-    }${note.rpc ? ` rpc=${note.rpc}` : ""}${note.tool ? ` tool=${note.tool}` : ""}${
-      note.refused ? ` refused=${note.refused}` : ""
-    }`;
+    }${note.user ? ` user=${printable(note.user, 80)}` : ""}${note.rpc ? ` rpc=${note.rpc}` : ""}${
+      note.tool ? ` tool=${note.tool}` : ""
+    }${note.refused ? ` refused=${note.refused}` : ""}`;
     if (response.status >= 500) log.error(line);
     else if (response.status === 401 || response.status === 403) log.warn(line);
     else log.info(line);

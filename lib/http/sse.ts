@@ -11,6 +11,7 @@
  */
 
 import {
+  type AuthInfo,
   isJsonContentType,
   type JSONRPCMessage,
   type McpServerFactory,
@@ -50,6 +51,8 @@ class SseSession implements Transport {
   onmessage?: Transport["onmessage"];
   /** The address that opened the stream; posts from elsewhere are refused. */
   readonly client: string;
+  /** Who opened the stream (team mode): posts must come from the same user. */
+  authInfo?: AuthInfo;
   readonly stream: ReadableStream<Uint8Array>;
   #controller!: ReadableStreamDefaultController<Uint8Array>;
   #closed = false;
@@ -128,14 +131,15 @@ export class LegacySseEndpoints {
   }
 
   /** `GET /sse`: a new session and its event stream (the first event names the POST endpoint). */
-  async open(client: string): Promise<Response> {
+  async open(client: string, authInfo?: AuthInfo): Promise<Response> {
     if (this.#sessions.size >= (this.#options.maxSessions ?? 32)) {
       return jsonRpcError(503, -32000, "Too many open SSE sessions: retry later", {
         "retry-after": "30",
       });
     }
     const session = new SseSession(client, this.#options.keepAliveMs ?? 15_000);
-    const server = await this.#factory({ era: "legacy" });
+    session.authInfo = authInfo;
+    const server = await this.#factory({ era: "legacy", authInfo });
     this.#sessions.set(session.sessionId, session);
     session.onerror = (error) => this.#options.onerror?.(error);
     await server.connect(session);
@@ -157,10 +161,18 @@ export class LegacySseEndpoints {
   }
 
   /** `POST /messages?sessionId=...`: one JSON-RPC message for a session; the answer goes to its stream. */
-  async post(request: Request, client: string, note: RpcNote): Promise<Response> {
+  async post(
+    request: Request,
+    client: string,
+    call: { note: RpcNote; authInfo?: AuthInfo },
+  ): Promise<Response> {
+    const { note, authInfo } = call;
     const id = new URL(request.url).searchParams.get("sessionId") ?? "";
     const session = this.#sessions.get(id);
-    if (session === undefined || session.closed || session.client !== client) {
+    if (
+      session === undefined || session.closed || session.client !== client ||
+      session.authInfo?.clientId !== authInfo?.clientId
+    ) {
       return jsonRpcError(404, -32001, "Unknown or closed session: open GET /sse first");
     }
     if (!isJsonContentType(request.headers.get("content-type"))) {
@@ -180,7 +192,10 @@ export class LegacySseEndpoints {
     } catch {
       return jsonRpcError(400, -32700, "Parse error: the body is not one JSON-RPC message");
     }
-    session.onmessage?.(message, { request: withoutCredentials(request, { detach: true }) });
+    session.onmessage?.(message, {
+      request: withoutCredentials(request, { detach: true }),
+      authInfo: session.authInfo,
+    });
     return new Response("Accepted", { status: 202 });
   }
 

@@ -175,10 +175,11 @@ const STORES = new WeakMap<AutotaskClient, PreviewStore>();
  * server per request, and a confirm must find the preview of the request before.
  */
 export function previewsOf(client: AutotaskClient): PreviewStore {
-  let store = STORES.get(client);
+  // Keyed on the shared client: each call of a team server's user gets its own view of it.
+  let store = STORES.get(client.root);
   if (!store) {
     store = new PreviewStore();
-    STORES.set(client, store);
+    STORES.set(client.root, store);
   }
   return store;
 }

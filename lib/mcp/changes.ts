@@ -98,7 +98,7 @@ export async function udfDefinitions(ctx: ToolContext, entity: string): Promise<
   const entry = findEntity(entity);
   if (entry && !Object.values(entry.fields).includes("udfs")) return [];
   const key = entity.toLowerCase();
-  const until = noUdfs.get(ctx.client)?.get(key);
+  const until = noUdfs.get(ctx.client.root)?.get(key);
   if (until !== undefined && until > Date.now()) return [];
   try {
     const defs = await ctx.client.userDefinedFields(entity, { signal: ctx.signal });
@@ -106,9 +106,9 @@ export async function udfDefinitions(ctx: ToolContext, entity: string): Promise<
     return defs.map((d) => typeof d.dataType === "string" ? d : { ...d, dataType: udfType(d) });
   } catch (error) {
     if (!(error instanceof AutotaskError) || error.category !== "not_found") throw error;
-    const known = noUdfs.get(ctx.client) ?? new Map<string, number>();
+    const known = noUdfs.get(ctx.client.root) ?? new Map<string, number>();
     known.set(key, Date.now() + NO_UDFS_TTL_MS);
-    noUdfs.set(ctx.client, known);
+    noUdfs.set(ctx.client.root, known);
     return [];
   }
 }

@@ -1,7 +1,21 @@
 /** The tool kit's front door: everything tools/ and the entry import from lib/mcp. */
 
+export { type AuditEntry, AuditLog, type AuditLogOptions, type UserCounts } from "./audit.ts";
 export * from "./batch.ts";
 export * from "./builders.ts";
+export {
+  allows,
+  authInfoFor,
+  type Caller,
+  type Identity,
+  type IdentityKind,
+  identityOf,
+  narrowTools,
+  policyKey,
+  READ_SCOPE,
+  TOOLSET_SCOPE_PREFIX,
+  WRITE_SCOPE,
+} from "./caller.ts";
 export { checkChanges, type CheckChangesOptions, prepareExtra, udfDefinitions } from "./changes.ts";
 export { getViewOf, type ResourceDescriptor, ResourceRegistry } from "./descriptor.ts";
 export { dateCondition, normalizeFilter } from "./filters.ts";

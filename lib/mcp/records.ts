@@ -74,6 +74,9 @@ function contextFor(deps: ToolDeps, signal: AbortSignal): ToolContext {
     now: deps.now ?? Date.now,
     timeZone: deps.timeZone ?? "UTC",
     webhooks: deps.webhooks,
+    // Records are served only to callers that do not act as a person (the factory leaves them
+    // out for a team server's users), so a read here is the API user's, as over stdio.
+    caller: { user: deps.localUser ?? "local", scopes: [], readOnly: true },
     progress: () => Promise.resolve(),
     // A resource read has no result note to carry remarks, and names no tool unless told which.
     note: () => {},

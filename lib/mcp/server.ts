@@ -6,6 +6,9 @@ import type { AutotaskClient } from "../autotask/client.ts";
 import { DEFAULT_MAX_RESULT_CHARS } from "../settings.ts";
 import { NameResolver } from "../autotask/names.ts";
 import { Picklists } from "../autotask/picklists.ts";
+import { ResourceDirectory } from "../autotask/resource_directory.ts";
+import type { AuditLog } from "./audit.ts";
+import { identityOf, narrowTools, policyKey } from "./caller.ts";
 import { instructionsFor } from "./instructions.ts";
 import type { ToolKit } from "./kit.ts";
 import { enabledPrompts, registerPrompts } from "./prompts.ts";
@@ -36,8 +39,21 @@ export interface ServerFactoryOptions {
   now?: () => number;
   /** The user's IANA time zone (AUTOTASK_TIME_ZONE; default UTC). */
   timeZone?: string;
+  /** One line per write and per-user counts (HTTP mode shows them to the operator). */
+  audit?: AuditLog;
+  /** The user key of calls without a signed-in identity (default "local"). */
+  localUser?: string;
   /** The webhook secret and, in HTTP mode, the received events. */
   webhooks?: WebhookAccess;
+}
+
+/** What a policy sees of the server: its tools, and the text and records that name only those. */
+interface Surface {
+  tools: ToolDef[];
+  instructions: string;
+  prompts: ReturnType<typeof enabledPrompts>;
+  records: ReturnType<typeof enabledRecords>;
+  deps: ToolDeps;
 }
 
 /**
@@ -53,10 +69,14 @@ export function showsDashboard(tool: Pick<ToolDef, "meta">): boolean {
 
 /**
  * A factory the transports call: one server instance per connection (stdio) or request era.
- * Record resources are served while their tools are enabled; subscribing to them is offered to
- * 2026-07-28 clients (`subscriptions/listen`) when callouts arrive here, i.e. in HTTP mode with
- * the webhook secret: 2025-era HTTP clients are served statelessly and have no stream to
- * receive an update on.
+ * Over HTTP the request's verified identity (`context.authInfo`) picks the tool list: one
+ * surface per policy (read-only, toolsets), computed once and cached, never wider than `tools`.
+ * Each call's handler reads the identity again from its own request, so a server instance could
+ * be reused for every caller of the same policy. Record resources are served while their tools
+ * are enabled, and not to users who act as themselves (a resource read would be the API user's,
+ * not theirs); subscribing to them is offered to 2026-07-28 clients (`subscriptions/listen`)
+ * when callouts arrive here, i.e. in HTTP mode with the webhook secret: 2025-era HTTP clients
+ * are served statelessly and have no stream to receive an update on.
  */
 export function createServerFactory(
   options: ServerFactoryOptions,
@@ -65,28 +85,49 @@ export function createServerFactory(
   // Shared by every connection: picklists and names are per tenant, not per session.
   const picklists = new Picklists(options.client);
   const names = new NameResolver(options.client, { nameFields: kit.resources.nameFields });
-  const instructions = instructionsFor(kit.instructions, { tools, sandbox: options.sandbox });
-  const prompts = enabledPrompts(kit.prompts, tools);
-  const records = enabledRecords(kit.records, tools);
+  const directory = new ResourceDirectory(options.client, { now: options.now });
   const feed = options.webhooks?.feed;
-  const fieldLister = tools.some((t) => t.name === kit.fieldLister) ? kit.fieldLister : undefined;
-  // Only a server listing a tool that points at the page offers it (and the resources capability).
-  const dashboard = tools.some(showsDashboard);
-  const deps: ToolDeps = {
-    client: options.client,
-    picklists,
-    names,
-    resources: kit.resources,
-    fieldLister,
-    maxResultChars: options.maxResultChars ?? DEFAULT_MAX_RESULT_CHARS,
-    readOnly: options.readOnly,
-    redact: options.redact,
-    log: options.log,
-    now: options.now,
-    timeZone: options.timeZone,
-    webhooks: options.webhooks,
-  };
+  const surfaces = new Map<string, Surface>();
+  function surfaceFor(key: string, allowed: ToolDef[]): Surface {
+    let surface = surfaces.get(key);
+    if (surface === undefined) {
+      surface = {
+        tools: allowed,
+        instructions: instructionsFor(kit.instructions, {
+          tools: allowed,
+          sandbox: options.sandbox,
+        }),
+        prompts: enabledPrompts(kit.prompts, allowed),
+        records: enabledRecords(kit.records, allowed),
+        deps: {
+          client: options.client,
+          picklists,
+          names,
+          resources: kit.resources,
+          fieldLister: allowed.some((t) => t.name === kit.fieldLister)
+            ? kit.fieldLister
+            : undefined,
+          maxResultChars: options.maxResultChars ?? DEFAULT_MAX_RESULT_CHARS,
+          readOnly: options.readOnly,
+          redact: options.redact,
+          log: options.log,
+          now: options.now,
+          timeZone: options.timeZone,
+          webhooks: options.webhooks,
+          directory,
+          audit: options.audit,
+          localUser: options.localUser,
+        },
+      };
+      surfaces.set(key, surface);
+    }
+    return surface;
+  }
   return (context) => {
+    const identity = identityOf(context?.authInfo);
+    const key = policyKey(identity);
+    const surface = surfaces.get(key) ?? surfaceFor(key, narrowTools(tools, identity));
+    const records = identity?.impersonate ? [] : surface.records;
     const subscribe = feed !== undefined && context?.era === "modern";
     const server = new McpServer(
       { name: SERVER_NAME, version: VERSION },
@@ -96,15 +137,16 @@ export function createServerFactory(
           prompts: {},
           ...(records.length > 0 ? { resources: { subscribe, listChanged: false } } : {}),
         },
-        instructions,
+        instructions: surface.instructions,
       },
     );
-    registerPrompts(server, prompts);
-    if (dashboard) registerDashboard(server);
-    registerTools(server, tools, deps);
+    registerPrompts(server, surface.prompts);
+    // Only a surface listing a tool that points at the page offers it.
+    if (surface.tools.some(showsDashboard)) registerDashboard(server);
+    registerTools(server, surface.tools, surface.deps);
     if (records.length > 0) {
       registerRecordResources(server, records, {
-        deps,
+        deps: surface.deps,
         recent: feed ? (limit) => feed.recentRecords(limit) : undefined,
       });
     }

@@ -16,8 +16,11 @@ import { AutotaskError } from "../autotask/errors.ts";
 import type { NameResolver } from "../autotask/names.ts";
 import type { Picklists } from "../autotask/picklists.ts";
 import { findEntity } from "../autotask/catalog.ts";
+import type { ResourceDirectory } from "../autotask/resource_directory.ts";
 import { closest } from "../similar.ts";
 import type { ChangeFeed } from "../webhooks/mod.ts";
+import type { AuditLog } from "./audit.ts";
+import { allows, type Caller, type Identity, identityOf, refusalFor } from "./caller.ts";
 import type { ResourceRegistry } from "./descriptor.ts";
 import { cleanText, UNTRUSTED_NOTICE } from "./untrusted.ts";
 
@@ -36,7 +39,10 @@ export type ToolKind = "read" | "create" | "update" | "delete";
 
 /** What a handler gets besides its arguments. */
 export interface ToolContext {
+  /** The client acting for {@linkcode caller}: their user key and resource go with every call. */
   client: AutotaskClient;
+  /** Who the call is for (set per request from the verified identity; "local" over stdio). */
+  caller: Caller;
   picklists: Picklists;
   names: NameResolver;
   /** The product's resource descriptors: per-entity facts for entities known only by name. */
@@ -198,6 +204,12 @@ export interface ToolDeps {
   timeZone?: string;
   /** Names of the tools the server lists (default: those registered with these deps). */
   enabledTools?: ReadonlySet<string>;
+  /** Finds the resource an impersonating identity acts as (needed when such identities call). */
+  directory?: ResourceDirectory;
+  /** Receives one entry per write and counts calls per user. */
+  audit?: AuditLog;
+  /** The user key of calls that carry no identity (stdio, HTTP without sign-in); default "local". */
+  localUser?: string;
   /** See {@linkcode ToolContext.webhooks}. */
   webhooks?: WebhookAccess;
 }
@@ -396,6 +408,19 @@ export function unknownArguments(def: ToolDef, args: Record<string, unknown>): s
   return message;
 }
 
+/** The caller of a call: the verified identity, or the local user when there is none. */
+function callerOf(identity: Identity | undefined, deps: ToolDeps): Caller {
+  if (identity === undefined) {
+    return { user: deps.localUser ?? "local", scopes: [], readOnly: deps.readOnly === true };
+  }
+  return {
+    user: identity.user,
+    scopes: identity.scopes,
+    readOnly: identity.readOnly || deps.readOnly === true,
+    toolsets: identity.toolsets,
+  };
+}
+
 /** Registers `defs` on `server` with the shared conventions. */
 export function registerTools(server: McpServer, defs: ToolDef[], deps: ToolDeps): void {
   const enabled = deps.enabledTools ?? new Set(defs.map((d) => d.name));
@@ -413,74 +438,119 @@ export function registerTools(server: McpServer, defs: ToolDef[], deps: ToolDeps
       },
       async (raw: unknown, ctx: ServerContext) => {
         const started = performance.now();
-        const progressToken = ctx.mcpReq._meta?.progressToken;
-        const notes: string[] = [];
-        const note = (text: string) => {
-          if (!notes.includes(text)) notes.push(text);
-        };
-        const toolCtx: ToolContext = {
-          client: deps.client,
-          // Per call, so near misses of picklist labels reach this call's note.
-          picklists: deps.picklists.withNotes(note),
-          names: deps.names,
-          resources: deps.resources,
-          fieldLister: deps.fieldLister,
-          maxResultChars: deps.maxResultChars,
-          signal: ctx.mcpReq.signal,
-          now: deps.now ?? Date.now,
-          timeZone: deps.timeZone ?? "UTC",
-          webhooks: deps.webhooks,
-          async progress(done, total, message) {
-            if (progressToken === undefined) return;
-            await ctx.mcpReq.notify({
-              method: "notifications/progress",
-              params: { progressToken, progress: done, total, message },
-            }).catch(() => {});
-          },
-          note,
-          toolEnabled: (name) => enabled.has(name),
-          confirmWithUser: confirmation(server, ctx),
-        };
-        if (deps.readOnly && isWriteTool(def)) {
-          return errorResult(
-            `${def.name} changes Autotask data and this server runs in read-only mode (AUTOTASK_READ_ONLY)`,
-            deps.redact,
-          );
-        }
-        // Checked here, not by the SDK: an unknown argument is refused (zod would drop it
-        // silently) with a message that says where it belongs.
-        const given = raw && typeof raw === "object" && !Array.isArray(raw)
-          ? raw as Record<string, unknown>
-          : {};
-        const unknown = unknownArguments(def, given);
-        const parsed = unknown ? undefined : await def.input.safeParseAsync(given);
-        if (!parsed?.success) {
-          deps.log(
-            `tool ${def.name} error (arguments) ${Math.round(performance.now() - started)}ms`,
-          );
-          return errorResult(unknown ?? describeError(parsed?.error), deps.redact);
-        }
-        try {
-          const output = await def.handler(parsed.data as z.infer<typeof def.input>, toolCtx);
-          if (notes.length > 0) {
-            output.note = [output.note, ...notes].filter(Boolean).join("; ");
-          }
-          const notice = deps.client.usageNotice();
-          if (notice) output.notice = notice;
-          deps.log(`tool ${def.name} ok ${Math.round(performance.now() - started)}ms`);
-          return okResult(output, deps.redact);
-        } catch (error) {
-          const message = describeError(error);
-          const kind = error instanceof AutotaskError ? error.category : (error as Error)?.name;
-          deps.log(`tool ${def.name} error (${kind}) ${Math.round(performance.now() - started)}ms`);
-          if (!(error instanceof InputError) && !(error instanceof AutotaskError)) {
-            deps.log(
-              deps.redact(`unexpected error in ${def.name}: ${(error as Error)?.stack ?? error}`),
-            );
-          }
-          return errorResult(message, deps.redact);
-        }
+        const identity = identityOf(ctx.http?.authInfo);
+        const caller = callerOf(identity, deps);
+        const ended = deps.audit?.call(caller.user);
+        const result = await dispatch(def, raw, { ctx, identity, caller, started });
+        ended?.(result.isError !== true);
+        return result;
       },
     );
+  }
+
+  /** One call of `def`: the gates, the caller's resource, the arguments, the handler. */
+  async function dispatch(
+    def: ToolDef,
+    raw: unknown,
+    call: { ctx: ServerContext; identity?: Identity; caller: Caller; started: number },
+  ): Promise<CallToolResult> {
+    const { ctx, identity, caller, started } = call;
+    const elapsed = () => Math.round(performance.now() - started);
+    if (deps.readOnly && isWriteTool(def)) {
+      return errorResult(
+        `${def.name} changes Autotask data and this server runs in read-only mode (AUTOTASK_READ_ONLY)`,
+        deps.redact,
+      );
+    }
+    if (identity !== undefined && !allows(identity, def)) {
+      // A second gate behind the per-policy tool list: a name sent anyway is refused here.
+      return errorResult(refusalFor(identity, def), deps.redact);
+    }
+    if (identity?.impersonate) {
+      // Nothing runs for a user who cannot act as themselves: never as the API user instead.
+      try {
+        if (deps.directory === undefined) throw new Error("no resource directory configured");
+        caller.resourceId = await deps.directory.resolve(
+          { user: identity.user, email: identity.email, resourceId: identity.resourceId },
+          ctx.mcpReq.signal,
+        );
+      } catch (error) {
+        deps.log(`tool ${def.name} error (identity) ${elapsed()}ms`);
+        if (!(error instanceof AutotaskError)) {
+          deps.log(deps.redact(`unexpected error in ${def.name}: ${(error as Error)?.stack}`));
+        }
+        return errorResult(describeError(error), deps.redact);
+      }
+    }
+    const progressToken = ctx.mcpReq._meta?.progressToken;
+    const notes: string[] = [];
+    const note = (text: string) => {
+      if (!notes.includes(text)) notes.push(text);
+    };
+    const toolCtx: ToolContext = {
+      client: deps.client.forCaller({
+        user: caller.user,
+        impersonationResourceId: caller.resourceId,
+        onWrite: (event) =>
+          deps.audit?.write({
+            ...event,
+            user: caller.user,
+            resourceId: caller.resourceId,
+            tool: def.name,
+          }),
+      }),
+      caller,
+      // Per call, so near misses of picklist labels reach this call's note.
+      picklists: deps.picklists.withNotes(note),
+      names: deps.names,
+      resources: deps.resources,
+      fieldLister: deps.fieldLister,
+      maxResultChars: deps.maxResultChars,
+      signal: ctx.mcpReq.signal,
+      now: deps.now ?? Date.now,
+      timeZone: deps.timeZone ?? "UTC",
+      webhooks: deps.webhooks,
+      async progress(done, total, message) {
+        if (progressToken === undefined) return;
+        await ctx.mcpReq.notify({
+          method: "notifications/progress",
+          params: { progressToken, progress: done, total, message },
+        }).catch(() => {});
+      },
+      note,
+      toolEnabled: (name) => enabled.has(name),
+      confirmWithUser: confirmation(server, ctx),
+    };
+    // Checked here, not by the SDK: an unknown argument is refused (zod would drop it
+    // silently) with a message that says where it belongs.
+    const given = raw && typeof raw === "object" && !Array.isArray(raw)
+      ? raw as Record<string, unknown>
+      : {};
+    const unknown = unknownArguments(def, given);
+    const parsed = unknown ? undefined : await def.input.safeParseAsync(given);
+    if (!parsed?.success) {
+      deps.log(`tool ${def.name} error (arguments) ${elapsed()}ms`);
+      return errorResult(unknown ?? describeError(parsed?.error), deps.redact);
+    }
+    try {
+      const output = await def.handler(parsed.data as z.infer<typeof def.input>, toolCtx);
+      if (notes.length > 0) {
+        output.note = [output.note, ...notes].filter(Boolean).join("; ");
+      }
+      const notice = deps.client.usageNotice();
+      if (notice) output.notice = notice;
+      deps.log(`tool ${def.name} ok ${elapsed()}ms`);
+      return okResult(output, deps.redact);
+    } catch (error) {
+      const message = describeError(error);
+      const kind = error instanceof AutotaskError ? error.category : (error as Error)?.name;
+      deps.log(`tool ${def.name} error (${kind}) ${elapsed()}ms`);
+      if (!(error instanceof InputError) && !(error instanceof AutotaskError)) {
+        deps.log(
+          deps.redact(`unexpected error in ${def.name}: ${(error as Error)?.stack ?? error}`),
+        );
+      }
+      return errorResult(message, deps.redact);
+    }
   }
 }

@@ -94,6 +94,8 @@ export class Sandbox {
   readonly #tenant: Tenant;
   readonly #authFailures: "documented" | "empty401";
   readonly #denied: DeniedRight[];
+  /** Resources whose security level does not allow impersonation. */
+  readonly #unimpersonable: Set<number>;
   /** Entities whose user-defined fields this tenant defines itself (lower-cased name -> def). */
   readonly #ownDefs = new Map<string, EntityDef>();
   /** The ticket with invisible/bidirectional characters and injection text in it. */
@@ -124,6 +126,7 @@ export class Sandbox {
     this.hostileTicketId = seeded.hostileTicketId;
     this.#authFailures = options.authFailures ?? "documented";
     this.#denied = [...(options.deniedRights ?? [])];
+    this.#unimpersonable = new Set(options.impersonationDenied ?? []);
     for (const [name, udfs] of Object.entries(options.userDefinedFields ?? {})) {
       const def = entityDef(name);
       if (!def) throw new Error(`userDefinedFields: Autotask has no entity named ${name}`);
@@ -189,6 +192,15 @@ export class Sandbox {
    */
   denyRight(right: DeniedRight): void {
     this.#denied.push({ ...right });
+  }
+
+  /**
+   * Turns off "Allow impersonation of resources with this security level" for a resource
+   * (`allowed: false`, the default of a new tenant's security levels) or back on.
+   */
+  setImpersonationAllowed(resourceId: number, allowed: boolean): void {
+    if (allowed) this.#unimpersonable.delete(resourceId);
+    else this.#unimpersonable.add(resourceId);
   }
 
   /** Gives back every right taken by `denyRight` or `SandboxOptions.deniedRights`. */
@@ -328,6 +340,11 @@ export class Sandbox {
       return jsonResponse(200, { apiVersions: ["1.0"] });
     }
 
+    const impersonation = request.headers.get("ImpersonationResourceId");
+    if (impersonation !== null && impersonation.trim() !== "") {
+      const id = impersonation.trim();
+      entry.impersonationResourceId = /^\d+$/.test(id) ? Number(id) : id;
+    }
     const actor = this.#authenticate(request.headers);
     const entity = routeEntity(route);
     if (route.kind === "threshold" && method !== "GET") throw methodNotAllowed(method);
@@ -446,6 +463,16 @@ export class Sandbox {
     if (!resource || resource.isActive !== true) {
       throw fail(
         `ImpersonationResourceId ${impersonation.trim()} does not reference an active resource.`,
+      );
+    }
+    if (resource.licenseType === 7) {
+      throw fail(
+        `ImpersonationResourceId ${id} is an API-only resource: API-only resources cannot be impersonated.`,
+      );
+    }
+    if (this.#unimpersonable.has(id)) {
+      throw fail(
+        `Resource ${id} cannot be impersonated: its security level does not allow impersonation of resources with this security level.`,
       );
     }
     return { actorResourceId: id, impersonating: true };

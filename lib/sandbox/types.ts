@@ -80,6 +80,12 @@ export interface SandboxOptions {
   readAfterCreateLagMs?: number;
   /** How the tenant validates webhooks and delivers their callouts (autotask-api.md section 8). */
   webhooks?: SandboxWebhookOptions;
+  /**
+   * Resources whose security level does not allow impersonation ("Allow impersonation of
+   * resources with this security level" off): a call with their ImpersonationResourceId is
+   * refused unprocessed. API-only resources (licenseType 7) are refused whatever this says.
+   */
+  impersonationDenied?: number[];
 }
 
 /** The verbs a security level grants per entity. */
@@ -135,6 +141,8 @@ export interface RequestLogEntry {
   end: number;
   /** Parsed JSON body of writes and POSTed queries. */
   body?: unknown;
+  /** The `ImpersonationResourceId` header as received (a number when it was one), refused or not. */
+  impersonationResourceId?: number | string;
 }
 
 /** A failure to inject into the next matching requests. */
