@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import * as z from "zod";
 import { allTools } from "../tools/mod.ts";
 import { fc } from "./deps.ts";
-import { IDLE, idleCounters, inProcessSession, resultText } from "./reliability_harness.ts";
+import { IDLE, idleCounters, inProcessSession, resultText } from "./in_process_harness.ts";
 
 /** Runs per tool; with ~30 tools this keeps the whole property in a few seconds. */
 const RUNS_PER_TOOL = Number(Deno.env.get("FUZZ_RUNS_PER_TOOL") ?? 300);

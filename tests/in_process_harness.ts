@@ -1,4 +1,4 @@
-/** Helpers of the reliability, fuzz and soak tests: tenants with faults, clients, an in-process MCP server. */
+/** In-process helpers: tenants with faults, library clients, the real MCP server over an in-memory transport. */
 
 import { InMemoryTransport } from "@modelcontextprotocol/server";
 import { AutotaskClient, type ClientOptions, type ClientStats } from "../lib/autotask/client.ts";

@@ -9,7 +9,7 @@ import {
   rejection,
   reliabilityClient,
   withTenant,
-} from "./reliability_harness.ts";
+} from "./in_process_harness.ts";
 import type { ServedSandbox } from "../lib/sandbox/mod.ts";
 
 function statuses(tenant: ServedSandbox, entity?: string): number[] {

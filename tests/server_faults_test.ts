@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { type ServedSandbox, serveSandbox } from "../lib/sandbox/mod.ts";
 import { callError, callOk, connectStdio, startTenant, tenantEnv } from "./harness.ts";
-import { eventually, resultText } from "./reliability_harness.ts";
+import { eventually, resultText } from "./in_process_harness.ts";
 
 type Rec = Record<string, unknown>;
 

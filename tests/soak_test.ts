@@ -11,7 +11,7 @@ import {
   type InProcessSession,
   inProcessSession,
   resultText,
-} from "./reliability_harness.ts";
+} from "./in_process_harness.ts";
 
 const CALLS = Number(Deno.env.get("SOAK_CALLS") ?? 10_000);
 const CONCURRENCY = 8;
