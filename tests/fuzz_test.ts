@@ -244,7 +244,10 @@ Deno.test({
       event.preventDefault();
     };
     globalThis.addEventListener("unhandledrejection", onUnhandled);
-    const session = await inProcessSession({ threshold: { limit: 10_000_000 } });
+    const session = await inProcessSession({
+      sandbox: { threshold: { limit: 10_000_000 } },
+      env: { AUTOTASK_TOOLSETS: "all" },
+    });
     const { client, sandbox } = session;
     const ids = [
       0,

@@ -2,29 +2,20 @@
 
 import assert from "node:assert/strict";
 import { SANDBOX_CREDENTIALS, type ServedSandbox } from "../lib/sandbox/mod.ts";
-import {
-  callError,
-  callOk,
-  connectStdio,
-  startTenant,
-  type StdioSession,
-  tenantEnv,
-} from "./harness.ts";
+import { callError, callOk } from "./harness.ts";
+import { type InProcessSession, withSession } from "./in_process_harness.ts";
 
 type Rec = Record<string, unknown>;
 
-async function withServer(
-  fn: (tenant: ServedSandbox, session: StdioSession) => Promise<void>,
+/** Runs `fn` against a fresh tenant (over HTTP) and the server in process. */
+function withServer(
+  fn: (tenant: ServedSandbox, session: InProcessSession) => Promise<void>,
   options: { ticketCount?: number; env?: Record<string, string> } = {},
 ): Promise<void> {
-  const tenant = await startTenant({ ticketCount: options.ticketCount });
-  const session = await connectStdio({ env: { ...tenantEnv(tenant), ...options.env } });
-  try {
-    await fn(tenant, session);
-  } finally {
-    await session.close();
-    await tenant.close();
-  }
+  return withSession(
+    { sandbox: { ticketCount: options.ticketCount }, env: options.env },
+    (session) => fn(session.tenant, session),
+  );
 }
 
 async function picklist(tenant: ServedSandbox, entity: string, field: string) {
@@ -46,10 +37,7 @@ function fullName(record: Rec | undefined): string {
   return `${record?.firstName} ${record?.lastName}`;
 }
 
-const opts = { sanitizeResources: false, sanitizeOps: false };
-
 Deno.test({
-  ...opts,
   name: "labels and names come inline from the tenant, with one batched lookup per entity type",
   async fn() {
     await withServer(async (tenant, { client }) => {
@@ -108,7 +96,6 @@ Deno.test({
 });
 
 Deno.test({
-  ...opts,
   name: "fields and detail are honoured; unknown fields are rejected with suggestions",
   async fn() {
     await withServer(async (tenant, { client }) => {
@@ -143,7 +130,6 @@ Deno.test({
 });
 
 Deno.test({
-  ...opts,
   name:
     "cursor paging over 1,000+ tickets: no overlap, no gap, pages cut by the size cap resume exactly",
   async fn() {
@@ -178,7 +164,6 @@ Deno.test({
 });
 
 Deno.test({
-  ...opts,
   name: "the size cap is configurable and cuts at record boundaries",
   async fn() {
     await withServer(async (_tenant, { client }) => {
@@ -200,7 +185,6 @@ Deno.test({
 });
 
 Deno.test({
-  ...opts,
   name: "untrusted text: invisible and bidi characters removed, marked as data",
   async fn() {
     await withServer(async (tenant, { client }) => {
@@ -235,7 +219,6 @@ Deno.test({
 });
 
 Deno.test({
-  ...opts,
   name: "get_ticket include: latest notes, time entries and the contact in one call",
   async fn() {
     await withServer(async (tenant, { client }) => {
@@ -262,7 +245,6 @@ Deno.test({
 });
 
 Deno.test({
-  ...opts,
   name: "list_field_values: the tenant's picklists, dependent lists by parent",
   async fn() {
     await withServer(async (tenant, { client }) => {
@@ -299,7 +281,6 @@ Deno.test({
 });
 
 Deno.test({
-  ...opts,
   name: "prompts and instructions",
   async fn() {
     await withServer(async (_tenant, { client }) => {
@@ -325,7 +306,6 @@ Deno.test({
 });
 
 Deno.test({
-  ...opts,
   name: "search_tickets for 25 tickets returns at most a fifth of the raw records' bytes",
   async fn() {
     await withServer(async (tenant, { client }) => {
@@ -353,7 +333,6 @@ Deno.test({
 });
 
 Deno.test({
-  ...opts,
   name: "ticket_summary counts with the count endpoint and reports progress to a client that asks",
   async fn() {
     await withServer(async (tenant, { client }) => {
