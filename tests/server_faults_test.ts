@@ -19,8 +19,6 @@ function count(
 
 Deno.test({
   name: "stdio: limits, retries, write outcomes, faults and cancellation through the MCP server",
-  sanitizeResources: false,
-  sanitizeOps: false,
   async fn(t) {
     let tenant = await startTenant();
     const port = Number(new URL(tenant.origin).port);
