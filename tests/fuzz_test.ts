@@ -235,8 +235,6 @@ function argumentsFor(schema: JsonSchema, ids: number[]): fc.Arbitrary<Record<st
 
 Deno.test({
   name: "fuzz: every tool answers hostile arguments with a result, and the server keeps serving",
-  sanitizeResources: false,
-  sanitizeOps: false,
   async fn() {
     const unhandled: unknown[] = [];
     const onUnhandled = (event: PromiseRejectionEvent) => {

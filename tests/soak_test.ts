@@ -107,8 +107,6 @@ Deno.test({
   name: `soak: ${
     CALLS.toLocaleString("en-US")
   } calls leave no timers, queues or in-flight requests`,
-  sanitizeResources: false,
-  sanitizeOps: false,
   async fn() {
     const session = await inProcessSession({
       sandbox: { threshold: { limit: 100_000_000 } },
