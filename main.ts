@@ -17,9 +17,11 @@ import {
   ListenError,
   type Logger,
   serveHttp,
+  WEBHOOK_PATH,
 } from "./lib/http/mod.ts";
-import type { ToolDef } from "./lib/mcp/mod.ts";
+import { enabledRecords, recordUriOf, type ToolDef, type WebhookAccess } from "./lib/mcp/mod.ts";
 import { createServerFactory, SERVER_NAME, VERSION } from "./lib/mcp/server.ts";
+import { type WebhookServing, webhookServing } from "./lib/webhooks/mod.ts";
 import type { Sandbox } from "./lib/sandbox/mod.ts";
 import {
   LOG_LEVELS,
@@ -53,11 +55,12 @@ function log(line: string): void {
 /** Replaces every configured secret value with a marker, so no text leaving the server holds one. */
 function redactorFor(
   config: AutotaskConfig | undefined,
-  token: string | undefined,
+  settings: Pick<Settings, "http" | "webhookSecret">,
 ): (text: string) => string {
   const secrets = [
     ...(config ? [config.credentials.secret, config.credentials.integrationCode] : []),
-    ...(token ? [token] : []),
+    ...(settings.http?.token ? [settings.http.token] : []),
+    ...(settings.webhookSecret ? [settings.webhookSecret] : []),
   ].filter((s) => s.length >= 4);
   return (text) => secrets.reduce((out, secret) => out.replaceAll(secret, "[redacted]"), text);
 }
@@ -219,7 +222,15 @@ async function main(args: string[]): Promise<number> {
     refuseBadSettings(read);
     const tools = toolsFor(settings);
     const { client, config } = await clientFor(settings);
-    const redact = redactorFor(config, settings.http?.token);
+    const redact = redactorFor(config, settings);
+    const serving = settings.http !== undefined && settings.webhookSecret !== undefined
+      ? webhookServingFor(client, settings.http, { tools, secret: settings.webhookSecret })
+      : undefined;
+    const webhooks: WebhookAccess = {
+      secret: settings.webhookSecret,
+      feed: serving?.feed,
+      transport: settings.http !== undefined ? "http" : "stdio",
+    };
     const factory = createServerFactory({
       client,
       tools,
@@ -230,11 +241,14 @@ async function main(args: string[]): Promise<number> {
       maxResultChars: settings.maxResultChars,
       readOnly: settings.readOnly,
       timeZone: settings.timeZone,
+      webhooks,
     });
     if (settings.readOnly) {
       log(`READ-ONLY MODE: ${tools.length} tools, none of which writes to Autotask`);
     }
-    if (settings.http !== undefined) return await serveOverHttp(factory, settings.http, redact);
+    if (settings.http !== undefined) {
+      return await serveOverHttp(factory, settings.http, { redact, webhooks: serving });
+    }
     serveOverStdio(factory, redact);
     return -1;
   } catch (error) {
@@ -242,6 +256,23 @@ async function main(args: string[]): Promise<number> {
     for (const line of error.lines) logger.error(line);
     return 2;
   }
+}
+
+/** The webhook endpoint and feed of HTTP mode, announcing changes to the records the tools serve. */
+function webhookServingFor(
+  client: AutotaskClient,
+  http: HttpConfig,
+  options: { tools: ToolDef[]; secret: string },
+): WebhookServing {
+  const records = enabledRecords(kit.records, options.tools);
+  return webhookServing({
+    client,
+    secret: options.secret,
+    uriOf: (entity, id) => recordUriOf(records, entity, id),
+    log: logger,
+    maxBodyBytes: http.maxBodyBytes,
+    bodyTimeoutMs: http.bodyTimeoutMs,
+  });
 }
 
 /** Serves over stdio until the client closes the stream. */
@@ -256,14 +287,16 @@ function serveOverStdio(factory: McpServerFactory, redact: (text: string) => str
 async function serveOverHttp(
   factory: McpServerFactory,
   config: HttpConfig,
-  redact: (text: string) => string,
+  options: { redact: (text: string) => string; webhooks?: WebhookServing },
 ): Promise<number> {
   let server: HttpServer;
   try {
     server = await serveHttp(factory, config, {
       server: { name: SERVER_NAME, version: VERSION },
       log: logger,
-      redact,
+      redact: options.redact,
+      bus: options.webhooks?.bus,
+      webhooks: options.webhooks?.endpoint,
     });
   } catch (error) {
     if (error instanceof ListenError) {
@@ -281,6 +314,12 @@ async function serveOverHttp(
     logger.warn(
       `TRANSPORT=sse: also serving the deprecated HTTP+SSE transport at ${server.origin}/sse; ` +
         "legacy SSE clients should move to Streamable HTTP at /mcp",
+    );
+  }
+  if (options.webhooks) {
+    log(
+      `accepting Autotask's signed webhook callouts at ${server.origin}${WEBHOOK_PATH} ` +
+        `(in-memory log of the last ${options.webhooks.feed.log.capacity} events)`,
     );
   }
   log(

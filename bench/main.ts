@@ -5,7 +5,8 @@
  *
  * Items: 1 cold start and memory, 2 per-call overhead (stdio; the HTTP listener), 3 Autotask
  * requests per tool call, 4 bytes per result, 5 concurrency, 6 memory under load, 7 scale,
- * 8 tool-definition weight, 9 several processes sharing one integration code.
+ * 8 tool-definition weight, 9 several processes sharing one integration code, 10 webhook callouts
+ * (accepted per second, callout to subscriber notification).
  */
 
 import type { SandboxOptions, ServedSandbox } from "../lib/sandbox/mod.ts";
@@ -24,6 +25,7 @@ import { sharedCode } from "./shared_code.ts";
 import { fmt } from "./stats.ts";
 import { startTenant } from "./tenant.ts";
 import { toolWeight } from "./tool_weight.ts";
+import { webhookBench } from "./webhooks.ts";
 
 /** Repetitions of each benchmark: a few minutes on two cores. */
 interface Plan {
@@ -33,6 +35,8 @@ interface Plan {
   loadCalls: number;
   scaleResults: number;
   sharedRuns: number;
+  webhookCallouts: number;
+  webhookLatency: number;
 }
 
 const FULL: Plan = {
@@ -42,6 +46,8 @@ const FULL: Plan = {
   loadCalls: 10_000,
   scaleResults: 10_000,
   sharedRuns: 5,
+  webhookCallouts: 5_000,
+  webhookLatency: 200,
 };
 const QUICK: Plan = {
   coldStarts: 2,
@@ -50,6 +56,8 @@ const QUICK: Plan = {
   loadCalls: 1_100,
   scaleResults: 500,
   sharedRuns: 1,
+  webhookCallouts: 300,
+  webhookLatency: 20,
 };
 
 const RESULTS = new URL("./RESULTS.md", import.meta.url);
@@ -91,6 +99,13 @@ async function runAll(plan: Plan): Promise<SectionResult[]> {
     }),
     await withTenant({}, (t) => toolWeight(t)),
     await sharedCode({ runs: plan.sharedRuns, progress }),
+    await withTenant({}, (t) =>
+      webhookBench(t, {
+        callouts: plan.webhookCallouts,
+        concurrency: 16,
+        latencyRuns: plan.webhookLatency,
+        progress,
+      })),
   ];
 }
 

@@ -43,6 +43,17 @@ Spreads are min–max below 20 samples and p10–p90 from 20 on.
    sent at once, to one tenant that holds each request 250 ms and runs at most 3 per entity for the
    integration code, refusing the rest unprocessed with the live text and no Retry-After. The
    processes do not coordinate: every refusal must be absorbed by a retry, every note stored once.
+10. **Webhooks**: one server started as \`main.ts --http\` with AUTOTASK_WEBHOOK_SECRET (PORT=0,
+   no rate limit: the default 300 requests per minute per address would hold one sender to 5/s).
+   Callouts (a ticket update whose text holds characters .NET escapes, signed with HMAC-SHA1 in
+   the bench) are posted with keep-alive \`fetch\`, 16 in flight: "accepted" counts 200 answers
+   (signature verified over the raw bytes) per second; "worked through" waits for the
+   notification of one more callout posted after them all, since the feed handles callouts in
+   arrival order. The latency row posts one callout at a time for a ticket a
+   \`subscriptions/listen\` stream (2026-07-28, over plain fetch) subscribed to, and times it until
+   the stream's \`notifications/resources/updated\` frame is read. The tenant is idle here: the
+   feed reads nothing from Autotask for a ticket callout (only a note callout without ticketID
+   reads its note), and recent_changes, not measured here, reads names when it is called.
 `;
 }
 

@@ -62,6 +62,11 @@ export interface Settings {
    * wall-clock times people say, and of the date-times results show.
    */
   timeZone: string;
+  /**
+   * `AUTOTASK_WEBHOOK_SECRET`: the `secretKey` of webhooks created here, and what callouts to
+   * `/webhooks/autotask` must be signed with (the endpoint is off without it). Never logged.
+   */
+  webhookSecret?: string;
 }
 
 /** What {@linkcode readSettings} found: the settings (defaults where a value was bad) and what was wrong. */
@@ -136,6 +141,7 @@ export function readSettings(args: string[], options: ReadSettingsOptions = {}):
     budgetHard: DEFAULT_BUDGET_HARD,
   });
   const timeZone = checked(() => timeZoneOf(env), machineTimeZone());
+  const webhookSecret = checked(() => webhookSecretOf(env), undefined);
   const toolsetsFlag = flagList(args, "toolsets");
   const envToolsets = commaList(env("AUTOTASK_TOOLSETS"));
   return {
@@ -156,6 +162,7 @@ export function readSettings(args: string[], options: ReadSettingsOptions = {}):
       maxResultChars,
       ...budget,
       timeZone,
+      webhookSecret,
     },
     unknownArguments,
     problems,
@@ -174,6 +181,24 @@ function timeZoneOf(env: EnvReader): string {
     );
   }
   return raw;
+}
+
+/** Shortest and longest webhook secret: Autotask wants 10 characters at least (autotask-api.md section 8). */
+export const WEBHOOK_SECRET_LENGTH = { min: 10, max: 64 } as const;
+
+/** `AUTOTASK_WEBHOOK_SECRET`, checked; the message never holds the value. */
+function webhookSecretOf(env: EnvReader): string | undefined {
+  const secret = env("AUTOTASK_WEBHOOK_SECRET");
+  if (secret === undefined) return undefined;
+  const { min, max } = WEBHOOK_SECRET_LENGTH;
+  if (secret.length < min || secret.length > max || !/^[\x21-\x7e]+$/.test(secret)) {
+    throw new ConfigError(
+      `AUTOTASK_WEBHOOK_SECRET must be ${min} to ${max} visible ASCII characters without ` +
+        "spaces (Autotask's secretKey): generate one with `openssl rand -hex 24`",
+      ["AUTOTASK_WEBHOOK_SECRET"],
+    );
+  }
+  return secret;
 }
 
 /** Parses a yes/no variable; anything unclear is an error, so a typo never disables a safety switch. */

@@ -166,6 +166,17 @@ Deno.test("--version prints deno.json's version; --help names the modes, doctor 
   assert.match(help.stdout, /Examples:/);
 });
 
+Deno.test(".env.example and the README's Configuration table name every variable the server reads", async () => {
+  const example = await Deno.readTextFile(`${ROOT}.env.example`);
+  const readme = await Deno.readTextFile(`${ROOT}README.md`);
+  const table = readme.slice(readme.indexOf("## Configuration"), readme.indexOf("## Tools"));
+  assert.ok(table.length > 100, "README has a Configuration section before Tools");
+  for (const name of ENV_VARS) {
+    assert.match(example, new RegExp(`^#? ?${name}=`, "m"), `.env.example sets ${name}`);
+    assert.ok(table.includes(`\`${name}\``), `README's Configuration table names ${name}`);
+  }
+});
+
 Deno.test("versions agree: deno.json, --version, bundle manifests, server.json and tags", async () => {
   assert.match(VERSION, /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/);
   assert.equal(VERSION, denoJson.version);

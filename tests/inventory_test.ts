@@ -66,7 +66,8 @@ function day(value: unknown): string {
 /**
  * Valid arguments for every read tool, taken from the tenant's real records: each entry gives one
  * or more calls, chosen so the call finds something (`$nothing`, not sent, says why a call finds
- * nothing instead). A read tool missing here fails the test.
+ * nothing instead; `$error`, not sent, is text the call's error must hold where it cannot succeed
+ * in this setup). A read tool missing here fails the test.
  */
 const READ_CALLS: Record<string, (pick: Pick) => Rec[]> = {
   ticket_summary: (pick) => {
@@ -298,6 +299,14 @@ const READ_CALLS: Record<string, (pick: Pick) => Rec[]> = {
     ];
   },
   get_service_call: (pick) => [{ id: pick("ServiceCalls").id }],
+  list_webhooks: () => [{}, { entity: "Tickets" }],
+  list_webhook_errors: () => [
+    { $nothing: "the tenant starts with no failed deliveries" },
+    { entity: "Companies", since: "2020-01-01", limit: 5, $nothing: "no failed deliveries" },
+  ],
+  // Over stdio no callout can arrive: the tool says so (tests/webhooks_*_test.ts call it over HTTP).
+  recent_changes:
+    () => [{ $error: "no events over stdio" }, { entity: "Tickets", $error: "stdio" }],
   search_quotes: (pick) => {
     const quote = pick("Quotes", (q) => q.opportunityID !== null && q.isActive === true);
     return [{
@@ -387,7 +396,7 @@ Deno.test({
       const failures: string[] = [];
       let calls = 0;
       for (const name of readTools) {
-        for (const { $nothing, ...args } of READ_CALLS[name](pick)) {
+        for (const { $nothing, $error, ...args } of READ_CALLS[name](pick)) {
           tenant.sandbox.resetStats();
           const label = `${name} ${JSON.stringify(args)}`;
           let result = await session.client.callTool({ name, arguments: args });
@@ -403,7 +412,12 @@ Deno.test({
             pages.push(result);
           }
           for (const page of pages) {
-            if (page.isError) {
+            if ($error !== undefined) {
+              const text = (page.content as { text?: string }[]).map((c) => c.text).join(" ");
+              if (!page.isError || !text.includes(String($error))) {
+                failures.push(`${label}: expected an error about "${$error}", got ${text}`);
+              }
+            } else if (page.isError) {
               const text = (page.content as { text?: string }[]).map((c) => c.text).join(" ");
               failures.push(`${label}: ${text}`);
             } else {

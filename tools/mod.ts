@@ -31,6 +31,7 @@ import { tasks } from "./tasks.ts";
 import { tickets } from "./tickets.ts";
 import { ticketSecondaryResources } from "./ticket_secondary_resources.ts";
 import { timeEntries } from "./time_entries.ts";
+import { webhooks } from "./webhooks.ts";
 
 /**
  * Every module, in the order its tools are listed. Adding a resource is its own file and one
@@ -58,6 +59,7 @@ export const MODULES: readonly ToolModule[] = [
   finance,
   catalog,
   ticketSecondaryResources,
+  webhooks,
   references,
 ];
 

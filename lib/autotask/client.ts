@@ -132,12 +132,19 @@ export class AutotaskClient {
   readonly #metadataTtlMs: number;
   readonly #fieldCache = new Map<string, CacheEntry<FieldInfo[]>>();
   readonly #udfCache = new Map<string, CacheEntry<FieldInfo[]>>();
+  readonly #username: string;
 
   constructor(config: AutotaskConfig, options: ClientOptions = {}) {
+    this.#username = config.credentials.username;
     const fetchFn = options.fetch ?? ((request: Request) => fetch(request));
     this.#zone = new Zone(config, { fetch: fetchFn, discoveryUrl: options.zoneDiscoveryUrl });
     this.#pipeline = new RequestPipeline(config, this.#zone, { ...options, fetch: fetchFn });
     this.#metadataTtlMs = options.metadataTtlMs ?? 60 * 60 * 1000;
+  }
+
+  /** The API user's username (its own Resources record has it as userName); never a secret. */
+  apiUsername(): string {
+    return this.#username;
   }
 
   /** The REST base (ending in `V1.0/`), discovering the zone once when not configured. */

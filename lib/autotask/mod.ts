@@ -69,4 +69,18 @@ export {
 export { NameResolver, type NameResolverOptions } from "./names.ts";
 export { Picklists, type PicklistScalar } from "./picklists.ts";
 export { chooseRole, type RoleChoice, usableRoles, type WorkItem } from "./roles.ts";
+export {
+  type Callout,
+  type CalloutAction,
+  calloutKey,
+  type CalloutValue,
+  importHookKey,
+  kindOfEntityType,
+  parseCallout,
+  verifyHookSignature,
+  WEBHOOK_ERROR_LOG,
+  WEBHOOK_KINDS,
+  type WebhookKind,
+  webhookKind,
+} from "./webhooks.ts";
 export { ZONE_DISCOVERY_URL } from "./zone.ts";

@@ -276,7 +276,7 @@ export function bodyError(status: 400 | 408 | 413, maxBytes: number): Response {
 export interface RpcNote {
   rpc?: string;
   tool?: string;
-  refused?: "host" | "origin" | "token";
+  refused?: "host" | "origin" | "token" | "signature";
 }
 
 /** Reads the method (and the tool name of a tools/call) from a JSON-RPC body, for the log only. */

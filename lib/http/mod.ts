@@ -16,3 +16,10 @@ export {
 } from "./serve.ts";
 export { type AllowLists, isLoopbackHost, loopbackAllowLists } from "./guard.ts";
 export { type ConnectionLimits, LIMITS } from "./listener.ts";
+export {
+  DEACTIVATION_PATH,
+  WEBHOOK_PATH,
+  WebhookEndpoint,
+  type WebhookEndpointOptions,
+  type WebhookReceiver,
+} from "./webhooks.ts";

@@ -3,7 +3,11 @@
 // Both protocol eras answer at `/mcp`; with TRANSPORT=sse the deprecated `/sse` + `/messages`
 // endpoints are served too. Every request passes the gates of `guard.ts` first.
 
-import { createMcpHandler, type McpServerFactory } from "@modelcontextprotocol/server";
+import {
+  createMcpHandler,
+  type McpServerFactory,
+  type ServerEventBus,
+} from "@modelcontextprotocol/server";
 import {
   type AllowLists,
   BearerCheck,
@@ -22,6 +26,7 @@ import {
 } from "./guard.ts";
 import { type ConnectionLimits, listen, type Listener } from "./listener.ts";
 import { LegacySseEndpoints } from "./sse.ts";
+import type { WebhookEndpoint } from "./webhooks.ts";
 
 /** `http`: Streamable HTTP only; `sse`: the same plus the deprecated HTTP+SSE endpoints. */
 export type HttpTransport = "http" | "sse";
@@ -67,6 +72,10 @@ export interface HttpHandlerOptions {
   log: Logger;
   /** Removes secret values from text about to be logged. */
   redact(text: string): string;
+  /** Where `notifications/resources/updated` for 2026-07-28 `subscriptions/listen` streams come from. */
+  bus?: ServerEventBus;
+  /** Autotask's callouts (`/webhooks/autotask`): present only when AUTOTASK_WEBHOOK_SECRET is set. */
+  webhooks?: WebhookEndpoint;
 }
 
 /** The web-standard face of the HTTP server (usable without a socket in tests). */
@@ -97,7 +106,11 @@ export function createHttpHandler(
 ): HttpHandler {
   const { log, redact, server } = options;
   const onerror = (error: Error) => log.debug(redact(`mcp: ${oneLine(error)}`));
-  const mcp = createMcpHandler(factory, { maxRequestBodySize: config.maxBodyBytes, onerror });
+  const mcp = createMcpHandler(factory, {
+    maxRequestBodySize: config.maxBodyBytes,
+    onerror,
+    bus: options.bus,
+  });
   const sse = config.transport === "sse"
     ? new LegacySseEndpoints(factory, {
       maxBodyBytes: config.maxBodyBytes,
@@ -146,6 +159,8 @@ export function createHttpHandler(
         headers: { "cache-control": "no-store" },
       });
     }
+    // Signed by Autotask, not by a browser or an MCP client: no token, Host or Origin applies.
+    if (options.webhooks?.handles(path)) return await options.webhooks.handle(request, note);
     const rejectedHost = hostRejection(request, config.allow);
     if (rejectedHost !== undefined) {
       note.refused = "host";

@@ -19,6 +19,7 @@ import {
   valueKind,
 } from "../autotask/coerce.ts";
 import { udfDefinitions } from "./changes.ts";
+import { isSecretField } from "./shape.ts";
 import { InputError, type ToolContext } from "./tool.ts";
 
 const MAX_DEPTH = 8;
@@ -136,6 +137,11 @@ async function visit(
     }
     if (info.isQueryable === false) {
       throw new InputError(`${path}.field: ${entity}.${info.name} cannot be queried`);
+    }
+    if (isSecretField(info.name)) {
+      throw new InputError(
+        `${path}.field: ${entity}.${info.name} is a secret: it is never compared`,
+      );
     }
   }
   const leaf: LeafFilter = { op: operator, field: info.name };

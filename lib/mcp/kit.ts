@@ -3,6 +3,7 @@
 import { type ResourceDescriptor, ResourceRegistry } from "./descriptor.ts";
 import type { InstructionLine } from "./instructions.ts";
 import type { PromptDef } from "./prompts.ts";
+import type { RecordResource } from "./records.ts";
 import type { ToolDef } from "./tool.ts";
 
 /** One tools/ module: the resources it describes, the tools built from them, its instruction lines. */
@@ -16,6 +17,8 @@ export interface ToolModule {
    * resource with a toolset of its own needs no other file. Never a default toolset.
    */
   toolsets?: Readonly<Record<string, string>>;
+  /** Records it serves as MCP resources (`autotask://tickets/{id}`), each while its tools are enabled. */
+  records?: readonly RecordResource[];
 }
 
 /**
@@ -29,6 +32,8 @@ export interface ToolKit {
   prompts: readonly PromptDef[];
   /** The tool that lists an entity's fields, named in messages when it is enabled. */
   fieldLister?: string;
+  /** Every module's record resources. */
+  records: readonly RecordResource[];
 }
 
 /** Options of {@linkcode assembleKit}. */
@@ -57,5 +62,6 @@ export function assembleKit(modules: readonly ToolModule[], options: KitOptions)
     ],
     prompts: options.prompts,
     fieldLister: options.fieldLister,
+    records: modules.flatMap((module) => module.records ?? []),
   };
 }

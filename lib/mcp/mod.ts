@@ -8,6 +8,14 @@ export { type InstructionLine, type InstructionOptions, instructionsFor } from "
 export * from "./kit.ts";
 export { definePrompt, enabledPrompts, type PromptDef } from "./prompts.ts";
 export * from "./reads.ts";
+export {
+  enabledRecords,
+  RECORD_SCHEME,
+  type RecordResource,
+  recordUri,
+  recordUriOf,
+  registerRecordResources,
+} from "./records.ts";
 export * from "./schemas.ts";
 export { createServerFactory, SERVER_NAME, type ServerFactoryOptions, VERSION } from "./server.ts";
 export { enrich, jsonLength, selectFields, type Selection, untrustedFieldsIn } from "./shape.ts";
@@ -21,6 +29,7 @@ export {
   type ToolDeps,
   type ToolKind,
   type ToolOutput,
+  type WebhookAccess,
 } from "./tool.ts";
 export { cleanText, cleanValue } from "./untrusted.ts";
 export * from "./writes.ts";

@@ -1,6 +1,6 @@
 /** Builds the MCP server: name, version, instructions, prompts and the registered tools. */
 
-import { McpServer } from "@modelcontextprotocol/server";
+import { type McpRequestContext, McpServer } from "@modelcontextprotocol/server";
 import denoConfig from "../../deno.json" with { type: "json" };
 import type { AutotaskClient } from "../autotask/client.ts";
 import { DEFAULT_MAX_RESULT_CHARS } from "../settings.ts";
@@ -9,7 +9,8 @@ import { Picklists } from "../autotask/picklists.ts";
 import { instructionsFor } from "./instructions.ts";
 import type { ToolKit } from "./kit.ts";
 import { enabledPrompts, registerPrompts } from "./prompts.ts";
-import { registerTools, type ToolDef } from "./tool.ts";
+import { enabledRecords, registerRecordResources } from "./records.ts";
+import { registerTools, type ToolDef, type ToolDeps, type WebhookAccess } from "./tool.ts";
 
 /** The server's name as MCP clients see it. */
 export const SERVER_NAME = "autotask-mcp";
@@ -34,36 +35,64 @@ export interface ServerFactoryOptions {
   now?: () => number;
   /** The user's IANA time zone (AUTOTASK_TIME_ZONE; default UTC). */
   timeZone?: string;
+  /** The webhook secret and, in HTTP mode, the received events. */
+  webhooks?: WebhookAccess;
 }
 
-/** A factory the transports call: one server instance per connection (stdio) or request era. */
-export function createServerFactory(options: ServerFactoryOptions): () => McpServer {
+/**
+ * A factory the transports call: one server instance per connection (stdio) or request era.
+ * Record resources are served while their tools are enabled; subscribing to them is offered to
+ * 2026-07-28 clients (`subscriptions/listen`) when callouts arrive here, i.e. in HTTP mode with
+ * the webhook secret: 2025-era HTTP clients are served statelessly and have no stream to
+ * receive an update on.
+ */
+export function createServerFactory(
+  options: ServerFactoryOptions,
+): (context?: McpRequestContext) => McpServer {
   const { kit, tools } = options;
   // Shared by every connection: picklists and names are per tenant, not per session.
   const picklists = new Picklists(options.client);
   const names = new NameResolver(options.client, { nameFields: kit.resources.nameFields });
   const instructions = instructionsFor(kit.instructions, { tools, sandbox: options.sandbox });
   const prompts = enabledPrompts(kit.prompts, tools);
+  const records = enabledRecords(kit.records, tools);
+  const feed = options.webhooks?.feed;
   const fieldLister = tools.some((t) => t.name === kit.fieldLister) ? kit.fieldLister : undefined;
-  return () => {
+  const deps: ToolDeps = {
+    client: options.client,
+    picklists,
+    names,
+    resources: kit.resources,
+    fieldLister,
+    maxResultChars: options.maxResultChars ?? DEFAULT_MAX_RESULT_CHARS,
+    readOnly: options.readOnly,
+    redact: options.redact,
+    log: options.log,
+    now: options.now,
+    timeZone: options.timeZone,
+    webhooks: options.webhooks,
+  };
+  return (context) => {
+    const subscribe = feed !== undefined && context?.era === "modern";
     const server = new McpServer(
       { name: SERVER_NAME, version: VERSION },
-      { capabilities: { tools: {}, prompts: {} }, instructions },
+      {
+        capabilities: {
+          tools: {},
+          prompts: {},
+          ...(records.length > 0 ? { resources: { subscribe, listChanged: false } } : {}),
+        },
+        instructions,
+      },
     );
     registerPrompts(server, prompts);
-    registerTools(server, tools, {
-      client: options.client,
-      picklists,
-      names,
-      resources: kit.resources,
-      fieldLister,
-      maxResultChars: options.maxResultChars ?? DEFAULT_MAX_RESULT_CHARS,
-      readOnly: options.readOnly,
-      redact: options.redact,
-      log: options.log,
-      now: options.now,
-      timeZone: options.timeZone,
-    });
+    registerTools(server, tools, deps);
+    if (records.length > 0) {
+      registerRecordResources(server, records, {
+        deps,
+        recent: feed ? (limit) => feed.recentRecords(limit) : undefined,
+      });
+    }
     return server;
   };
 }

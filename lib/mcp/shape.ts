@@ -14,6 +14,17 @@ export function untrustedFieldsIn(
   return ctx.resources.untrustedIn(options.entity, records);
 }
 
+/**
+ * Fields that hold a secret in any entity (a webhook's `secretKey`): never returned, never
+ * filtered on (a `beginsWith` condition would read it out one character at a time).
+ */
+const SECRET_FIELDS: ReadonlySet<string> = new Set(["secretkey"]);
+
+/** Whether `field` (any case) holds a secret that no result or filter may touch. */
+export function isSecretField(field: string): boolean {
+  return SECRET_FIELDS.has(field.toLowerCase());
+}
+
 /** `companyID` -> `company`, `status` -> `status`: the stem for Label/Name keys. */
 function stem(field: string): string {
   return /.ID$/.test(field) ? field.slice(0, -2) : field;
@@ -123,7 +134,7 @@ export async function enrich(
     const out: AutotaskRecord = {};
     for (const [key, value] of Object.entries(record)) {
       // Empty fields cost tokens and say nothing: compact results leave them out.
-      if (value === null || value === undefined || value === "") continue;
+      if (value === null || value === undefined || value === "" || isSecretField(key)) continue;
       if (key === "userDefinedFields" && Array.isArray(value)) {
         // Autotask lists every UDF of the entity, set or not: keep the set ones.
         const set = value.filter((u) => {

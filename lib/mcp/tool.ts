@@ -17,8 +17,19 @@ import type { NameResolver } from "../autotask/names.ts";
 import type { Picklists } from "../autotask/picklists.ts";
 import { findEntity } from "../autotask/catalog.ts";
 import { closest } from "../similar.ts";
+import type { ChangeFeed } from "../webhooks/mod.ts";
 import type { ResourceRegistry } from "./descriptor.ts";
 import { cleanText, UNTRUSTED_NOTICE } from "./untrusted.ts";
+
+/** What webhook tools need besides the client. */
+export interface WebhookAccess {
+  /** `AUTOTASK_WEBHOOK_SECRET`: the `secretKey` of webhooks created here; unset, none are. */
+  secret?: string;
+  /** The callouts this server received: only in HTTP mode with the secret set. */
+  feed?: ChangeFeed;
+  /** How the server is served: over stdio no callout can arrive. */
+  transport?: "stdio" | "http";
+}
 
 /** What a tool does to Autotask; everything but "read" writes. */
 export type ToolKind = "read" | "create" | "update" | "delete";
@@ -48,6 +59,8 @@ export interface ToolContext {
   timeZone: string;
   /** Reports progress when the caller asked for it (no-op otherwise). */
   progress(done: number, total?: number, message?: string): Promise<void>;
+  /** Webhook secret and received events, where configured. */
+  webhooks?: WebhookAccess;
 }
 
 /** A JSON object result (becomes `structuredContent` and the text block). */
@@ -125,6 +138,8 @@ export interface ToolDeps {
   now?: () => number;
   /** The user's time zone (default UTC). */
   timeZone?: string;
+  /** See {@linkcode ToolContext.webhooks}. */
+  webhooks?: WebhookAccess;
 }
 
 /**
@@ -344,6 +359,7 @@ export function registerTools(server: McpServer, defs: ToolDef[], deps: ToolDeps
           signal: ctx.mcpReq.signal,
           now: deps.now ?? Date.now,
           timeZone: deps.timeZone ?? "UTC",
+          webhooks: deps.webhooks,
           async progress(done, total, message) {
             if (progressToken === undefined) return;
             await ctx.mcpReq.notify({
