@@ -9,6 +9,9 @@ import {
   ENV_HELP,
   ENV_VARS,
   loadConfig,
+  loadRedisTarget,
+  type RedisTarget,
+  type SharedLimits,
 } from "./lib/autotask/mod.ts";
 import { doctorMain } from "./lib/doctor.ts";
 import {
@@ -56,11 +59,13 @@ function log(line: string): void {
 function redactorFor(
   config: AutotaskConfig | undefined,
   settings: Pick<Settings, "http" | "webhookSecret">,
+  options: { redisPassword?: string } = {},
 ): (text: string) => string {
   const secrets = [
     ...(config ? [config.credentials.secret, config.credentials.integrationCode] : []),
     ...(settings.http?.token ? [settings.http.token] : []),
     ...(settings.webhookSecret ? [settings.webhookSecret] : []),
+    ...(options.redisPassword ? [options.redisPassword] : []),
   ].filter((s) => s.length >= 4);
   return (text) => secrets.reduce((out, secret) => out.replaceAll(secret, "[redacted]"), text);
 }
@@ -76,6 +81,8 @@ export interface SandboxClientOptions {
   budgetWarn?: number;
   /** Share from which optional lookups are refused (default 0.95). */
   budgetHard?: number;
+  /** Share of the hourly limit one user may use (default 1: no per-user cap). */
+  userBudgetShare?: number;
 }
 
 /**
@@ -95,6 +102,7 @@ export async function createSandboxClient(
       timeoutMs: 30_000,
       budgetWarn: options.budgetWarn,
       budgetHard: options.budgetHard,
+      userBudgetShare: options.userBudgetShare,
     },
     { fetch: (request) => sandbox.handle(request) },
   );
@@ -134,20 +142,55 @@ function toolsFor(settings: Settings): ToolDef[] {
 /** The client the settings ask for: the sandbox, or Autotask with the environment's credentials. */
 async function clientFor(
   settings: Settings,
-): Promise<{ client: AutotaskClient; config?: AutotaskConfig }> {
+): Promise<
+  { client: AutotaskClient; config?: AutotaskConfig; redis?: RedisTarget; shared?: SharedLimits }
+> {
   if (settings.sandbox) {
     log("SANDBOX MODE: serving a built-in simulated Autotask tenant; no real PSA is contacted");
-    const { budgetWarn, budgetHard } = settings;
-    return { client: await createSandboxClient({ budgetWarn, budgetHard }) };
+    const { budgetWarn, budgetHard, userBudgetShare } = settings;
+    return { client: await createSandboxClient({ budgetWarn, budgetHard, userBudgetShare }) };
   }
+  let config: AutotaskConfig;
+  let redis: RedisTarget | undefined;
   try {
-    const config = loadConfig();
-    return { client: new AutotaskClient(config), config };
+    config = loadConfig();
+    redis = loadRedisTarget();
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     throw new StartupRefusal([
       error.message,
       "Or start with --sandbox to try the server against a simulated tenant.",
+    ]);
+  }
+  if (redis && settings.http === undefined) {
+    // Replicas are HTTP servers; a stdio server is one user's own process.
+    log("REDIS_URL is set but ignored over stdio: replicas share limits in HTTP mode only");
+    redis = undefined;
+  }
+  const shared = redis ? await sharedLimitsAt(redis) : undefined;
+  return { client: new AutotaskClient(config, { shared }), config, redis, shared };
+}
+
+/**
+ * Connects to the Redis the replicas share Autotask's limits through. Its host must be in the
+ * network permission: only an operator who sets REDIS_URL adds it.
+ */
+async function sharedLimitsAt(redis: RedisTarget): Promise<SharedLimits> {
+  if (Deno.permissions.querySync({ name: "net", host: redis.host }).state !== "granted") {
+    throw new StartupRefusal([
+      `REDIS_URL is set but the network permission does not allow ${redis.host}: add it, ` +
+      `e.g. --allow-net=*.autotask.net:443,127.0.0.1:8050,${redis.host}`,
+    ]);
+  }
+  const { connectRedisLimits } = await import("./lib/autotask/redis_limits.ts");
+  try {
+    const shared = await connectRedisLimits(redis.url);
+    log(`sharing Autotask's limits with the other replicas through ${shared.description}`);
+    return shared;
+  } catch (error) {
+    throw new StartupRefusal([
+      `${(error as Error).message}. Start Redis or correct REDIS_URL (unset it to keep the ` +
+      `limits in this process)`,
     ]);
   }
 }
@@ -221,8 +264,8 @@ async function main(args: string[]): Promise<number> {
   try {
     refuseBadSettings(read);
     const tools = toolsFor(settings);
-    const { client, config } = await clientFor(settings);
-    const redact = redactorFor(config, settings);
+    const { client, config, redis, shared } = await clientFor(settings);
+    const redact = redactorFor(config, settings, { redisPassword: redis?.password });
     const serving = settings.http !== undefined && settings.webhookSecret !== undefined
       ? webhookServingFor(client, settings.http, { tools, secret: settings.webhookSecret })
       : undefined;
@@ -247,7 +290,11 @@ async function main(args: string[]): Promise<number> {
       log(`READ-ONLY MODE: ${tools.length} tools, none of which writes to Autotask`);
     }
     if (settings.http !== undefined) {
-      return await serveOverHttp(factory, settings.http, { redact, webhooks: serving });
+      try {
+        return await serveOverHttp(factory, settings.http, { redact, webhooks: serving });
+      } finally {
+        await shared?.close();
+      }
     }
     serveOverStdio(factory, redact);
     return -1;

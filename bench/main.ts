@@ -6,10 +6,12 @@
  * Items: 1 cold start and memory, 2 per-call overhead (stdio; the HTTP listener), 3 Autotask
  * requests per tool call, 4 bytes per result, 5 concurrency, 6 memory under load, 7 scale,
  * 8 tool-definition weight, 9 several processes sharing one integration code, 10 webhook callouts
- * (accepted per second, callout to subscriber notification).
+ * (accepted per second, callout to subscriber notification), 11 bulk updates at Autotask's thread
+ * bound.
  */
 
 import type { SandboxOptions, ServedSandbox } from "../lib/sandbox/mod.ts";
+import { bulkUpdates } from "./bulk.ts";
 import { coldStart } from "./cold_start.ts";
 import { concurrency } from "./concurrency.ts";
 import { httpListener } from "./http_listener.ts";
@@ -37,6 +39,9 @@ interface Plan {
   sharedRuns: number;
   webhookCallouts: number;
   webhookLatency: number;
+  /** Tickets per bulk update and how many times it runs. */
+  bulkRecords: number;
+  bulkRuns: number;
 }
 
 const FULL: Plan = {
@@ -48,6 +53,8 @@ const FULL: Plan = {
   sharedRuns: 5,
   webhookCallouts: 5_000,
   webhookLatency: 200,
+  bulkRecords: 500,
+  bulkRuns: 3,
 };
 const QUICK: Plan = {
   coldStarts: 2,
@@ -58,6 +65,8 @@ const QUICK: Plan = {
   sharedRuns: 1,
   webhookCallouts: 300,
   webhookLatency: 20,
+  bulkRecords: 60,
+  bulkRuns: 1,
 };
 
 const RESULTS = new URL("./RESULTS.md", import.meta.url);
@@ -106,6 +115,12 @@ async function runAll(plan: Plan): Promise<SectionResult[]> {
         latencyRuns: plan.webhookLatency,
         progress,
       })),
+    await bulkUpdates({
+      records: plan.bulkRecords,
+      latencyMs: 100,
+      runs: plan.bulkRuns,
+      progress,
+    }),
   ];
 }
 

@@ -54,6 +54,14 @@ Spreads are min–max below 20 samples and p10–p90 from 20 on.
    the stream's \`notifications/resources/updated\` frame is read. The tenant is idle here: the
    feed reads nothing from Autotask for a ticket callout (only a note callout without ticketID
    reads its note), and recent_changes, not measured here, reads names when it is called.
+11. **Bulk updates at the thread bound**: \`bulk_update\` previews 500 tickets (a new priority for
+   each), then the confirm applies it, on a fresh tenant that holds every request 100 ms and runs
+   at most 3 per entity. The apply's wall time is compared with the ideal ceil(500/3) × 100 ms
+   (three writes in flight all the time, nothing else); the tenant's log gives the writes' span,
+   its high-water mark on Tickets, and the requests besides one PATCH per record. The ideal has
+   no gap between writes; the idle-slot row shows the gap there is (a write's answer to the next
+   write's arrival, at the tenant) and how long the tenant itself held each write, so an excess
+   over the ideal can be told apart: the server's share or the simulated tenant's.
 `;
 }
 

@@ -8,6 +8,7 @@ import {
   DEFAULT_BUDGET_WARN,
   type EnvReader,
   loadBudgetShares,
+  loadUserBudgetShare,
   processEnv,
 } from "./autotask/mod.ts";
 import {
@@ -57,6 +58,8 @@ export interface Settings {
   budgetWarn: number;
   /** `AUTOTASK_BUDGET_HARD`: share from which optional lookups are refused. */
   budgetHard: number;
+  /** `AUTOTASK_USER_BUDGET_SHARE`: share of the hourly limit one user may use (1: no cap). */
+  userBudgetShare: number;
   /**
    * `AUTOTASK_TIME_ZONE` (an IANA name), else the machine's zone: the zone of the days and
    * wall-clock times people say, and of the date-times results show.
@@ -140,6 +143,7 @@ export function readSettings(args: string[], options: ReadSettingsOptions = {}):
     budgetWarn: DEFAULT_BUDGET_WARN,
     budgetHard: DEFAULT_BUDGET_HARD,
   });
+  const userBudgetShare = checked(() => loadUserBudgetShare(env), 1);
   const timeZone = checked(() => timeZoneOf(env), machineTimeZone());
   const webhookSecret = checked(() => webhookSecretOf(env), undefined);
   const toolsetsFlag = flagList(args, "toolsets");
@@ -161,6 +165,7 @@ export function readSettings(args: string[], options: ReadSettingsOptions = {}):
       ],
       maxResultChars,
       ...budget,
+      userBudgetShare,
       timeZone,
       webhookSecret,
     },

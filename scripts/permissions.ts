@@ -34,6 +34,31 @@ export function binaryFlags(): string[] {
   return permissionFlags([AUTOTASK_HOSTS, HTTP_LISTEN]);
 }
 
+/** Where the container image listens: every interface of the container, the default port. */
+export const CONTAINER_LISTEN = `0.0.0.0:${DEFAULT_PORT}`;
+
+/**
+ * The container image's flags: the binaries' set with the listen address on every interface
+ * (the container's network is the boundary; MCP_AUTH_TOKEN is required off loopback).
+ */
+export function containerFlags(): string[] {
+  return permissionFlags([AUTOTASK_HOSTS, CONTAINER_LISTEN]);
+}
+
+/**
+ * The Dockerfile's `CMD` line, exactly: `deno run` from the image's cache (built in, so a
+ * read-only root filesystem works) with {@linkcode containerFlags}, in HTTP mode.
+ */
+export function containerCmd(): string {
+  const argv = ["deno", "run", "--cached-only", ...containerFlags(), "main.ts", "--http"];
+  return `CMD ${JSON.stringify(argv)}`;
+}
+
+/** Whether the Dockerfile's `CMD` line is {@linkcode containerCmd}. */
+export function dockerfileIsStale(dockerfile: string): boolean {
+  return !dockerfile.split("\n").includes(containerCmd());
+}
+
 function run(flags: string[], args: string[] = []): string {
   return ["deno run", ...flags, "main.ts", ...args].join(" ");
 }
@@ -58,10 +83,13 @@ export function staleTasks(tasks: Record<string, string>): string[] {
 
 if (import.meta.main) {
   const path = new URL("../deno.json", import.meta.url);
+  const dockerPath = new URL("../Dockerfile", import.meta.url);
   const config = JSON.parse(await Deno.readTextFile(path));
+  const dockerfile = await Deno.readTextFile(dockerPath);
   const stale = staleTasks(config.tasks);
-  if (stale.length === 0) {
-    console.log("deno.json run tasks match scripts/permissions.ts");
+  const dockerStale = dockerfileIsStale(dockerfile);
+  if (stale.length === 0 && !dockerStale) {
+    console.log("deno.json run tasks and the Dockerfile's CMD match scripts/permissions.ts");
     Deno.exit(0);
   }
   if (!Deno.args.includes("--write")) {
@@ -70,10 +98,20 @@ if (import.meta.main) {
       console.error(`  has:      ${config.tasks[name] ?? "(missing)"}`);
       console.error(`  expected: ${runTasks()[name]}`);
     }
-    console.error("Run `deno task permissions --write` to update deno.json");
+    if (dockerStale) console.error(`Dockerfile's CMD differs; expected: ${containerCmd()}`);
+    console.error("Run `deno task permissions --write` to update deno.json and the Dockerfile");
     Deno.exit(1);
   }
-  config.tasks = { ...config.tasks, ...runTasks() };
-  await Deno.writeTextFile(path, JSON.stringify(config, null, 2) + "\n");
-  console.log(`updated deno.json tasks: ${stale.join(", ")}`);
+  if (stale.length > 0) {
+    config.tasks = { ...config.tasks, ...runTasks() };
+    await Deno.writeTextFile(path, JSON.stringify(config, null, 2) + "\n");
+    console.log(`updated deno.json tasks: ${stale.join(", ")}`);
+  }
+  if (dockerStale) {
+    const lines = dockerfile.split("\n").map((line) =>
+      line.startsWith("CMD ") ? containerCmd() : line
+    );
+    await Deno.writeTextFile(dockerPath, lines.join("\n"));
+    console.log("updated the Dockerfile's CMD");
+  }
 }

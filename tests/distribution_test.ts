@@ -408,6 +408,8 @@ Deno.test("ci.yml runs .ci/run; release.yml builds, smoke-tests, bundles, sums a
     "bash .ci/run",
     "deno task compile",
     "deno task smoke dist/autotask-mcp-x86_64-unknown-linux-gnu",
+    'docker build -t "autotask-mcp:$GITHUB_REF_NAME" .',
+    "docker run -d --name autotask-mcp-smoke --read-only",
     "deno task release bundles",
     "deno task release checksums",
     "deno task release server-json",

@@ -47,6 +47,7 @@ export const COMPANIES = {
   ],
   untrusted: ["companyName"],
   lister: "search_companies",
+  watermark: "lastTrackedModifiedDateTime",
 } satisfies ResourceDescriptor;
 
 /** The company tools. */

@@ -43,6 +43,7 @@ export const CONTACTS = {
   ],
   untrusted: ["firstName", "lastName", "title", "emailAddress", "note"],
   lister: "search_contacts",
+  watermark: "lastModifiedDate",
 } satisfies ResourceDescriptor;
 
 const emailSchema = z.string().trim().max(254).regex(/^[^\s@]+@[^\s@]+$/, {

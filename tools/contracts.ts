@@ -41,6 +41,7 @@ export const CONTRACTS = {
     "purchaseOrderNumber",
   ],
   lister: "search_contracts",
+  watermark: "lastModifiedDateTime",
 } satisfies ResourceDescriptor;
 
 /** Contracts running on `date`: started on or before it and ending on or after it. */

@@ -8,6 +8,7 @@ import {
   toolsOf,
 } from "../lib/mcp/mod.ts";
 import { attachments } from "./attachments.ts";
+import { bulk } from "./bulk.ts";
 import { catalog } from "./catalog.ts";
 import { companies } from "./companies.ts";
 import { configurationItems } from "./configuration_items.ts";
@@ -61,6 +62,7 @@ export const MODULES: readonly ToolModule[] = [
   ticketSecondaryResources,
   webhooks,
   references,
+  bulk,
 ];
 
 /** Everything the server needs besides the tools: registry, instructions, prompts. */

@@ -62,6 +62,10 @@ export const SERVICE_CALLS = {
   ],
   untrusted: ["description"],
   lister: "search_service_calls",
+  bulkFixed: {
+    startDateTime: "update_service_call keeps each visit's length when its start moves",
+    endDateTime: "update_service_call checks each visit ends after it starts",
+  },
 } satisfies ResourceDescriptor;
 
 /** A ticket on a service call (the link the visit's resources are sent for). */

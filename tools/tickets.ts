@@ -73,7 +73,36 @@ export const TICKETS = {
   // The same in every tenant: Autotask documents them as system values.
   system: { status: { new: 1, complete: 5 } },
   lister: "search_tickets",
+  watermark: "lastTrackedModificationDateTime",
 } satisfies ResourceDescriptor;
+
+/** What a ticket note says and who sees it: add_ticket_note's fields besides the ticket. */
+export const ticketNoteShape = {
+  description: z.string().trim().min(1).max(32_000),
+  title: z.string().trim().min(1).max(250).optional(),
+  noteType: picklistSchema.optional(),
+  publish: picklistSchema.optional().describe(
+    "Default 2 (internal); 1 shows the note to the customer",
+  ),
+};
+
+/**
+ * The ticket note to send: internal unless `publish` says otherwise (never the tenant's default
+ * publish level, which can be the public one), the tenant's first note type unless given. Shared
+ * by add_ticket_note and bulk_add_ticket_notes.
+ */
+export async function ticketNoteRecord(
+  ctx: ToolContext,
+  args: Record<string, unknown>,
+): Promise<AutotaskRecord> {
+  const record = defined({ ...args });
+  record.publish ??= await internalPublish(ctx, TICKET_NOTES);
+  record.noteType ??= await pickDefault(ctx, "noteType", {
+    entity: TICKET_NOTES.entity,
+    firstActive: true,
+  });
+  return record;
+}
 
 /** Default due date when none is given: this many hours from now. */
 const DEFAULT_DUE_HOURS = 24;
@@ -394,25 +423,9 @@ export const tickets: ToolModule = {
       description:
         "Add a note to a ticket. Internal unless publish says otherwise (publish 1 shows it to the customer).",
       toolset: "tickets",
-      input: z.object({
-        ticketID: idSchema,
-        description: z.string().trim().min(1).max(32_000),
-        title: z.string().trim().min(1).max(250).optional(),
-        noteType: picklistSchema.optional(),
-        publish: picklistSchema.optional().describe(
-          "Default 2 (internal); 1 shows the note to the customer",
-        ),
-      }),
+      input: z.object({ ticketID: idSchema, ...ticketNoteShape }),
       parent: { entity: "Tickets", field: "ticketID" },
-      record: async (args, ctx) => {
-        const record = defined({ ...args });
-        record.publish ??= await internalPublish(ctx, TICKET_NOTES);
-        record.noteType ??= await pickDefault(ctx, "noteType", {
-          entity: TICKET_NOTES.entity,
-          firstActive: true,
-        });
-        return record;
-      },
+      record: (args, ctx) => ticketNoteRecord(ctx, args),
       finish: async (result, ctx, { record, args }) => {
         const label = await ctx.picklists.label(
           TICKET_NOTES.entity,

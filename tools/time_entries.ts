@@ -5,7 +5,15 @@ import type { AutotaskRecord } from "../lib/autotask/client.ts";
 import { AutotaskError } from "../lib/autotask/errors.ts";
 import type { Filter } from "../lib/autotask/query.ts";
 import { chooseRole, type RoleChoice, usableRoles, type WorkItem } from "../lib/autotask/roles.ts";
-import { isoSeconds, parseInstant, utcDate, utcMidnight } from "../lib/dates.ts";
+import {
+  isoSeconds,
+  localDate,
+  localWallTime,
+  parseInstant,
+  parseLocalInstant,
+  utcDate,
+  utcMidnight,
+} from "../lib/dates.ts";
 import {
   createAndReport,
   dateSchema,
@@ -26,7 +34,7 @@ import {
   writeOutput,
 } from "../lib/mcp/mod.ts";
 
-/** When no startDateTime is given, ticket and task work is placed at this UTC time of day. */
+/** When no startDateTime is given, ticket and task work starts at this local time of day. */
 const DEFAULT_START_TIME = "08:00:00";
 /** Longest summary or internal note Autotask stores on a time entry. */
 const MAX_NOTES = 32_000;
@@ -51,6 +59,14 @@ export const TIME_ENTRIES = {
   ],
   untrusted: ["summaryNotes", "internalNotes"],
   lister: "search_time_entries",
+  watermark: "lastModifiedDateTime",
+  bulkFixed: {
+    hoursWorked: "update_time_entry keeps each entry's hours, start and end consistent",
+    startDateTime: "update_time_entry keeps each entry's hours, start and end consistent",
+    endDateTime: "update_time_entry keeps each entry's hours, start and end consistent",
+    dateWorked: "it follows each entry's start: update_time_entry moves them together",
+    hoursToBill: "Autotask computes it from hoursWorked (and offsetHours)",
+  },
 } satisfies ResourceDescriptor;
 
 /** Why the role was chosen, in words for the result's note. */
@@ -201,6 +217,159 @@ function dateFilter(op: "gte" | "lte"): (value: unknown) => Filter {
   return (value) => ({ op, field: "dateWorked", value: utcMidnight(value as string) });
 }
 
+/** The arguments of create_time_entry, and one entry of a bulk timesheet. */
+export const timeEntryInput = z.object({
+  resourceID: idSchema,
+  ticketID: idSchema.optional(),
+  taskID: idSchema.optional(),
+  hoursWorked: z.number().positive().max(24),
+  dateWorked: dateSchema.optional().describe("Default: today (local)"),
+  startDateTime: dateTimeSchema.optional().describe("End = start + hoursWorked; no zone: local"),
+  summaryNotes: z.string().trim().min(1).max(MAX_NOTES).describe("May reach the customer"),
+  internalNotes: z.string().trim().min(1).max(MAX_NOTES).optional(),
+  roleID: idSchema.optional(),
+  billingCodeID: idSchema.optional().describe("Work type"),
+  extra: extraSchema.optional(),
+});
+
+/** One time entry as a caller gives it (see {@linkcode timeEntryInput}). */
+export type TimeEntryInput = z.infer<typeof timeEntryInput>;
+
+/** A time entry checked and completed (role, times, dates), ready to create. */
+export interface PreparedTimeEntry {
+  /** The body of `POST TimeEntries`. */
+  record: AutotaskRecord;
+  /** What was chosen or assumed, for the result's note. */
+  notes: string[];
+  /** The ticket or task the time is logged on (none for regular time). */
+  work?: WorkItem;
+  /** "ticket 42", "task 7", or "" for regular time. */
+  label: string;
+  /** The note about regular time's role, completed with the role Autotask chose once created. */
+  regularNote?: number;
+}
+
+/** Options of {@linkcode prepareTimeEntry}. */
+export interface PrepareTimeEntryOptions {
+  /**
+   * Work items already read in this call, by `Tickets:42` / `Tasks:7`: a timesheet with several
+   * entries on one ticket reads it once.
+   */
+  workItems?: Map<string, Promise<AutotaskRecord>>;
+}
+
+/** An instant a person gave: a zoneless date-time is wall-clock time in the user's zone. */
+function localStart(ctx: ToolContext, text: string): number {
+  const local = parseLocalInstant(text, { timeZone: ctx.timeZone, now: ctx.now() });
+  return Number.isNaN(local) ? parseInstant(text) : local;
+}
+
+/**
+ * Checks one time entry and completes it the way Autotask needs it: the ticket or task exists,
+ * the role follows Autotask's rule (chosen when not given, dropped for regular time), dates are
+ * the user's local days, the start defaults to 08:00 local time on the day worked, the end
+ * follows the hours, and `extra` fields and the tenant's required picklists are filled. Nothing
+ * is written: create_time_entry and bulk_create_time_entries both send what this returns.
+ */
+export async function prepareTimeEntry(
+  ctx: ToolContext,
+  args: TimeEntryInput,
+  options: PrepareTimeEntryOptions = {},
+): Promise<PreparedTimeEntry> {
+  if (args.ticketID !== undefined && args.taskID !== undefined) {
+    throw new InputError(
+      "Give ticketID or taskID, not both: a time entry belongs to one work item",
+    );
+  }
+  const start = args.startDateTime === undefined ? undefined : localStart(ctx, args.startDateTime);
+  if (start !== undefined && Number.isNaN(start)) {
+    throw new InputError(
+      `startDateTime ${args.startDateTime} is not a date-time: use e.g. 2026-11-24T14:00:00Z`,
+    );
+  }
+  const dateWorked = args.dateWorked ?? localDate(start ?? ctx.now(), ctx.timeZone);
+
+  const read = (entity: "Tickets" | "Tasks", id: number): Promise<AutotaskRecord> => {
+    const key = `${entity}:${id}`;
+    let record = options.workItems?.get(key);
+    if (!record) {
+      record = getRecord(ctx, { entity, id });
+      options.workItems?.set(key, record);
+    }
+    return record;
+  };
+  let work: WorkItem | undefined;
+  let label = "";
+  if (args.ticketID !== undefined) {
+    work = { entity: "Tickets", id: args.ticketID, record: await read("Tickets", args.ticketID) };
+    label = `ticket ${args.ticketID}`;
+  } else if (args.taskID !== undefined) {
+    work = { entity: "Tasks", id: args.taskID, record: await read("Tasks", args.taskID) };
+    label = `task ${args.taskID}`;
+  }
+
+  const notes: string[] = [];
+  let roleID = args.roleID;
+  if (roleID === undefined && work) {
+    const choice = await chooseRole(ctx.client, args.resourceID, { work, signal: ctx.signal });
+    roleID = choice.roleID;
+    notes.push(`roleID ${roleID} chosen: ${roleReason(choice, label)}`);
+  }
+  let regularNote: number | undefined;
+  if (!work) {
+    // Autotask gives regular time the resource's default role whatever is sent.
+    regularNote = notes.length;
+    notes.push(
+      (roleID === undefined ? "" : `roleID ${roleID} was not sent: `) +
+        "regular time gets the resource's default role from Autotask",
+    );
+    roleID = undefined;
+  }
+
+  let startDateTime: string | undefined;
+  let endDateTime: string | undefined;
+  const begin = start ??
+    (work ? localWallTime(dateWorked, DEFAULT_START_TIME, ctx.timeZone) : undefined);
+  if (begin !== undefined) {
+    startDateTime = isoSeconds(begin);
+    endDateTime = isoSeconds(begin + args.hoursWorked * HOUR_MS);
+    if (start === undefined) notes.push(`startDateTime defaulted to ${startDateTime}`);
+  }
+
+  const record = defined({
+    resourceID: args.resourceID,
+    ticketID: args.ticketID,
+    taskID: args.taskID,
+    roleID,
+    dateWorked: utcMidnight(dateWorked),
+    startDateTime,
+    endDateTime,
+    hoursWorked: args.hoursWorked,
+    summaryNotes: args.summaryNotes,
+    internalNotes: args.internalNotes,
+    billingCodeID: args.billingCodeID,
+  });
+  Object.assign(
+    record,
+    await prepareExtra(ctx, args.extra, { entity: "TimeEntries", explicit: record }),
+  );
+  return { record, notes, work, label, regularNote };
+}
+
+/** What create_time_entry reads back of the entry it created. */
+const READ_BACK = [
+  "id",
+  "resourceID",
+  "ticketID",
+  "taskID",
+  "roleID",
+  "dateWorked",
+  "startDateTime",
+  "endDateTime",
+  "hoursWorked",
+  "hoursToBill",
+];
+
 /** The time entry tools (update and delete are in the updates toolset). */
 export const timeEntries: ToolModule = {
   resources: [TIME_ENTRIES],
@@ -209,131 +378,33 @@ export const timeEntries: ToolModule = {
       name: "create_time_entry",
       title: "Log time",
       description:
-        "Log hours on a ticket or task (or regular time); roleID is chosen when omitted; work starts 08:00Z unless startDateTime.",
+        "Log hours on a ticket or task (or regular time); roleID is chosen when omitted; work starts 08:00 local unless startDateTime.",
       kind: "create",
       toolset: "time",
       openWorld: false,
       entity: "TimeEntries",
-      input: z.object({
-        resourceID: idSchema,
-        ticketID: idSchema.optional(),
-        taskID: idSchema.optional(),
-        hoursWorked: z.number().positive().max(24),
-        dateWorked: dateSchema.optional().describe("Default: today (UTC)"),
-        startDateTime: dateTimeSchema.optional().describe("End = start + hoursWorked"),
-        summaryNotes: z.string().trim().min(1).max(MAX_NOTES).describe("May reach the customer"),
-        internalNotes: z.string().trim().min(1).max(MAX_NOTES).optional(),
-        roleID: idSchema.optional(),
-        billingCodeID: idSchema.optional().describe("Work type"),
-        extra: extraSchema.optional(),
-      }),
+      input: timeEntryInput,
       output: writeOutput,
       handler: async (args, ctx) => {
-        if (args.ticketID !== undefined && args.taskID !== undefined) {
-          throw new InputError(
-            "Give ticketID or taskID, not both: a time entry belongs to one work item",
-          );
-        }
-        const start = args.startDateTime === undefined
-          ? undefined
-          : parseInstant(args.startDateTime);
-        if (start !== undefined && Number.isNaN(start)) {
-          throw new InputError(
-            `startDateTime ${args.startDateTime} is not a date-time: use e.g. 2026-11-24T14:00:00Z`,
-          );
-        }
-        const dateWorked = args.dateWorked ?? utcDate(start ?? Date.now());
-
-        let work: WorkItem | undefined;
-        let itemLabel = "";
-        if (args.ticketID !== undefined) {
-          const record = await getRecord(ctx, { entity: "Tickets", id: args.ticketID });
-          work = { entity: "Tickets", id: args.ticketID, record };
-          itemLabel = `ticket ${args.ticketID}`;
-        } else if (args.taskID !== undefined) {
-          const record = await getRecord(ctx, { entity: "Tasks", id: args.taskID });
-          work = { entity: "Tasks", id: args.taskID, record };
-          itemLabel = `task ${args.taskID}`;
-        }
-        const workItem = work?.record;
-
-        const notes: string[] = [];
-        let roleID = args.roleID;
-        if (roleID === undefined && work) {
-          const choice = await chooseRole(ctx.client, args.resourceID, {
-            work,
-            signal: ctx.signal,
-          });
-          roleID = choice.roleID;
-          notes.push(`roleID ${roleID} chosen: ${roleReason(choice, itemLabel)}`);
-        }
-        const regularNote = notes.length;
-        if (!work) {
-          // Autotask gives regular time the resource's default role whatever is sent.
-          notes.push(
-            (roleID === undefined ? "" : `roleID ${roleID} was not sent: `) +
-              "regular time gets the resource's default role from Autotask",
-          );
-          roleID = undefined;
-        }
-
-        let startDateTime: string | undefined;
-        let endDateTime: string | undefined;
-        const begin = start ??
-          (workItem ? parseInstant(`${dateWorked}T${DEFAULT_START_TIME}`) : undefined);
-        if (begin !== undefined) {
-          startDateTime = isoSeconds(begin);
-          endDateTime = isoSeconds(begin + args.hoursWorked * HOUR_MS);
-          if (start === undefined) notes.push(`startDateTime defaulted to ${startDateTime}`);
-        }
-
-        const record = defined({
-          resourceID: args.resourceID,
-          ticketID: args.ticketID,
-          taskID: args.taskID,
-          roleID,
-          dateWorked: utcMidnight(dateWorked),
-          startDateTime,
-          endDateTime,
-          hoursWorked: args.hoursWorked,
-          summaryNotes: args.summaryNotes,
-          internalNotes: args.internalNotes,
-          billingCodeID: args.billingCodeID,
-        });
-        Object.assign(
-          record,
-          await prepareExtra(ctx, args.extra, { entity: "TimeEntries", explicit: record }),
-        );
-        const create = () =>
-          createAndReport(ctx, record, {
-            entity: "TimeEntries",
-            readBack: [
-              "id",
-              "resourceID",
-              "ticketID",
-              "taskID",
-              "roleID",
-              "dateWorked",
-              "startDateTime",
-              "endDateTime",
-              "hoursWorked",
-              "hoursToBill",
-            ],
-          });
+        const { record, notes, work, label, regularNote } = await prepareTimeEntry(ctx, args);
         let result: Record<string, unknown>;
         try {
-          result = await create();
+          result = await createAndReport(ctx, record, {
+            entity: "TimeEntries",
+            readBack: READ_BACK,
+          });
         } catch (error) {
           if (!work || !isRoleRefusal(error)) throw error;
           throw await roleRefused(ctx, error, {
             resourceID: args.resourceID,
             roleID: record.roleID as number | undefined,
             work,
-            label: itemLabel,
+            label,
           });
         }
-        if (!work && typeof (result.item as AutotaskRecord | undefined)?.roleID === "number") {
-          notes[regularNote] += ` (roleID ${(result.item as AutotaskRecord).roleID})`;
+        const created = result.item as AutotaskRecord | undefined;
+        if (regularNote !== undefined && typeof created?.roleID === "number") {
+          notes[regularNote] += ` (roleID ${created.roleID})`;
         }
         if (notes.length > 0) result.note = [result.note, ...notes].filter(Boolean).join("; ");
         return result;

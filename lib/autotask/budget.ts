@@ -17,6 +17,12 @@ export interface BudgetOptions {
   refreshIntervalMs?: number;
   /** ...or after this many requests counted locally (default 500). */
   refreshEveryRequests?: number;
+  /**
+   * Share of the limit one user may use in the window (default 1: no per-user cap). With
+   * several users on one server, a lower share keeps one user's bulk work from using the
+   * hour up for everyone.
+   */
+  userShare?: number;
   /** Clock, for tests (default `Date.now`). */
   now?: () => number;
 }
@@ -42,6 +48,8 @@ export interface BudgetSnapshot {
   sinceSync: number;
   warnShare: number;
   hardShare: number;
+  /** Share of the limit one user may use (1: no per-user cap). */
+  userShare: number;
 }
 
 /** Default shares, also used by the configuration. */
@@ -66,6 +74,7 @@ const FAILED_SYNC_RETRY_MS = 60_000;
 export class RequestBudget {
   readonly warnShare: number;
   readonly hardShare: number;
+  readonly userShare: number;
   readonly #refreshMs: number;
   readonly #refreshRequests: number;
   readonly #now: () => number;
@@ -78,10 +87,13 @@ export class RequestBudget {
   #resetsBy: number | undefined;
   #nextAttempt = 0;
   #forceSync = false;
+  /** With replicas: the shared request counter when the last reading was taken. */
+  #totalAtSync: number | undefined;
 
   constructor(options: BudgetOptions = {}) {
     this.warnShare = options.warnShare ?? DEFAULT_BUDGET_WARN;
     this.hardShare = options.hardShare ?? DEFAULT_BUDGET_HARD;
+    this.userShare = options.userShare ?? 1;
     this.#refreshMs = options.refreshIntervalMs ?? DEFAULT_REFRESH_MS;
     this.#refreshRequests = options.refreshEveryRequests ?? DEFAULT_REFRESH_REQUESTS;
     this.#now = options.now ?? Date.now;
@@ -105,13 +117,20 @@ export class RequestBudget {
     return now - this.#syncedAt >= interval || this.#sinceSync >= this.#refreshRequests;
   }
 
-  /** Counts one request sent to Autotask. */
-  count(): void {
-    this.#sinceSync++;
+  /**
+   * Counts one request sent to Autotask. `total` is the counter the replicas share (see
+   * `REDIS_URL`) after this request: the requests since the reading are then everyone's.
+   */
+  count(total?: number): void {
+    if (total === undefined || this.#totalAtSync === undefined) this.#sinceSync++;
+    else this.#sinceSync = Math.max(this.#sinceSync, total - this.#totalAtSync);
   }
 
-  /** Takes a ThresholdInformation reading as the new truth. */
-  observe(reading: ThresholdReading): void {
+  /**
+   * Takes a ThresholdInformation reading as the new truth; `options.total` is the shared
+   * request counter at the time of the reading, when replicas share one.
+   */
+  observe(reading: ThresholdReading, options: { total?: number } = {}): void {
     const now = this.#now();
     const limit = reading.externalRequestThreshold;
     const timeframe = reading.requestThresholdTimeframe;
@@ -133,6 +152,37 @@ export class RequestBudget {
     this.#syncedAt = now;
     this.#nextAttempt = 0;
     this.#forceSync = false;
+    this.#totalAtSync = options.total;
+  }
+
+  /** The window per-user shares are counted over (Autotask's timeframe; 60 minutes until read). */
+  get windowMs(): number {
+    return Math.max(1, this.#timeframeMinutes ?? 60) * 60_000;
+  }
+
+  /**
+   * Most requests one user may send in the window, or undefined when there is no per-user
+   * cap (a share of 1) or the limit is not known yet.
+   */
+  userCap(): number | undefined {
+    if (this.userShare >= 1 || this.#limit === undefined) return undefined;
+    return Math.max(1, Math.floor(this.#limit * this.userShare));
+  }
+
+  /** Why a user past their share may not send this call, with the numbers. */
+  userRefusal(used: number, freesAt: number): string {
+    const cap = this.userCap() ?? used;
+    const frame = this.#timeframeMinutes ?? 60;
+    return `Your share of Autotask's hourly API request limit is used up: ${
+      used.toLocaleString("en-US")
+    } of your ${cap.toLocaleString("en-US")} requests in the last ${frame} minutes (${
+      Math.round(this.userShare * 100)
+    }% of ${
+      (this.#limit ?? 0).toLocaleString("en-US")
+    }, AUTOTASK_USER_BUDGET_SHARE), shared fairly by everyone using this server: this call was ` +
+      `not sent. Your oldest counted requests leave the window by ${isoMinute(freesAt)} (in about ${
+        Math.max(1, Math.ceil((freesAt - this.#now()) / 60_000))
+      } min); try again then, or ask the operator to raise AUTOTASK_USER_BUDGET_SHARE`;
   }
 
   /** A reading failed: keep counting locally and try again a minute later. */
@@ -237,6 +287,7 @@ export class RequestBudget {
       sinceSync: this.#sinceSync,
       warnShare: this.warnShare,
       hardShare: this.hardShare,
+      userShare: this.userShare,
     };
   }
 }

@@ -35,6 +35,12 @@ export interface CallOptions {
    * budget left goes to the work the user asked for.
    */
   optional?: boolean;
+  /**
+   * Who the call is for: a stable user key (e.g. the signed-in technician). The per-entity
+   * slots are shared round-robin across users and each user has a share of the hourly budget
+   * (`AUTOTASK_USER_BUDGET_SHARE`); calls without it belong to one default user.
+   */
+  user?: string;
 }
 
 /** A query: filters are ANDed; no filter means all rows. */
@@ -179,6 +185,7 @@ export class AutotaskClient {
       body,
       signal: options.signal,
       optional: options.optional,
+      user: options.user,
     });
     return page(route.entity, response.body, body);
   }
@@ -194,6 +201,7 @@ export class AutotaskClient {
       body: state.b,
       signal: options.signal,
       optional: options.optional,
+      user: options.user,
     });
     return page(name, response.body, state.b);
   }
@@ -233,6 +241,7 @@ export class AutotaskClient {
       body,
       signal: options.signal,
       optional: options.optional,
+      user: options.user,
     });
     const count = (response.body as { queryCount?: unknown } | undefined)?.queryCount;
     if (typeof count !== "number") {
@@ -259,6 +268,7 @@ export class AutotaskClient {
         operation: "get",
         signal: options.signal,
         optional: options.optional,
+        user: options.user,
       });
       envelope = response.body as typeof envelope;
     } catch (error) {
@@ -286,7 +296,7 @@ export class AutotaskClient {
   ): Promise<number> {
     const parentId = options.parentId ?? this.#parentIdFrom(entity, "create", record);
     const route = resolveRoute(entity, "create", { parentId });
-    return await this.#write(route, "create", record, options.signal);
+    return await this.#write(route, "create", record, options);
   }
 
   /**
@@ -302,17 +312,17 @@ export class AutotaskClient {
   ): Promise<number> {
     const parentId = options.parentId ??
       this.#parentIdFrom(entity, "update", changes) ??
-      await this.#parentIdOfExisting(entity, "update", id, options.signal);
+      await this.#parentIdOfExisting(entity, "update", id, options);
     const route = resolveRoute(entity, "update", { parentId });
-    return await this.#write(route, "update", { ...changes, id }, options.signal);
+    return await this.#write(route, "update", { ...changes, id }, options);
   }
 
   /** Deletes a record where Autotask allows it. */
   async delete(entity: string, id: number, options: ChildOptions = {}): Promise<number> {
     const parentId = options.parentId ??
-      await this.#parentIdOfExisting(entity, "delete", id, options.signal);
+      await this.#parentIdOfExisting(entity, "delete", id, options);
     const route = resolveRoute(entity, "delete", { id, parentId });
-    return await this.#write(route, "delete", undefined, options.signal);
+    return await this.#write(route, "delete", undefined, options);
   }
 
   /** A create, update or delete: the pipeline sends it again only after an unprocessed refusal. */
@@ -320,9 +330,10 @@ export class AutotaskClient {
     route: Route,
     operation: "create" | "update" | "delete",
     body: unknown,
-    signal: AbortSignal | undefined,
+    options: CallOptions,
   ): Promise<number> {
-    const response = await this.#pipeline.send({ route, operation, body, signal });
+    const { signal, user } = options;
+    const response = await this.#pipeline.send({ route, operation, body, signal, user });
     // The pipeline answers a write only with a numeric itemId.
     return (response.body as { itemId: number }).itemId;
   }
@@ -343,13 +354,13 @@ export class AutotaskClient {
     entity: string,
     action: "update" | "delete",
     id: number,
-    signal?: AbortSignal,
+    options: CallOptions,
   ): Promise<number | undefined> {
     const entry = requireEntity(entity);
     if (supportsRoot(entry, action)) return undefined;
     const child = childRoute(entry, action);
     if (!child || !supportsRoot(entry, "get")) return undefined;
-    const existing = await this.get(entry.name, id, { signal });
+    const existing = await this.get(entry.name, id, { signal: options.signal, user: options.user });
     if (!existing) {
       throw new AutotaskError(`${entry.name} ${id} does not exist`, {
         category: "not_found",
@@ -369,6 +380,7 @@ export class AutotaskClient {
       operation: "metadata",
       signal: options.signal,
       optional: options.optional,
+      user: options.user,
     });
     return (response.body as { info: EntityInfo }).info;
   }

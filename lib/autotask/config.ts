@@ -21,6 +21,8 @@ export const ENV_VARS = [
   "AUTOTASK_SANDBOX",
   "AUTOTASK_BUDGET_WARN",
   "AUTOTASK_BUDGET_HARD",
+  "AUTOTASK_USER_BUDGET_SHARE",
+  "REDIS_URL",
   "AUTOTASK_MAX_RESULT_CHARS",
   "AUTOTASK_READ_ONLY",
   "AUTOTASK_TOOLSETS",
@@ -58,6 +60,8 @@ export const ENV_HELP: Readonly<Record<EnvVar, string>> = {
   AUTOTASK_SANDBOX: "1: same as --sandbox",
   AUTOTASK_BUDGET_WARN: "share of the hourly request limit for the usage notice (0.8)",
   AUTOTASK_BUDGET_HARD: "share at which optional lookups are skipped (0.95)",
+  AUTOTASK_USER_BUDGET_SHARE: "share of the hourly limit one user may use (default 1: no cap)",
+  REDIS_URL: "redis://host:port the replicas share limits through (add it to --allow-net)",
   AUTOTASK_MAX_RESULT_CHARS: "cap on one tool result in characters (default 40000)",
   AUTOTASK_READ_ONLY: "true: same as --read-only",
   AUTOTASK_TOOLSETS: "same as --toolsets",
@@ -96,6 +100,8 @@ export interface AutotaskConfig {
   budgetWarn?: number;
   /** Share from which optional lookups are refused (default 0.95); at the limit every call is. */
   budgetHard?: number;
+  /** Share of the hourly limit one user may use (default 1: no per-user cap). */
+  userBudgetShare?: number;
 }
 
 /** A configuration problem: the message names the variable and never holds a value. */
@@ -204,6 +210,7 @@ export function loadConfig(env: EnvReader = processEnv): AutotaskConfig {
     }
   }
   const { budgetWarn, budgetHard } = loadBudgetShares(env);
+  const userBudgetShare = loadUserBudgetShare(env);
   return {
     credentials: {
       username: username!,
@@ -215,12 +222,13 @@ export function loadConfig(env: EnvReader = processEnv): AutotaskConfig {
     timeoutMs,
     budgetWarn,
     budgetHard,
+    userBudgetShare,
   };
 }
 
 function share(
   env: EnvReader,
-  name: "AUTOTASK_BUDGET_WARN" | "AUTOTASK_BUDGET_HARD",
+  name: "AUTOTASK_BUDGET_WARN" | "AUTOTASK_BUDGET_HARD" | "AUTOTASK_USER_BUDGET_SHARE",
 ): number | undefined {
   const text = env(name);
   if (text === undefined) return undefined;
@@ -252,6 +260,49 @@ export function loadBudgetShares(env: EnvReader = processEnv): {
     );
   }
   return { budgetWarn, budgetHard };
+}
+
+/**
+ * Reads `AUTOTASK_USER_BUDGET_SHARE`: the share of Autotask's hourly request limit one user
+ * of a shared server may use (default 1: no per-user cap). Throws {@linkcode ConfigError}.
+ */
+export function loadUserBudgetShare(env: EnvReader = processEnv): number {
+  return share(env, "AUTOTASK_USER_BUDGET_SHARE") ?? 1;
+}
+
+/** Where the replicas share Autotask's limits (`REDIS_URL`), parsed. */
+export interface RedisTarget {
+  /** The URL as given (may hold a password: never log it). */
+  url: string;
+  /** `host:port` for the network permission and for logs. */
+  host: string;
+  /** The password in the URL, if any, for redaction. */
+  password?: string;
+}
+
+/**
+ * Reads `REDIS_URL` (`redis://[user:password@]host[:port][/db]` or `rediss://...`): with it,
+ * the server's replicas share the per-entity slots and the hourly count through that Redis.
+ * Throws {@linkcode ConfigError}; the message never holds the value.
+ */
+export function loadRedisTarget(env: EnvReader = processEnv): RedisTarget | undefined {
+  const text = env("REDIS_URL")?.trim();
+  if (!text) return undefined;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    url = new URL("invalid:");
+  }
+  if ((url.protocol !== "redis:" && url.protocol !== "rediss:") || url.hostname === "") {
+    throw new ConfigError(
+      "REDIS_URL must be a Redis URL such as redis://redis.internal:6379 (or rediss:// for TLS), " +
+        "or unset to keep the limits in this process",
+      ["REDIS_URL"],
+    );
+  }
+  const password = url.password ? decodeURIComponent(url.password) : undefined;
+  return { url: text, host: `${url.hostname}:${url.port || "6379"}`, password };
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
  * Autotask's per-entity thread limit applied before a request leaves: N in
- * flight per key, the rest wait in FIFO order; a key that meets refusals from
- * elsewhere (other processes on the same integration code) runs fewer.
+ * flight per key, the waiters served round-robin across users (FIFO within a
+ * user); a key that meets refusals from elsewhere (other processes on the
+ * same integration code) runs fewer.
  */
 
 import { type TimerId, TimerSet } from "./retry.ts";
@@ -15,6 +16,11 @@ export interface AcquireOptions {
   signal?: AbortSignal;
   /** Longest wait for a slot; then the waiter leaves the queue with {@linkcode QueueTimeout}. */
   timeoutMs?: number;
+  /**
+   * Who the request is for (a stable user key). Waiters of different users take turns, so
+   * one user's long queue cannot starve another's; undefined is the default user.
+   */
+  user?: string;
 }
 
 /** Thrown by {@linkcode ConcurrencyGate.acquire} when no slot freed up in time. */
@@ -51,8 +57,17 @@ interface Waiter {
 
 interface Lane {
   active: number;
-  queue: Waiter[];
+  /**
+   * Waiters per user, FIFO within each. The map's order is the round-robin turn: the user
+   * served moves to the back while it has more waiting, so users alternate slot by slot.
+   */
+  queues: Map<string, Waiter[]>;
+  /** Waiters over all users. */
+  waiting: number;
 }
+
+/** The queue key of calls made for no user in particular. */
+const DEFAULT_USER = "";
 
 /** A key running fewer than the gate's limit after refusals; kept while the lane comes and goes. */
 interface Shrunk {
@@ -66,8 +81,11 @@ const REGROW_MS = 2_000;
 
 /**
  * A counting semaphore per key (the entity endpoint). A released slot passes
- * straight to the oldest waiter, so a newcomer can never overtake the queue.
- * Empty lanes are dropped, so the map only holds keys with work.
+ * straight to the next waiter, so a newcomer can never overtake the queue and
+ * no slot idles while work waits. Waiters are served round-robin across users
+ * and in arrival order within a user: with the same work queued, users get
+ * slots in turn whatever their queue lengths. Empty lanes are dropped, so the
+ * map only holds keys with work.
  */
 export class ConcurrencyGate {
   /** Slots per key. */
@@ -94,20 +112,26 @@ export class ConcurrencyGate {
     if (signal?.aborted) return Promise.reject(new QueueCancelled(key));
     let lane = this.#lanes.get(key);
     if (!lane) {
-      lane = { active: 0, queue: [] };
+      lane = { active: 0, queues: new Map(), waiting: 0 };
       this.#lanes.set(key, lane);
     }
-    if (lane.active < this.limitOf(key) && lane.queue.length === 0) {
+    if (lane.active < this.limitOf(key) && lane.waiting === 0) {
       lane.active++;
       return Promise.resolve(this.#releaser(key, lane));
     }
     const queuedLane = lane;
+    const user = options.user ?? DEFAULT_USER;
     return new Promise<Release>((resolve, reject) => {
       const started = performance.now();
       let timer: TimerId | undefined;
       const leave = (error: Error) => {
-        const index = queuedLane.queue.indexOf(waiter);
-        if (index >= 0) queuedLane.queue.splice(index, 1);
+        const queue = queuedLane.queues.get(user);
+        const index = queue?.indexOf(waiter) ?? -1;
+        if (queue && index >= 0) {
+          queue.splice(index, 1);
+          queuedLane.waiting--;
+          if (queue.length === 0) queuedLane.queues.delete(user);
+        }
         cleanup();
         this.#dropIfIdle(key, queuedLane);
         reject(error);
@@ -123,7 +147,10 @@ export class ConcurrencyGate {
           resolve(release);
         },
       };
-      queuedLane.queue.push(waiter);
+      const queue = queuedLane.queues.get(user);
+      if (queue) queue.push(waiter);
+      else queuedLane.queues.set(user, [waiter]);
+      queuedLane.waiting++;
       signal?.addEventListener("abort", onAbort, { once: true });
       if (options.timeoutMs !== undefined) {
         timer = this.#timers.set(() => {
@@ -141,7 +168,7 @@ export class ConcurrencyGate {
     return () => {
       if (released) return;
       released = true;
-      const next = lane.active <= this.limitOf(key) ? lane.queue.shift() : undefined;
+      const next = lane.active <= this.limitOf(key) ? nextWaiter(lane) : undefined;
       if (next) {
         // The slot changes hands without ever being free: FIFO, no barging.
         next.grant(this.#releaser(key, lane));
@@ -174,7 +201,7 @@ export class ConcurrencyGate {
     if (shrunk.limit + 1 >= this.limit) this.#shrunk.delete(key);
     else this.#shrunk.set(key, { limit: shrunk.limit + 1, since: now });
     const lane = this.#lanes.get(key);
-    const next = lane?.queue.shift();
+    const next = lane && nextWaiter(lane);
     if (lane && next) {
       lane.active++;
       next.grant(this.#releaser(key, lane));
@@ -182,7 +209,7 @@ export class ConcurrencyGate {
   }
 
   #dropIfIdle(key: string, lane: Lane): void {
-    if (lane.active === 0 && lane.queue.length === 0 && this.#lanes.get(key) === lane) {
+    if (lane.active === 0 && lane.waiting === 0 && this.#lanes.get(key) === lane) {
       this.#lanes.delete(key);
     }
   }
@@ -192,9 +219,11 @@ export class ConcurrencyGate {
     return this.#lanes.get(key)?.active ?? 0;
   }
 
-  /** Requests waiting for a slot on `key`. */
-  queued(key: string): number {
-    return this.#lanes.get(key)?.queue.length ?? 0;
+  /** Requests waiting for a slot on `key` (all users, or `user`'s only). */
+  queued(key: string, user?: string): number {
+    const lane = this.#lanes.get(key);
+    if (user === undefined) return lane?.waiting ?? 0;
+    return lane?.queues.get(user)?.length ?? 0;
   }
 
   /** Slots `key` may use now (the limit, or fewer after refusals). */
@@ -208,8 +237,24 @@ export class ConcurrencyGate {
     const queued: Record<string, number> = {};
     for (const [key, lane] of this.#lanes) {
       if (lane.active > 0) inFlight[key] = lane.active;
-      if (lane.queue.length > 0) queued[key] = lane.queue.length;
+      if (lane.waiting > 0) queued[key] = lane.waiting;
     }
     return { inFlight, queued };
   }
+}
+
+/**
+ * Takes the waiter whose turn it is: the first of the user at the front of the
+ * round-robin order, which then moves to the back if it has more waiting.
+ */
+function nextWaiter(lane: Lane): Waiter | undefined {
+  for (const [user, queue] of lane.queues) {
+    const waiter = queue.shift();
+    lane.queues.delete(user);
+    if (waiter === undefined) continue;
+    if (queue.length > 0) lane.queues.set(user, queue);
+    lane.waiting--;
+    return waiter;
+  }
+  return undefined;
 }

@@ -27,7 +27,10 @@ export {
   type EnvVar,
   loadBudgetShares,
   loadConfig,
+  loadRedisTarget,
+  loadUserBudgetShare,
   processEnv,
+  type RedisTarget,
 } from "./config.ts";
 export {
   AutotaskError,
@@ -38,6 +41,7 @@ export {
   type Operation,
 } from "./errors.ts";
 export { DEFAULT_BUDGET_HARD, DEFAULT_BUDGET_WARN } from "./budget.ts";
+export type { SharedLimits } from "./shared_limits.ts";
 export type { FetchFn } from "./http.ts";
 export {
   allRows,

@@ -21,6 +21,8 @@ import {
   TimerSet,
 } from "./retry.ts";
 import { type Method, THRESHOLD_ROUTE } from "./routes.ts";
+import { LeaseTimeout, type SharedLimits } from "./shared_limits.ts";
+import { DEFAULT_USER, type Take, UserUsage } from "./user_usage.ts";
 import type { Zone } from "./zone.ts";
 
 /** Tuning of the pipeline that does not come from the environment. */
@@ -35,6 +37,11 @@ export interface PipelineOptions {
   budget?: Pick<BudgetOptions, "refreshIntervalMs" | "refreshEveryRequests" | "now">;
   /** Source of the backoff jitter (tests pass a fixed one). */
   random?: () => number;
+  /**
+   * Slots and counts shared with other replicas (Redis, `REDIS_URL`): the replicas together
+   * stay inside Autotask's limits. Without it this process keeps its own.
+   */
+  shared?: SharedLimits;
 }
 
 /** Counters for tests and health checks: all zero-ish at rest, none may grow without bound. */
@@ -73,6 +80,8 @@ export interface PipelineRequest {
   signal?: AbortSignal;
   /** Work the answer can do without: refused first when the hourly budget runs low. */
   optional?: boolean;
+  /** Who the call is for: slots are shared round-robin across users, each has a budget share. */
+  user?: string;
 }
 
 /** Who a budget refusal is about. */
@@ -92,6 +101,8 @@ const THREAD_LIMIT = 3;
 const THRESHOLD_KEY = "ThresholdInformation";
 /** The budget's reading waits at most this long: it must not hold a call up like a slow query. */
 const THRESHOLD_TIMEOUT_MS = 10_000;
+/** A shared slot's lease outlives the longest request by this much before it expires. */
+const LEASE_MARGIN_MS = 5_000;
 
 /**
  * Sends requests to one tenant under Autotask's limits: the hourly request
@@ -108,6 +119,9 @@ export class RequestPipeline {
   readonly #budget: RequestBudget;
   readonly #retry: RetryPolicy;
   readonly #random: () => number;
+  readonly #shared: SharedLimits | undefined;
+  readonly #usage = new UserUsage();
+  readonly #now: () => number;
   /** The one ThresholdInformation reading in flight, shared by every caller of this process. */
   #budgetSync: Promise<ThresholdReading | AutotaskError> | undefined;
   #retrySleeps = 0;
@@ -125,9 +139,12 @@ export class RequestPipeline {
       ...options.budget,
       warnShare: config.budgetWarn,
       hardShare: config.budgetHard,
+      userShare: config.userBudgetShare,
     });
     this.#retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     this.#random = options.random ?? Math.random;
+    this.#shared = options.shared;
+    this.#now = options.budget?.now ?? Date.now;
   }
 
   /**
@@ -141,8 +158,9 @@ export class RequestPipeline {
     const url = (await this.#zone.base(signal)) + route.path;
     const threshold = operation === "threshold";
 
-    // 1. Budget: read ThresholdInformation when due, then refuse if the hour says so.
-    if (!threshold) await this.#admit(request);
+    // 1. Budget: read ThresholdInformation when due, then refuse if the hour or the user's
+    // share says so. With replicas, admission already counted the first attempt.
+    const countedFirst = threshold ? true : await this.#admit(request);
 
     const key = threshold ? THRESHOLD_KEY : route.entity ?? "Autotask";
     const timeoutMs = request.timeoutMs ?? this.#config.timeoutMs;
@@ -165,7 +183,12 @@ export class RequestPipeline {
       // 3. Send; the slot goes back whatever happens.
       let response: HttpResponse | undefined;
       try {
-        if (!threshold) this.#budget.count();
+        if (!threshold && !(attempt === 1 && countedFirst)) await this.#countSent(request);
+      } catch (error) {
+        release();
+        throw error;
+      }
+      try {
         this.#requests++;
         response = await sendRequest(this.#fetch, {
           method: route.method,
@@ -287,8 +310,12 @@ export class RequestPipeline {
     return headers;
   }
 
-  /** Reads the hourly budget when due, then refuses the call if the budget says so. */
-  async #admit(request: PipelineRequest): Promise<void> {
+  /**
+   * Reads the hourly budget when due, then refuses the call if the budget or
+   * the user's share says so, and counts it for the user. True when the
+   * request was counted on the replicas' shared counter too.
+   */
+  async #admit(request: PipelineRequest): Promise<boolean> {
     if (this.#budget.needsSync()) {
       try {
         await this.readThreshold(request.signal);
@@ -300,10 +327,60 @@ export class RequestPipeline {
       }
     }
     this.refuseIfOverBudget({ ...request, entity: request.route.entity });
+    const user = request.user ?? DEFAULT_USER;
+    const share = { cap: this.#budget.userCap(), windowMs: this.#budget.windowMs };
+    const taken: Take & { total?: number } = this.#shared
+      ? await this.#sharedCall(request, (shared) => shared.take(user, share))
+      : this.#usage.take(user, { ...share, now: this.#now() });
+    if (!taken.ok) {
+      this.#refused++;
+      throw new AutotaskError(this.#budget.userRefusal(taken.used, taken.freesAt), {
+        category: "rate_limited",
+        operation: request.operation,
+        entity: request.route.entity,
+        failure: "refused",
+        limit: "hourly",
+      });
+    }
+    if (taken.total === undefined) return false;
+    this.#budget.count(taken.total);
+    return true;
+  }
+
+  /** Counts a request about to be sent (on the replicas' shared counter when there is one). */
+  async #countSent(request: PipelineRequest): Promise<void> {
+    if (!this.#shared) {
+      this.#budget.count();
+      return;
+    }
+    this.#budget.count(await this.#sharedCall(request, (shared) => shared.count()));
+  }
+
+  /** A call to the shared store; when it fails the request is not sent, and the error says so. */
+  async #sharedCall<T>(
+    request: PipelineRequest,
+    call: (shared: SharedLimits) => Promise<T>,
+  ): Promise<T> {
+    const shared = this.#shared!;
+    try {
+      return await call(shared);
+    } catch (error) {
+      if (error instanceof LeaseTimeout) throw error;
+      const { operation, route: { entity } } = request;
+      throw new AutotaskError(
+        `The ${entity ? `${operation} of ${entity}` : operation} was not sent: the store the ` +
+          `server's replicas share Autotask's limits through (${shared.description}) did not ` +
+          `answer (${(error as Error).message}). Check that Redis is running and REDIS_URL is ` +
+          `right; try again shortly`,
+        { category: "unavailable", operation, entity, failure: "refused", cause: error },
+      );
+    }
   }
 
   async #syncBudget(): Promise<ThresholdReading | AutotaskError> {
     try {
+      // Read before the reading: requests in between count twice rather than not at all.
+      const total = this.#shared ? await this.#shared.total().catch(() => undefined) : undefined;
       const { body } = await this.send({
         route: THRESHOLD_ROUTE,
         operation: "threshold",
@@ -311,7 +388,7 @@ export class RequestPipeline {
         timeoutMs: Math.min(this.#config.timeoutMs, THRESHOLD_TIMEOUT_MS),
       });
       const reading = body as ThresholdReading;
-      this.#budget.observe(reading);
+      this.#budget.observe(reading, { total });
       return reading;
     } catch (error) {
       this.#budget.syncFailed();
@@ -367,6 +444,7 @@ export class RequestPipeline {
       release = await this.#gate.acquire(key, {
         signal: request.signal,
         timeoutMs: Math.max(0, deadline - minAttemptMs - started),
+        user: request.user,
       });
     } catch (error) {
       if (error instanceof QueueCancelled) {
@@ -379,6 +457,35 @@ export class RequestPipeline {
         throw this.#notSent(request, error.waitedMs, error.inFlight);
       }
       throw error;
+    }
+    if (this.#shared) {
+      // This process holds one of its own slots; the replicas together hold at most the limit.
+      try {
+        const lease = await this.#sharedCall(request, (shared) =>
+          shared.lease(key, {
+            limit: this.#gate.limit,
+            ttlMs: this.#config.timeoutMs + LEASE_MARGIN_MS,
+            deadline: deadline - minAttemptMs,
+            signal: request.signal,
+          }));
+        const local = release;
+        release = () => {
+          lease();
+          local();
+        };
+      } catch (error) {
+        release();
+        if (request.signal?.aborted) {
+          throw cancelledError("while waiting for a free connection", {
+            operation: request.operation,
+            entity: request.route.entity,
+          });
+        }
+        if (error instanceof LeaseTimeout) {
+          throw this.#notSent(request, performance.now() - started, this.#gate.limit);
+        }
+        throw error;
+      }
     }
     if (deadline - performance.now() < minAttemptMs) {
       release();

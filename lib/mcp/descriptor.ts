@@ -37,6 +37,17 @@ export interface ResourceDescriptor {
    * can be the public level, which shows a note to the customer.
    */
   neverDefault?: readonly string[];
+  /**
+   * The field Autotask stamps on every change of a record (autotask-api.md section 7): a batch
+   * previewed now and applied later skips a record whose stamp moved in between.
+   */
+  watermark?: string;
+  /**
+   * Fields a bulk update refuses, with why: the single-record update keeps them consistent with
+   * each record's other fields (a time entry's hours with its start and end), one value for all
+   * records cannot.
+   */
+  bulkFixed?: Readonly<Record<string, string>>;
 }
 
 /** Every descriptor by entity: what lib/ asks about an entity it was only given by name. */

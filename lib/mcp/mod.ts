@@ -1,5 +1,6 @@
 /** The tool kit's front door: everything tools/ and the entry import from lib/mcp. */
 
+export * from "./batch.ts";
 export * from "./builders.ts";
 export { checkChanges, type CheckChangesOptions, prepareExtra, udfDefinitions } from "./changes.ts";
 export { getViewOf, type ResourceDescriptor, ResourceRegistry } from "./descriptor.ts";
@@ -18,7 +19,15 @@ export {
 } from "./records.ts";
 export * from "./schemas.ts";
 export { createServerFactory, SERVER_NAME, type ServerFactoryOptions, VERSION } from "./server.ts";
-export { enrich, jsonLength, selectFields, type Selection, untrustedFieldsIn } from "./shape.ts";
+export {
+  enrich,
+  jsonLength,
+  labelKey,
+  nameKey,
+  selectFields,
+  type Selection,
+  untrustedFieldsIn,
+} from "./shape.ts";
 export {
   annotationsFor,
   defineTool,
@@ -29,6 +38,7 @@ export {
   type ToolDeps,
   type ToolKind,
   type ToolOutput,
+  type UserAnswer,
   type WebhookAccess,
 } from "./tool.ts";
 export { cleanText, cleanValue } from "./untrusted.ts";

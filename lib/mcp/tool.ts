@@ -59,8 +59,57 @@ export interface ToolContext {
   timeZone: string;
   /** Reports progress when the caller asked for it (no-op otherwise). */
   progress(done: number, total?: number, message?: string): Promise<void>;
+  /**
+   * Asks the user to confirm `message` with a yes/no form in the client (MCP elicitation);
+   * present only when the client declared form elicitation on a 2025-era connection (the
+   * 2026-07-28 era asks through input_required results, which the tool kit does not use).
+   */
+  confirmWithUser?(message: string): Promise<UserAnswer>;
   /** Webhook secret and received events, where configured. */
   webhooks?: WebhookAccess;
+}
+
+/** What the user answered a confirmation form: yes, no, or nothing (dismissed, failed, timed out). */
+export type UserAnswer = "confirmed" | "declined" | "no answer";
+
+/** Longest wait for the user to answer a confirmation form. */
+const CONFIRM_TIMEOUT_MS = 5 * 60_000;
+
+/**
+ * The confirmation form of {@linkcode ToolContext.confirmWithUser}, when the client can show one:
+ * a 2025-era request (2026-07-28 requests carry an envelope) from a client that declared form
+ * elicitation (an empty `elicitation` capability means form, per the specification).
+ */
+function confirmation(
+  server: McpServer,
+  ctx: ServerContext,
+): ((message: string) => Promise<UserAnswer>) | undefined {
+  if (ctx.mcpReq.envelope !== undefined) return undefined;
+  const elicitation = server.server.getClientCapabilities()?.elicitation as
+    | { form?: unknown; url?: unknown }
+    | undefined;
+  if (!elicitation || (elicitation.form === undefined && elicitation.url !== undefined)) {
+    return undefined;
+  }
+  return async (message) => {
+    try {
+      const answer = await ctx.mcpReq.elicitInput({
+        mode: "form",
+        message,
+        requestedSchema: {
+          type: "object",
+          properties: {
+            confirm: { type: "boolean", title: "Apply", description: "Yes: send these changes" },
+          },
+          required: ["confirm"],
+        },
+      }, { timeout: CONFIRM_TIMEOUT_MS });
+      if (answer.action !== "accept") return answer.action === "decline" ? "declined" : "no answer";
+      return answer.content?.confirm === true ? "confirmed" : "declined";
+    } catch {
+      return "no answer";
+    }
+  };
 }
 
 /** A JSON object result (becomes `structuredContent` and the text block). */
@@ -295,8 +344,11 @@ export function unknownArguments(def: ToolDef, args: Record<string, unknown>): s
   const unknown = Object.keys(args).filter((key) => !known.includes(key));
   if (unknown.length === 0) return undefined;
   const holder = known.includes("changes") ? "changes" : known.includes("extra") ? "extra" : "";
+  // A tool over any entity (bulk_update) is told which by its `entity` argument.
+  const entity = def.entity ??
+    (known.includes("entity") && typeof args.entity === "string" ? args.entity.trim() : undefined);
   const fields = new Map(
-    Object.keys((def.entity && findEntity(def.entity)?.fields) || {}).map((f) => [
+    Object.keys((entity && findEntity(entity)?.fields) || {}).map((f) => [
       f.toLowerCase(),
       f,
     ]),
@@ -308,7 +360,7 @@ export function unknownArguments(def: ToolDef, args: Record<string, unknown>): s
       const inner = `{${JSON.stringify(key)}: ${exampleValue(args[raw])}}`;
       const id = typeof args.id === "number" ? args.id : 1;
       const example = holder === "changes"
-        ? `{"id": ${id}, "changes": ${inner}}`
+        ? known.includes("id") ? `{"id": ${id}, "changes": ${inner}}` : `{..., "changes": ${inner}}`
         : `{..., "extra": ${inner}}`;
       return `${key} goes inside ${holder}: ${example}`;
     }
@@ -326,7 +378,7 @@ export function unknownArguments(def: ToolDef, args: Record<string, unknown>): s
     message += `. ${def.name} takes ${known.join(", ")}`;
     if (holder) {
       message += `; other ${
-        def.entity ?? "Autotask"
+        entity && findEntity(entity) ? findEntity(entity)!.name : "Autotask"
       } fields, userDefinedFields included, go inside ${holder}`;
     }
   }
@@ -367,6 +419,7 @@ export function registerTools(server: McpServer, defs: ToolDef[], deps: ToolDeps
               params: { progressToken, progress: done, total, message },
             }).catch(() => {});
           },
+          confirmWithUser: confirmation(server, ctx),
         };
         if (deps.readOnly && isWriteTool(def)) {
           return errorResult(
