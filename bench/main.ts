@@ -7,7 +7,7 @@
  * requests per tool call, 4 bytes per result, 5 concurrency, 6 memory under load, 7 scale,
  * 8 tool-definition weight, 9 several processes sharing one integration code, 10 webhook callouts
  * (accepted per second, callout to subscriber notification), 11 bulk updates at Autotask's thread
- * bound.
+ * bound, 12 requests per report at scale.
  */
 
 import type { SandboxOptions, ServedSandbox } from "../lib/sandbox/mod.ts";
@@ -21,6 +21,7 @@ import { caveatsText, rowsText } from "./notes.ts";
 import { perCallOverhead } from "./overhead.ts";
 import { payloadSize } from "./payload.ts";
 import { type DetailTable, mainTable, markdownTable, type SectionResult } from "./report.ts";
+import { reportRequests } from "./reports.ts";
 import { requestsPerCall } from "./requests.ts";
 import { scale } from "./scale.ts";
 import { sharedCode } from "./shared_code.ts";
@@ -42,6 +43,9 @@ interface Plan {
   /** Tickets per bulk update and how many times it runs. */
   bulkRecords: number;
   bulkRuns: number;
+  /** Tenant size of the report item. */
+  reportTickets: number;
+  reportTimeEntries: number;
 }
 
 const FULL: Plan = {
@@ -55,6 +59,8 @@ const FULL: Plan = {
   webhookLatency: 200,
   bulkRecords: 500,
   bulkRuns: 3,
+  reportTickets: 100_000,
+  reportTimeEntries: 200_000,
 };
 const QUICK: Plan = {
   coldStarts: 2,
@@ -67,6 +73,8 @@ const QUICK: Plan = {
   webhookLatency: 20,
   bulkRecords: 60,
   bulkRuns: 1,
+  reportTickets: 5_000,
+  reportTimeEntries: 20_000,
 };
 
 const RESULTS = new URL("./RESULTS.md", import.meta.url);
@@ -119,6 +127,11 @@ async function runAll(plan: Plan): Promise<SectionResult[]> {
       records: plan.bulkRecords,
       latencyMs: 100,
       runs: plan.bulkRuns,
+      progress,
+    }),
+    await reportRequests({
+      tickets: plan.reportTickets,
+      timeEntries: plan.reportTimeEntries,
       progress,
     }),
   ];

@@ -62,6 +62,10 @@ Spreads are min–max below 20 samples and p10–p90 from 20 on.
    no gap between writes; the idle-slot row shows the gap there is (a write's answer to the next
    write's arrival, at the tenant) and how long the tenant itself held each write, so an excess
    over the ideal can be told apart: the server's share or the simulated tenant's.
+12. **Reports at scale**: each report tool called once on a fresh server against a tenant of
+   100,000 tickets and 200,000 time entries (\`bench/reports.ts\` runs it alone). The requests each
+   report says it made are compared with the tenant's log; the ticket-aging and created/completed
+   reports must count, never download tickets or time entries.
 `;
 }
 

@@ -181,7 +181,7 @@ export function localDay(
   options: { timeZone: string; now: number },
 ): string | undefined {
   const word = text.trim().toLowerCase();
-  if (word in RELATIVE_DAYS) {
+  if (Object.hasOwn(RELATIVE_DAYS, word)) {
     const today = localDate(options.now, options.timeZone);
     return utcDate(Date.parse(`${today}T00:00:00Z`) + RELATIVE_DAYS[word] * 86_400_000);
   }

@@ -152,6 +152,11 @@ Deno.test("time zones: local dates, wall times and offsets, west and east of UTC
   assert.equal(localDay("Yesterday", { timeZone: la, now }), "2026-11-30");
   assert.equal(localDay("today", { timeZone: "Asia/Tokyo", now }), "2026-12-02");
   assert.equal(localDay("2026-02-30", { timeZone: la, now }), undefined);
+  // Only the words themselves: an object's inherited names are not days.
+  for (const word of ["constructor", "__proto__", "toString", "hasOwnProperty"]) {
+    assert.equal(localDay(word, { timeZone: la, now }), undefined, word);
+    assert.ok(Number.isNaN(parseLocalInstant(word, { timeZone: la, now })), word);
+  }
   assert.equal(parseLocalInstant("2026-12-01T16:30", { timeZone: la, now }), work);
   assert.equal(parseLocalInstant("2026-12-01T16:30:00-08:00", { timeZone: "UTC", now }), work);
   assert.equal(parseLocalInstant("2026-12-02T00:30:00Z", { timeZone: la, now }), work);

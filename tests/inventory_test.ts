@@ -360,6 +360,28 @@ const READ_CALLS: Record<string, (pick: Pick) => Rec[]> = {
       serviceID: line.serviceID,
     }];
   },
+  // The reports (tests/reports_*_test.ts check their numbers): every grouping, on real ids.
+  report_time: (pick) => [
+    ...["resource", "company", "project", "ticket", "contract", "role", "workType", "week"].map(
+      (groupBy) => ({ groupBy, from: "yesterday", to: "today" }),
+    ),
+    { groupBy: "day", resourceID: pick("TimeEntries").resourceID },
+    { contractID: pick("TimeEntries", (e) => e.contractID !== null).contractID },
+  ],
+  report_utilization: (pick) => [{}, { resourceID: pick("TimeEntries").resourceID }],
+  report_ticket_aging: (pick) => [
+    { by: "priority" },
+    { by: "queue" },
+    { by: "assignee", companyID: pick("Tickets", (t) => t.status !== 5).companyID },
+  ],
+  report_ticket_flow: (pick) => [{}, { companyID: pick("Tickets").companyID, from: "yesterday" }],
+  report_sla: (
+    pick,
+  ) => [{}, { companyID: pick("Tickets", (t) => t.completedDate !== null).companyID }],
+  report_contracts: (pick) => [{}, {
+    companyID: pick("Contracts", (c) => c.contractType === 4 && c.status === 1).companyID,
+    endingWithinDays: 365,
+  }],
 };
 
 /** The tenant's requests that change data: anything but a GET or a (paged, counted) query. */

@@ -14,7 +14,8 @@ const SHARED_TOOLSETS: Record<string, string> = {
   contracts: "contracts",
   sales: "opportunities",
   query: "any entity, read-only: query_entities, count_entities, get_entity",
-  reports: "ticket_summary: ticket counts per status, priority, queue or assignee",
+  reports:
+    "ticket_summary and the dashboard reports: time, utilization, ticket aging, created vs completed, SLA, block-hour and retainer contracts",
   notes: "ticket notes by id, company notes and project notes",
   attachments: "ticket attachments: list, metadata, content, attach a file",
   updates:

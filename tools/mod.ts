@@ -26,6 +26,7 @@ import { PROMPTS } from "./prompts.ts";
 import { query } from "./query.ts";
 import { quotes } from "./quotes.ts";
 import { references } from "./references.ts";
+import { reports } from "./reports.ts";
 import { resources } from "./resources.ts";
 import { serviceCalls } from "./service_calls.ts";
 import { tasks } from "./tasks.ts";
@@ -63,6 +64,7 @@ export const MODULES: readonly ToolModule[] = [
   webhooks,
   references,
   bulk,
+  reports,
 ];
 
 /** Everything the server needs besides the tools: registry, instructions, prompts. */

@@ -1,4 +1,4 @@
-/** Builds the MCP server: name, version, instructions, prompts and the registered tools. */
+/** Builds the MCP server: name, version, instructions, prompts, the registered tools and the views they name. */
 
 import { type McpRequestContext, McpServer } from "@modelcontextprotocol/server";
 import denoConfig from "../../deno.json" with { type: "json" };
@@ -9,6 +9,7 @@ import { Picklists } from "../autotask/picklists.ts";
 import { instructionsFor } from "./instructions.ts";
 import type { ToolKit } from "./kit.ts";
 import { enabledPrompts, registerPrompts } from "./prompts.ts";
+import { DASHBOARD_URI, registerDashboard } from "../ui/mod.ts";
 import { enabledRecords, registerRecordResources } from "./records.ts";
 import { registerTools, type ToolDef, type ToolDeps, type WebhookAccess } from "./tool.ts";
 
@@ -40,6 +41,17 @@ export interface ServerFactoryOptions {
 }
 
 /**
+ * True when a tool's `_meta` points MCP Apps hosts at the dashboard (`ui.resourceUri`, or the
+ * early drafts' flat `ui/resourceUri`): the server then serves that page as a resource.
+ */
+export function showsDashboard(tool: Pick<ToolDef, "meta">): boolean {
+  const meta = tool.meta;
+  if (!meta) return false;
+  const ui = meta.ui as { resourceUri?: unknown } | undefined;
+  return ui?.resourceUri === DASHBOARD_URI || meta["ui/resourceUri"] === DASHBOARD_URI;
+}
+
+/**
  * A factory the transports call: one server instance per connection (stdio) or request era.
  * Record resources are served while their tools are enabled; subscribing to them is offered to
  * 2026-07-28 clients (`subscriptions/listen`) when callouts arrive here, i.e. in HTTP mode with
@@ -58,6 +70,8 @@ export function createServerFactory(
   const records = enabledRecords(kit.records, tools);
   const feed = options.webhooks?.feed;
   const fieldLister = tools.some((t) => t.name === kit.fieldLister) ? kit.fieldLister : undefined;
+  // Only a server listing a tool that points at the page offers it (and the resources capability).
+  const dashboard = tools.some(showsDashboard);
   const deps: ToolDeps = {
     client: options.client,
     picklists,
@@ -86,6 +100,7 @@ export function createServerFactory(
       },
     );
     registerPrompts(server, prompts);
+    if (dashboard) registerDashboard(server);
     registerTools(server, tools, deps);
     if (records.length > 0) {
       registerRecordResources(server, records, {

@@ -138,6 +138,11 @@ export interface ToolDef<Input extends z.ZodObject = z.ZodObject> {
    * may add note, untrustedFields and the budget notice.
    */
   output: z.ZodObject;
+  /**
+   * The tool definition's `_meta` as clients list it: for instance the MCP Apps view a host
+   * shows the results in (`ui.resourceUri`). Omitted when undefined.
+   */
+  meta?: Record<string, unknown>;
   handler(args: z.infer<Input>, ctx: ToolContext): Promise<ToolOutput>;
 }
 
@@ -397,6 +402,7 @@ export function registerTools(server: McpServer, defs: ToolDef[], deps: ToolDeps
         inputSchema: schemas.input,
         outputSchema: schemas.output,
         annotations: annotationsFor(def),
+        ...(def.meta ? { _meta: def.meta } : {}),
       },
       async (raw: unknown, ctx: ServerContext) => {
         const started = performance.now();
