@@ -6,7 +6,7 @@ import type { InstructionLine } from "../lib/mcp/mod.ts";
 export const OPENING: readonly InstructionLine[] = [
   {
     text: "Autotask PSA tools. Ids are numbers; fields use Autotask's wire names " +
-      "(companyID, status, queueID, ...).",
+      "(companyID, status, ...).",
   },
   {
     text: "Picklist fields accept the tenant's value or its label, any case. Results carry " +
@@ -20,16 +20,15 @@ export const OPENING: readonly InstructionLine[] = [
   },
   {
     text: "Searches return `limit` records (1-500, default 25), hasMore and a cursor: pass only " +
-      "the cursor to continue, or add filters to narrow. includeTotal counts all matches. " +
-      "Results are cut at a record boundary past a size cap; the cursor then resumes after the " +
-      "last record shown.",
+      "the cursor to continue. includeTotal counts all matches. Past a size cap results end " +
+      "at a record boundary and the cursor resumes after it.",
     kinds: ["read"],
   },
   { text: "Picklists a create leaves out get the tenant's default.", kinds: ["create"] },
   {
     text: "Update tools take changes: {field: new value}; create tools take other writable " +
       "fields in extra. Both use Autotask field names and accept labels; user-defined fields " +
-      'go there as userDefinedFields: {"name": value}.',
+      'as userDefinedFields: {"name": value}.',
     kinds: ["create", "update"],
   },
   {

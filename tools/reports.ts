@@ -1518,9 +1518,8 @@ export const reports: ToolModule = {
     contractsReport,
   ],
   instructions: [{
-    text: "Reports aggregate in the server: prefer them to paging searches for totals. Each " +
-      "says how many Autotask requests it made and refuses up front when the hourly budget " +
-      "cannot afford it.",
+    text: "Reports total in the server (prefer them to paging searches), say how many " +
+      "Autotask requests they made and refuse up front when the hourly budget is short.",
     needs: ["report_time"],
   }],
 };

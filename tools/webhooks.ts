@@ -1045,9 +1045,8 @@ export const webhooks: ToolModule = {
     }),
   ],
   instructions: [{
-    text: "recent_changes lists what Autotask's webhooks reported since a cursor; records are " +
-      "MCP resources (autotask://tickets/{id}, companies, contacts, configuration-items, " +
-      "ticket-notes) to read or subscribe to.",
+    text: "recent_changes lists what webhooks reported since a cursor; records are MCP " +
+      "resources (autotask://tickets/{id} and the like) to read or subscribe to.",
     needs: ["recent_changes"],
   }],
 };

@@ -349,7 +349,7 @@ export function unknownArguments(def: ToolDef, args: Record<string, unknown>): s
   const unknown = Object.keys(args).filter((key) => !known.includes(key));
   if (unknown.length === 0) return undefined;
   const holder = known.includes("changes") ? "changes" : known.includes("extra") ? "extra" : "";
-  // A tool over any entity (bulk_update) is told which by its `entity` argument.
+  // A tool over any entity is told which by its `entity` argument.
   const entity = def.entity ??
     (known.includes("entity") && typeof args.entity === "string" ? args.entity.trim() : undefined);
   const fields = new Map(
