@@ -6,6 +6,8 @@ import {
   AutotaskClient,
   type AutotaskConfig,
   ConfigError,
+  ENV_HELP,
+  ENV_VARS,
   loadConfig,
   loadRedisTarget,
   type RedisTarget,
@@ -228,7 +230,22 @@ async function sharedLimitsAt(redis: RedisTarget): Promise<SharedLimits> {
   }
 }
 
-const HELP = `${SERVER_NAME} ${VERSION}: MCP server for Autotask PSA
+/**
+ * The `--help` text, generated from the inventory (toolsets) and ENV_HELP (variables), so it
+ * names every toolset and variable there is.
+ */
+export function helpText(): string {
+  const column = (items: [string, string][]) => {
+    const width = Math.max(...items.map(([name]) => name.length)) + 2;
+    return items.map(([name, about]) => `  ${name.padEnd(width)}${about}`).join("\n");
+  };
+  const toolsets = column(
+    Object.entries(TOOLSETS).map((
+      [name, about],
+    ) => [DEFAULT_TOOLSETS.includes(name) ? `${name} *` : name, about]),
+  );
+  const env = column(ENV_VARS.map((name) => [name, ENV_HELP[name]]));
+  return `${SERVER_NAME} ${VERSION}: MCP server for Autotask PSA
 
 Usage:
   autotask-mcp [options]           serve MCP over stdio (what an MCP client starts)
@@ -242,52 +259,17 @@ Options:
   --sandbox            Use the built-in simulated Autotask tenant (no network, no credentials)
   --http               Serve MCP over Streamable HTTP (same as TRANSPORT=http)
   --read-only          No tool that writes is listed or callable (same as AUTOTASK_READ_ONLY=true)
-  --toolsets=a,b       Toolsets to expose (same as AUTOTASK_TOOLSETS): all, default, or
-                       ${Object.keys(TOOLSETS).join(", ")}
+  --toolsets=a,b       Toolsets to expose (same as AUTOTASK_TOOLSETS): all, default (marked *),
+                       or any of those below
   --exclude-tools=x,y  Tools to leave out (same as AUTOTASK_EXCLUDE_TOOLS)
   -h, --help           This text
   -V, --version        The version
 
-Required environment (an Autotask API user):
-  AUTOTASK_API_USERNAME          the API user's username (alias AUTOTASK_USERNAME)
-  AUTOTASK_API_SECRET            its secret (alias AUTOTASK_SECRET)
-  AUTOTASK_API_INTEGRATION_CODE  the API tracking identifier (alias AUTOTASK_INTEGRATION_CODE)
+Toolsets:
+${toolsets}
 
-Optional environment:
-  AUTOTASK_ZONE        zone number or host (ww6, 6, webservices6); default: discovered from the username
-  AUTOTASK_API_URL     REST base URL instead of a zone (proxies, test tenants)
-  AUTOTASK_IMPERSONATION_RESOURCE_ID   act as this resource where Autotask allows it
-  AUTOTASK_TIMEOUT_MS  per-request timeout in milliseconds (default 30000)
-  AUTOTASK_SANDBOX=1   same as --sandbox
-  AUTOTASK_READ_ONLY, AUTOTASK_TOOLSETS, AUTOTASK_EXCLUDE_TOOLS   see the options above
-  AUTOTASK_MAX_RESULT_CHARS   cap on one tool result in characters (default 40000)
-  AUTOTASK_TIME_ZONE   your IANA time zone, e.g. America/Los_Angeles (default: this machine's):
-                       "today" and dates without a zone are read in it, results shown in it
-  AUTOTASK_BUDGET_WARN, AUTOTASK_BUDGET_HARD   shares of the hourly request limit for the usage
-                       notice and for skipping optional lookups (default 0.8 and 0.95)
-  AUTOTASK_USER_BUDGET_SHARE   share of the hourly request limit one user of a shared server
-                       may use (default 1: no per-user cap), e.g. 0.3
-  REDIS_URL            redis://host:port shared by the server's replicas, which then stay
-                       inside Autotask's limits together (add host:port to --allow-net)
-  AUTOTASK_WEBHOOK_SECRET   secret key (10-64 characters) of the webhooks the webhooks toolset
-                       creates; with --http, Autotask's signed callouts to /webhooks/autotask are
-                       accepted (the endpoint is off without it); see Webhooks in the README
-  TRANSPORT            stdio (default), http (Streamable HTTP at /mcp), or sse (http plus the
-                       deprecated HTTP+SSE endpoints /sse and /messages)
-  HOST, PORT           HTTP listen address (default 127.0.0.1 and 8050); the network permission
-                       must allow exactly HOST:PORT (the binaries allow only the default)
-  MCP_AUTH_TOKEN       bearer token clients must send over HTTP (required off loopback)
-  MCP_ALLOWED_HOSTS    extra Host names accepted over HTTP (comma-separated; loopback always)
-  MCP_ALLOWED_ORIGINS  browser origins accepted over HTTP (comma-separated; loopback always)
-  MCP_RATE_LIMIT       HTTP requests per minute per client address (default 300; 0 = off)
-  MCP_USERS            team server users, ";"-separated: "alice@msp.example token=sha256:...
-                       resource=ID read-only toolsets=a,b" (token new prints the entry); each
-                       acts in Autotask as their own resource (ImpersonationResourceId)
-  MCP_OAUTH_ISSUER     OAuth 2.1: the authorization server whose JWT access tokens are accepted
-                       (scopes autotask.read, autotask.write); its host must be in --allow-net
-  MCP_RESOURCE_URL     this server's public MCP URL (the tokens' audience), e.g.
-                       https://mcp.msp.example/mcp
-  LOG_LEVEL            error, warn, info (default) or debug
+Environment (an Autotask API user; everything but the three credentials is optional):
+${env}
 
 Examples:
   autotask-mcp --sandbox                  try every tool against the simulated tenant
@@ -300,6 +282,7 @@ Examples:
 Permissions: the release binaries reach only *.autotask.net:443, listen only on 127.0.0.1:8050
 (HTTP mode), and read only the variables above; no files, no subprocesses.
 `;
+}
 
 async function main(args: string[]): Promise<number> {
   const read = readSettings(args);
@@ -312,7 +295,7 @@ async function main(args: string[]): Promise<number> {
     });
   }
   if (settings.help || settings.version) {
-    console.log(settings.help ? HELP : `${SERVER_NAME} ${VERSION}`);
+    console.log(settings.help ? helpText() : `${SERVER_NAME} ${VERSION}`);
     return 0;
   }
   logger = createLogger(settings.logLevel);

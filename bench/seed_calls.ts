@@ -31,7 +31,7 @@ function first(records: Rec[], what: string, test: (r: Rec) => boolean = () => t
 }
 
 /**
- * The calls an agent would make, with the arguments of tests/e2e_stdio_test.ts
+ * The calls an agent would make, with the arguments of tests/stdio_test.ts
  * (labels where the e2e test passes labels, so picklist lookups are counted).
  */
 export async function seedCalls(sandbox: Sandbox, client: AutotaskClient): Promise<SeedCall[]> {

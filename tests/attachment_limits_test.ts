@@ -38,8 +38,6 @@ function uploads(log: RequestLogEntry[], from: number): number {
 
 Deno.test({
   name: "attachments: per-file limit and the 5-minute allowance, refused locally with a time",
-  sanitizeResources: false,
-  sanitizeOps: false,
   async fn(t) {
     let clock = Date.parse("2026-11-24T14:27:00Z");
     const tenant = await startTenant({ now: () => new Date(clock) });

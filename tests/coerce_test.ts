@@ -51,8 +51,6 @@ Deno.test("value rules: numbers, whole numbers, booleans, flags and ISO dates", 
 
 Deno.test({
   name: "filters follow the change rules: an integer flag takes true, a date takes ISO only",
-  sanitizeResources: false,
-  sanitizeOps: false,
   async fn() {
     const tenant = await startTenant();
     const session = await connectStdio({ env: tenantEnv(tenant) });

@@ -64,8 +64,6 @@ Deno.test("calendar dates, ISO text and UTC formatting", () => {
 
 Deno.test({
   name: "a server in Tokyo refuses an end before a zoneless start, as Autotask will store them",
-  sanitizeResources: false,
-  sanitizeOps: false,
   async fn() {
     const tenant = await startTenant();
     const session = await connectStdio({

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import * as z from "zod";
 import { allTools } from "../tools/mod.ts";
 import { fc } from "./deps.ts";
-import { IDLE, idleCounters, inProcessSession, resultText } from "./reliability_harness.ts";
+import { IDLE, idleCounters, inProcessSession, resultText } from "./in_process_harness.ts";
 
 /** Runs per tool; with ~30 tools this keeps the whole property in a few seconds. */
 const RUNS_PER_TOOL = Number(Deno.env.get("FUZZ_RUNS_PER_TOOL") ?? 300);
@@ -235,8 +235,6 @@ function argumentsFor(schema: JsonSchema, ids: number[]): fc.Arbitrary<Record<st
 
 Deno.test({
   name: "fuzz: every tool answers hostile arguments with a result, and the server keeps serving",
-  sanitizeResources: false,
-  sanitizeOps: false,
   async fn() {
     const unhandled: unknown[] = [];
     const onUnhandled = (event: PromiseRejectionEvent) => {
@@ -244,7 +242,10 @@ Deno.test({
       event.preventDefault();
     };
     globalThis.addEventListener("unhandledrejection", onUnhandled);
-    const session = await inProcessSession({ threshold: { limit: 10_000_000 } });
+    const session = await inProcessSession({
+      sandbox: { threshold: { limit: 10_000_000 } },
+      env: { AUTOTASK_TOOLSETS: "all" },
+    });
     const { client, sandbox } = session;
     const ids = [
       0,

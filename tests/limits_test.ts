@@ -10,7 +10,7 @@ import {
   rejection,
   reliabilityClient,
   withTenant,
-} from "./reliability_harness.ts";
+} from "./in_process_harness.ts";
 
 /** The live API's refusal when an integration code has 3 requests running on an endpoint. */
 const THREAD_TEXT = "The Autotask API thread threshold of 3 threads has been exceeded.";

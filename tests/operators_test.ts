@@ -539,8 +539,6 @@ function textOf(result: { content?: unknown }): string {
 
 Deno.test({
   name: "only the 13 operators plus and/or ever reach Autotask, with id listed and <= 500 ors",
-  sanitizeResources: false,
-  sanitizeOps: false,
   async fn() {
     const tenant = await startTenant({ threshold: { limit: 10_000_000 } });
     const session = await connectStdio({
@@ -704,8 +702,6 @@ Deno.test("the query inspection catches what the property is about", () => {
 
 Deno.test({
   name: "the client refuses, unsent, a query whose in/notIn values pass 500 together",
-  sanitizeResources: false,
-  sanitizeOps: false,
   async fn() {
     const tenant = await startTenant();
     try {

@@ -2,10 +2,10 @@
 
 import assert from "node:assert/strict";
 import { CATALOG, supportsRoot } from "../lib/autotask/catalog.ts";
-import { callError, callOk, connectStdio, startTenant, tenantEnv } from "./harness.ts";
+import { callError, callOk } from "./harness.ts";
+import { inProcessSession } from "./in_process_harness.ts";
 
 type Rec = Record<string, unknown>;
-const opts = { sanitizeResources: false, sanitizeOps: false };
 
 /** Queryable entities with an integer field and a string field to filter on. */
 function sampleEntities(count: number) {
@@ -22,11 +22,10 @@ function sampleEntities(count: number) {
 }
 
 Deno.test({
-  ...opts,
   name: "query_entities sends exactly the filter JSON Autotask expects, on 25 entities",
   async fn() {
-    const tenant = await startTenant();
-    const session = await connectStdio({ env: tenantEnv(tenant) });
+    const session = await inProcessSession();
+    const { tenant } = session;
     try {
       const entities = sampleEntities(25);
       assert.equal(entities.length, 25);
@@ -69,17 +68,15 @@ Deno.test({
       console.log(`query_entities checked on ${entities.length} entities`);
     } finally {
       await session.close();
-      await tenant.close();
     }
   },
 });
 
 Deno.test({
-  ...opts,
   name: "query_entities: labels, UDFs, typing rules and clear errors",
   async fn() {
-    const tenant = await startTenant();
-    const session = await connectStdio({ env: tenantEnv(tenant) });
+    const session = await inProcessSession();
+    const { tenant } = session;
     const { client } = session;
     try {
       const byLabel = await callOk(client, "query_entities", {
@@ -150,7 +147,6 @@ Deno.test({
       );
     } finally {
       await session.close();
-      await tenant.close();
     }
   },
 });

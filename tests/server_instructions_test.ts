@@ -58,8 +58,6 @@ async function advertised(args: string[]): Promise<{
 
 Deno.test({
   name: "read-only and narrowed servers advertise no absent tool in instructions or prompts",
-  sanitizeResources: false,
-  sanitizeOps: false,
   async fn() {
     const cases: { args: string[]; prompts: string[] }[] = [
       {
@@ -108,8 +106,6 @@ Deno.test({
 
 Deno.test({
   name: "error messages point to describe_entity only where the server lists it",
-  sanitizeResources: false,
-  sanitizeOps: false,
   async fn() {
     const bad = { id: 1, changes: { nosuchfield: 1 } };
     for (

@@ -10,8 +10,6 @@ const MARKER = "Shared-code note";
 
 Deno.test({
   name: "3 server processes, 30 parallel searches and 9 note creates: 0 failures, exactly 9 notes",
-  sanitizeResources: false,
-  sanitizeOps: false,
   async fn() {
     // A 250 ms round trip holds each of the tenant's 3 threads long enough for the processes to collide.
     const tenant = await startTenant({ latencyMs: 250 });

@@ -1,21 +1,19 @@
-/** search_ticket_secondary_resources through the official client, against the simulated tenant over HTTP. */
+/** search_ticket_secondary_resources through the official client, in process, against the simulated tenant over HTTP. */
 
 import assert from "node:assert/strict";
-import { callError, callOk, connectStdio, startTenant, tenantEnv } from "./harness.ts";
+import { callError, callOk } from "./harness.ts";
+import { inProcessSession } from "./in_process_harness.ts";
 
 type Rec = Record<string, unknown>;
 
 Deno.test({
   name:
     "search_ticket_secondary_resources lists who helps on a ticket, with names, and writes nothing",
-  sanitizeResources: false,
-  sanitizeOps: false,
   async fn() {
-    const tenant = await startTenant();
-    const session = await connectStdio({
-      env: { ...tenantEnv(tenant), AUTOTASK_TOOLSETS: "default,secondary_resources" },
-      args: ["--read-only"],
+    const session = await inProcessSession({
+      env: { AUTOTASK_TOOLSETS: "default,secondary_resources", AUTOTASK_READ_ONLY: "true" },
     });
+    const { tenant } = session;
     try {
       const { client } = session;
       const listed = (await client.listTools()).tools.map((t) => t.name);
@@ -58,17 +56,14 @@ Deno.test({
       );
     } finally {
       await session.close();
-      await tenant.close();
     }
   },
 });
 
 Deno.test({
   name: "search_ticket_secondary_resources is not in the default tool list",
-  sanitizeResources: false,
-  sanitizeOps: false,
   async fn() {
-    const session = await connectStdio({ args: ["--sandbox"] });
+    const session = await inProcessSession();
     try {
       const listed = (await session.client.listTools()).tools.map((t) => t.name);
       assert.ok(listed.includes("search_tickets"));

@@ -1,8 +1,9 @@
 /**
- * The tool surface (tools/list: names, schemas, annotations) is committed in
- * tests/snapshots/tools_list.json, so a changed surface is a visible diff. It is compared
- * ignoring the order of the tools: moving a tool between modules changes no tool.
- * Refresh after an intended change: `deno task snapshot`.
+ * The tool surface (tools/list: names, schemas, annotations) is committed one file per tool in
+ * tests/snapshots/tools/<tool>.json, so a changed tool is a visible diff of its own file. Tools
+ * are compared ignoring array order (the order of tools, enum values, required names): moving
+ * things around changes no tool. A tool without a snapshot fails, and so does a snapshot of a
+ * tool that no longer exists: `deno task snapshot` writes them deliberately after a review.
  */
 
 import assert from "node:assert/strict";
@@ -15,7 +16,8 @@ import { allTools, kit } from "../tools/mod.ts";
 import { createSandboxClient } from "../main.ts";
 import { Client } from "./deps.ts";
 
-const SNAPSHOT = new URL("./snapshots/tools_list.json", import.meta.url);
+const SNAPSHOTS = new URL("./snapshots/tools/", import.meta.url);
+const ACCEPT = "review the diff, then run `deno task snapshot` to accept it";
 
 /** The change stamps autotask-api.md section 7 documents. */
 const DOCUMENTED_STAMPS = [
@@ -47,37 +49,73 @@ async function listTools(tools: ToolDef[] = allTools()): Promise<unknown> {
   }
 }
 
-/** The tools of a tools/list answer by name, as formatted JSON per tool. */
-function byName(list: unknown): Map<string, string> {
+/** The tools of a tools/list answer by name. */
+function byName(list: unknown): Map<string, unknown> {
   const tools = (list as { tools?: { name: string }[] }).tools ?? [];
-  return new Map(tools.map((tool) => [tool.name, JSON.stringify(tool, null, 2)]));
+  return new Map(tools.map((tool) => [tool.name, tool]));
 }
 
-Deno.test("tools/list matches the committed snapshot", async () => {
-  const listed = await listTools();
-  const current = JSON.stringify(listed, null, 2) + "\n";
-  if (Deno.env.get("UPDATE_SNAPSHOT") === "1") {
-    await Deno.writeTextFile(SNAPSHOT, current);
-    console.log(`wrote ${SNAPSHOT.pathname}`);
-    return;
+/** `value` as JSON with object keys and array elements in a canonical order (array order is ignored). */
+function canonical(value: unknown): unknown {
+  return sorted(JSON.parse(JSON.stringify(value ?? null)));
+}
+
+function sorted(value: unknown): unknown {
+  if (Array.isArray(value)) {
+    return value.map(sorted).sort((x, y) => {
+      const [a, b] = [JSON.stringify(x), JSON.stringify(y)];
+      return a < b ? -1 : a > b ? 1 : 0;
+    });
   }
-  const committed = await Deno.readTextFile(SNAPSHOT);
-  const [now, then] = [byName(listed), byName(JSON.parse(committed))];
-  assert.deepEqual(
-    [...now.keys()].sort(),
-    [...then.keys()].sort(),
-    "The tool list changed: review the diff, then run `deno task snapshot` to accept it",
-  );
-  for (const [name, tool] of now) {
-    assert.equal(
-      tool,
-      then.get(name),
-      `${name} changed: review the diff, then run \`deno task snapshot\` to accept it`,
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(
+      Object.keys(value).sort().map((
+        key,
+      ) => [key, sorted((value as Record<string, unknown>)[key])]),
     );
   }
-  console.log(
-    `tools/list: ${new TextEncoder().encode(JSON.stringify(JSON.parse(current))).length} bytes`,
-  );
+  return value;
+}
+
+/** The committed snapshots by tool name. */
+async function committedSnapshots(): Promise<Map<string, unknown>> {
+  const snapshots = new Map<string, unknown>();
+  for await (const entry of Deno.readDir(SNAPSHOTS)) {
+    if (!entry.isFile || !entry.name.endsWith(".json")) continue;
+    const text = await Deno.readTextFile(new URL(entry.name, SNAPSHOTS));
+    snapshots.set(entry.name.slice(0, -".json".length), JSON.parse(text));
+  }
+  return snapshots;
+}
+
+/** Writes one snapshot per tool and removes those of tools that are gone (`deno task snapshot`). */
+async function writeSnapshots(tools: Map<string, unknown>): Promise<void> {
+  await Deno.mkdir(SNAPSHOTS, { recursive: true });
+  for (const name of (await committedSnapshots()).keys()) {
+    if (!tools.has(name)) await Deno.remove(new URL(`${name}.json`, SNAPSHOTS));
+  }
+  for (const [name, tool] of tools) {
+    await Deno.writeTextFile(
+      new URL(`${name}.json`, SNAPSHOTS),
+      JSON.stringify(tool, null, 2) + "\n",
+    );
+  }
+  console.log(`wrote ${tools.size} snapshots to ${SNAPSHOTS.pathname}`);
+}
+
+Deno.test("every tool matches its committed snapshot, and every snapshot has its tool", async () => {
+  const listed = await listTools();
+  const tools = byName(listed);
+  if (Deno.env.get("UPDATE_SNAPSHOT") === "1") return await writeSnapshots(tools);
+  const committed = await committedSnapshots();
+  const missing = [...tools.keys()].filter((name) => !committed.has(name)).sort();
+  assert.deepEqual(missing, [], `Tools without a snapshot in tests/snapshots/tools/: ${ACCEPT}`);
+  const gone = [...committed.keys()].filter((name) => !tools.has(name)).sort();
+  assert.deepEqual(gone, [], `Snapshots of tools that no longer exist: ${ACCEPT}`);
+  for (const [name, tool] of tools) {
+    assert.deepEqual(canonical(tool), canonical(committed.get(name)), `${name} changed: ${ACCEPT}`);
+  }
+  console.log(`tools/list: ${new TextEncoder().encode(JSON.stringify(listed)).length} bytes`);
 });
 
 Deno.test("the default tools/list stays under 24 KB (24,000 bytes) of JSON", async () => {

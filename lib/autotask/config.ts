@@ -45,6 +45,45 @@ export const ENV_VARS = [
 /** Name of one variable the product reads. */
 export type EnvVar = typeof ENV_VARS[number];
 
+/**
+ * One line on each variable, for `--help` (kept beside the list so a new variable brings its
+ * description; the type makes a missing one a compile error). Required ones come first.
+ */
+export const ENV_HELP: Readonly<Record<EnvVar, string>> = {
+  AUTOTASK_API_USERNAME: "required: the API user's username",
+  AUTOTASK_API_SECRET: "required: its secret",
+  AUTOTASK_API_INTEGRATION_CODE: "required: the API tracking identifier",
+  AUTOTASK_USERNAME: "alias of AUTOTASK_API_USERNAME",
+  AUTOTASK_SECRET: "alias of AUTOTASK_API_SECRET",
+  AUTOTASK_INTEGRATION_CODE: "alias of AUTOTASK_API_INTEGRATION_CODE",
+  AUTOTASK_ZONE: "zone number or host (ww6, 6, webservices6); default: discovered",
+  AUTOTASK_API_URL: "REST base URL instead of a zone (proxies, test tenants)",
+  AUTOTASK_IMPERSONATION_RESOURCE_ID: "act as this resource where Autotask allows it",
+  AUTOTASK_TIMEOUT_MS: "per-request timeout in milliseconds (default 30000)",
+  AUTOTASK_SANDBOX: "1: same as --sandbox",
+  AUTOTASK_BUDGET_WARN: "share of the hourly request limit for the usage notice (0.8)",
+  AUTOTASK_BUDGET_HARD: "share at which optional lookups are skipped (0.95)",
+  AUTOTASK_USER_BUDGET_SHARE: "share of the hourly limit one user may use (default 1: no cap)",
+  REDIS_URL: "redis://host:port the replicas share limits through (add it to --allow-net)",
+  AUTOTASK_MAX_RESULT_CHARS: "cap on one tool result in characters (default 40000)",
+  AUTOTASK_READ_ONLY: "true: same as --read-only",
+  AUTOTASK_TOOLSETS: "same as --toolsets",
+  AUTOTASK_EXCLUDE_TOOLS: "same as --exclude-tools",
+  AUTOTASK_TIME_ZONE: 'IANA zone for "today" and zoneless dates (default: this machine\'s)',
+  AUTOTASK_WEBHOOK_SECRET: "key of the webhooks you create; with --http, takes their callouts",
+  TRANSPORT: "stdio (default), http (Streamable HTTP at /mcp), sse (http + /sse)",
+  HOST: "HTTP listen host (default 127.0.0.1; the permission must allow it)",
+  PORT: "HTTP listen port (default 8050; the permission must allow it)",
+  MCP_AUTH_TOKEN: "bearer token clients must send over HTTP (required off loopback)",
+  MCP_ALLOWED_HOSTS: "extra Host names accepted over HTTP (comma-separated)",
+  MCP_ALLOWED_ORIGINS: "browser origins accepted over HTTP (comma-separated)",
+  MCP_RATE_LIMIT: "HTTP requests per minute per client address (default 300; 0 = off)",
+  MCP_USERS: "team users, ';'-separated, each acting as their own resource (token new)",
+  MCP_OAUTH_ISSUER: "OAuth 2.1 issuer whose JWT access tokens are accepted (--allow-net it)",
+  MCP_RESOURCE_URL: "this server's public MCP URL, the tokens' audience",
+  LOG_LEVEL: "error, warn, info (default) or debug",
+};
+
 /** Reads one variable; `undefined` when unset. */
 export type EnvReader = (name: EnvVar) => string | undefined;
 

@@ -34,6 +34,7 @@ export {
   ConfigError,
   CREDENTIAL_VARS,
   type Credentials,
+  ENV_HELP,
   ENV_VARS,
   type EnvReader,
   type EnvVar,

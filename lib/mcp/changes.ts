@@ -1,7 +1,7 @@
 /** Checks the `changes` of an update tool against the tenant's field metadata before a sparse PATCH. */
 
 import { findEntity } from "../autotask/catalog.ts";
-import type { AutotaskClient, AutotaskRecord, FieldInfo } from "../autotask/client.ts";
+import type { AutotaskRecord, FieldInfo } from "../autotask/client.ts";
 import {
   isIntegerFlag,
   isNumericKind,
@@ -83,34 +83,18 @@ function checkValue(field: FieldInfo, value: unknown): { value: unknown } | { pr
   return { value };
 }
 
-/** How long an entity's "no user-defined fields" answer (HTTP 404) is remembered. */
-const NO_UDFS_TTL_MS = 60 * 60 * 1000;
-/** Per client: entity (lower case) -> until when Autotask said it has no UDF metadata. */
-const noUdfs = new WeakMap<AutotaskClient, Map<string, number>>();
-
 /**
  * The entity's user-defined field definitions, each with a `dataType`: none
- * when the catalog says its records carry no `userDefinedFields`, or when
- * Autotask answers the metadata with 404 (its way of saying "this entity has
- * none", remembered for an hour since the client does not cache failures).
+ * when the catalog says its records carry no `userDefinedFields` (no request
+ * spent), else the client's cached answer (an entity without UDFs, Autotask's
+ * 404, is an empty list there).
  */
 export async function udfDefinitions(ctx: ToolContext, entity: string): Promise<FieldInfo[]> {
   const entry = findEntity(entity);
   if (entry && !Object.values(entry.fields).includes("udfs")) return [];
-  const key = entity.toLowerCase();
-  const until = noUdfs.get(ctx.client.root)?.get(key);
-  if (until !== undefined && until > Date.now()) return [];
-  try {
-    const defs = await ctx.client.userDefinedFields(entity, { signal: ctx.signal });
-    // Some tenants list a UDF's type as `type`: every caller reads `dataType`.
-    return defs.map((d) => typeof d.dataType === "string" ? d : { ...d, dataType: udfType(d) });
-  } catch (error) {
-    if (!(error instanceof AutotaskError) || error.category !== "not_found") throw error;
-    const known = noUdfs.get(ctx.client.root) ?? new Map<string, number>();
-    known.set(key, Date.now() + NO_UDFS_TTL_MS);
-    noUdfs.set(ctx.client.root, known);
-    return [];
-  }
+  const defs = await ctx.client.userDefinedFields(entity, { signal: ctx.signal });
+  // Some tenants list a UDF's type as `type`: every caller reads `dataType`.
+  return defs.map((d) => typeof d.dataType === "string" ? d : { ...d, dataType: udfType(d) });
 }
 
 /** A UDF's type: `dataType` in Autotask's field shape, `type` in some tenants' UDF lists. */
