@@ -1,6 +1,6 @@
 /** Builds the MCP server: name, version, instructions, prompts, the registered tools and the views they name. */
 
-import { type McpRequestContext, McpServer } from "@modelcontextprotocol/server";
+import type { McpRequestContext, McpServer } from "@modelcontextprotocol/server";
 import denoConfig from "../../deno.json" with { type: "json" };
 import type { AutotaskClient } from "../autotask/client.ts";
 import { DEFAULT_MAX_RESULT_CHARS } from "../settings.ts";
@@ -14,6 +14,7 @@ import type { ToolKit } from "./kit.ts";
 import { enabledPrompts, registerPrompts } from "./prompts.ts";
 import { DASHBOARD_URI, registerDashboard } from "../ui/mod.ts";
 import { enabledRecords, registerRecordResources } from "./records.ts";
+import { ServerTemplate } from "./shared_server.ts";
 import { registerTools, type ToolDef, type ToolDeps, type WebhookAccess } from "./tool.ts";
 
 /** The server's name as MCP clients see it. */
@@ -71,8 +72,9 @@ export function showsDashboard(tool: Pick<ToolDef, "meta">): boolean {
  * A factory the transports call: one server instance per connection (stdio) or request era.
  * Over HTTP the request's verified identity (`context.authInfo`) picks the tool list: one
  * surface per policy (read-only, toolsets), computed once and cached, never wider than `tools`.
- * Each call's handler reads the identity again from its own request, so a server instance could
- * be reused for every caller of the same policy. Record resources are served while their tools
+ * Each call's handler reads the identity again from its own request, so the registration is done
+ * once per policy (a {@linkcode ServerTemplate}) and every request gets a new instance that
+ * shares it: per-request state lives in the instance, never in the shared tools. Record resources are served while their tools
  * are enabled, and not to users who act as themselves (a resource read would be the API user's,
  * not theirs); subscribing to them is offered to 2026-07-28 clients (`subscriptions/listen`)
  * when callouts arrive here, i.e. in HTTP mode with the webhook secret: 2025-era HTTP clients
@@ -123,33 +125,52 @@ export function createServerFactory(
     }
     return surface;
   }
+  // One registration per policy and variant, lent to a new instance per request or connection.
+  const templates = new Map<string, ServerTemplate>();
+  function templateFor(key: string, surface: Surface, variant: Variant): ServerTemplate {
+    const records = variant.records ? surface.records : [];
+    const template = new ServerTemplate({ name: SERVER_NAME, version: VERSION }, {
+      capabilities: {
+        tools: {},
+        prompts: {},
+        ...(records.length > 0
+          ? { resources: { subscribe: variant.subscribe, listChanged: false } }
+          : {}),
+      },
+      instructions: surface.instructions,
+    }, (server) => {
+      registerPrompts(server, surface.prompts);
+      // Only a surface listing a tool that points at the page offers it.
+      if (surface.tools.some(showsDashboard)) registerDashboard(server);
+      registerTools(server, surface.tools, surface.deps);
+      if (records.length > 0) {
+        registerRecordResources(server, records, {
+          deps: surface.deps,
+          recent: feed ? (limit) => feed.recentRecords(limit) : undefined,
+        });
+      }
+    });
+    templates.set(key, template);
+    return template;
+  }
   return (context) => {
     const identity = identityOf(context?.authInfo);
     const key = policyKey(identity);
     const surface = surfaces.get(key) ?? surfaceFor(key, narrowTools(tools, identity));
-    const records = identity?.impersonate ? [] : surface.records;
-    const subscribe = feed !== undefined && context?.era === "modern";
-    const server = new McpServer(
-      { name: SERVER_NAME, version: VERSION },
-      {
-        capabilities: {
-          tools: {},
-          prompts: {},
-          ...(records.length > 0 ? { resources: { subscribe, listChanged: false } } : {}),
-        },
-        instructions: surface.instructions,
-      },
-    );
-    registerPrompts(server, surface.prompts);
-    // Only a surface listing a tool that points at the page offers it.
-    if (surface.tools.some(showsDashboard)) registerDashboard(server);
-    registerTools(server, surface.tools, surface.deps);
-    if (records.length > 0) {
-      registerRecordResources(server, records, {
-        deps: surface.deps,
-        recent: feed ? (limit) => feed.recentRecords(limit) : undefined,
-      });
-    }
-    return server;
+    const records = !identity?.impersonate && surface.records.length > 0;
+    const variant: Variant = {
+      records,
+      subscribe: records && feed !== undefined && context?.era === "modern",
+    };
+    const templateKey = `${key}#${variant.records ? "records" : ""}#${
+      variant.subscribe ? "subscribe" : ""
+    }`;
+    return (templates.get(templateKey) ?? templateFor(templateKey, surface, variant)).create();
   };
+}
+
+/** What else than the policy shapes a server: record resources offered, subscriptions offered. */
+interface Variant {
+  records: boolean;
+  subscribe: boolean;
 }

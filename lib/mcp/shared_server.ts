@@ -1,0 +1,115 @@
+/** Makes per-request MCP server instances that share one registration of tools, prompts and resources. */
+
+// HTTP mode needs a fresh `McpServer` per request: the SDK's handler connects each instance to
+// one exchange and writes that request's protocol version, client identity and handlers into
+// it. What costs is the registration (`registerTool` for ~100 tools: ~0.75 ms and ~100 closures
+// per request). The registered entries hold no per-request state (their handlers read the
+// caller from each call's context), so a template registered once lends its registries to every
+// instance: each request still gets its own `Server` (protocol state, abort controllers,
+// progress handlers, client identity), only the immutable tool table is shared.
+//
+// The registries are TypeScript-private fields of McpServer (SDK 2.4); `create` checks that the
+// sharing took effect and otherwise registers everything on each instance (correct, slower).
+
+import { McpServer, type McpServerOptions } from "@modelcontextprotocol/server";
+
+/** McpServer's registries as they exist at runtime (private in its type declarations). */
+interface Registries {
+  _registeredTools: Record<string, unknown>;
+  _registeredPrompts: Record<string, unknown>;
+  _registeredResources: Record<string, unknown>;
+  _registeredResourceTemplates: Record<string, unknown>;
+  /** A cache of each tool's JSON input schema: deterministic, so sharing it is sharing work. */
+  _toolInputSchemaJson: Record<string, unknown>;
+  _completionHandlerInitialized?: boolean;
+  setCompletionRequestHandler?: () => void;
+}
+
+const SHARED_FIELDS = [
+  "_registeredTools",
+  "_registeredPrompts",
+  "_registeredResources",
+  "_registeredResourceTemplates",
+  "_toolInputSchemaJson",
+] as const;
+
+function registriesOf(server: McpServer): Registries {
+  return server as unknown as Registries;
+}
+
+function hasRegistries(server: McpServer): boolean {
+  const fields = registriesOf(server);
+  return SHARED_FIELDS.every((name) => {
+    const value = fields[name];
+    return typeof value === "object" && value !== null;
+  });
+}
+
+/** One registration, instantiated per request. */
+export class ServerTemplate {
+  readonly #info: { name: string; version: string };
+  readonly #options: McpServerOptions;
+  readonly #register: (server: McpServer) => void;
+  readonly #template: McpServer;
+  /** The template's final capabilities (the SDK copies them and never changes them in place). */
+  #capabilities?: McpServerOptions["capabilities"];
+  /** False when this SDK's McpServer did not take the shared registries: each instance registers. */
+  readonly shared: boolean;
+
+  /** Registers once on a template that is never connected. */
+  constructor(
+    info: { name: string; version: string },
+    options: McpServerOptions,
+    register: (server: McpServer) => void,
+  ) {
+    this.#info = info;
+    this.#options = options;
+    this.#register = register;
+    this.#template = new McpServer(info, options);
+    register(this.#template);
+    this.shared = hasRegistries(this.#template) && this.#sharingWorks();
+  }
+
+  /** A new, unconnected instance answering with the template's tools, prompts and resources. */
+  create(): McpServer {
+    return this.shared ? this.#lend() : this.#registered();
+  }
+
+  #registered(): McpServer {
+    const server = new McpServer(this.#info, this.#options);
+    this.#register(server);
+    return server;
+  }
+
+  #lend(): McpServer {
+    // The template's final capabilities make the constructor install the same list/get/call
+    // handlers registration would have installed (tools, prompts, resources).
+    this.#capabilities ??= structuredClone(this.#template.server.getCapabilities());
+    const server = new McpServer(this.#info, {
+      ...this.#options,
+      capabilities: this.#capabilities,
+    });
+    const from = registriesOf(this.#template);
+    const to = registriesOf(server);
+    for (const name of SHARED_FIELDS) to[name] = from[name];
+    if (from._completionHandlerInitialized) to.setCompletionRequestHandler?.();
+    return server;
+  }
+
+  /** A lent instance lists what a registered one lists, under the same capabilities. */
+  #sharingWorks(): boolean {
+    const lent = this.#lend();
+    const registered = this.#registered();
+    const tools = Object.keys(registriesOf(registered)._registeredTools);
+    return hasRegistries(lent) &&
+      JSON.stringify(lent.server.getCapabilities()) ===
+        JSON.stringify(registered.server.getCapabilities()) &&
+      tools.every((name) =>
+        (lent.toolInputSchemaJson(name) === undefined) ===
+          (registered.toolInputSchemaJson(name) === undefined)
+      ) &&
+      Object.keys(registriesOf(lent)._registeredTools).length === tools.length &&
+      Boolean(registriesOf(lent)._completionHandlerInitialized) ===
+        Boolean(registriesOf(registered)._completionHandlerInitialized);
+  }
+}
