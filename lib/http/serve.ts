@@ -148,12 +148,16 @@ export function createHttpHandler(
     if (request.method !== "POST") return mcp.fetch(withoutCredentials(request), { authInfo });
     const read = await readBodyCapped(request, config.maxBodyBytes, config.bodyTimeoutMs);
     if (!read.ok) return bodyError(read.status, config.maxBodyBytes);
+    let parsedBody: unknown;
     try {
-      Object.assign(note, noteFor(JSON.parse(decoder.decode(read.bytes))));
+      parsedBody = JSON.parse(decoder.decode(read.bytes));
     } catch {
-      // not JSON: the SDK answers with a parse error
+      // not JSON: the SDK reads the body and answers with a parse error
+      return mcp.fetch(withoutCredentials(request, { body: read.bytes }), { authInfo });
     }
-    return mcp.fetch(withoutCredentials(request, { body: read.bytes }), { authInfo });
+    Object.assign(note, noteFor(parsedBody));
+    // Parsed once here: the SDK neither reads nor parses the body again.
+    return mcp.fetch(withoutCredentials(request), { authInfo, parsedBody });
   }
 
   /** The public OAuth documents: RFC 9728 (root and path-aware) and the issuer's metadata. */
@@ -265,17 +269,24 @@ export function createHttpHandler(
     } finally {
       if (!(info.completed instanceof Promise)) done();
     }
-    const headers = new Headers(response.headers);
-    headers.set("x-content-type-options", "nosniff");
     const origin = request.headers.get("origin");
-    if (origin && request.method !== "OPTIONS" && originAllowed(origin, config.allow)) {
-      for (const [name, value] of Object.entries(corsHeaders(origin))) headers.set(name, value);
+    const cors = origin && request.method !== "OPTIONS" && originAllowed(origin, config.allow)
+      ? corsHeaders(origin)
+      : {};
+    try {
+      // Responses made in this process have mutable headers: no copy of the response needed.
+      response.headers.set("x-content-type-options", "nosniff");
+      for (const [name, value] of Object.entries(cors)) response.headers.set(name, value);
+    } catch {
+      const headers = new Headers(response.headers);
+      headers.set("x-content-type-options", "nosniff");
+      for (const [name, value] of Object.entries(cors)) headers.set(name, value);
+      response = new Response(response.body, {
+        status: response.status,
+        statusText: response.statusText,
+        headers,
+      });
     }
-    response = new Response(response.body, {
-      status: response.status,
-      statusText: response.statusText,
-      headers,
-    });
     const line = `http ${printable(request.method, 10)} ${
       printable(new URL(request.url).pathname, 80)
     } ${response.status} ${Math.round(performance.now() - started)}ms client=${
