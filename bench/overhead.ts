@@ -1,11 +1,13 @@
 /**
  * 2. Per-call overhead: a tool call through MCP (stdio, spawned server) against the identical
  * Autotask request made by the client library alone; the difference is the server's own cost.
+ * Then the same call to a spawned server in HTTP mode against the stdio server: what HTTP adds.
  */
 
 import type { AutotaskClient } from "../lib/autotask/client.ts";
 import type { Filter } from "../lib/autotask/query.ts";
 import type { ServedSandbox } from "../lib/sandbox/mod.ts";
+import { HttpServerProcess } from "./http_process.ts";
 import { type Row, type SectionResult, summaryRow } from "./report.ts";
 import { type ServerProcess, startServer } from "./server_process.ts";
 import { fmt, MS, summarize } from "./stats.ts";
@@ -41,12 +43,16 @@ async function timed(run: () => Promise<unknown>): Promise<number> {
   return performance.now() - started;
 }
 
-/** The two paths to the same tenant. */
+/** The paths to the same tenant. */
 interface Paths {
   tenant: ServedSandbox;
   server: ServerProcess;
   library: AutotaskClient;
+  http: HttpServerProcess;
 }
+
+/** What HTTP mode may add to a tool call over stdio (issue 19). */
+const HTTP_BUDGET_MS = 0.5;
 
 /** A tool call and the entity its one Autotask query reads. */
 interface Probe {
@@ -105,30 +111,79 @@ async function compare(paths: Paths, tool: Probe, options: OverheadOptions): Pro
   ];
 }
 
-/** get_ticket and search_tickets, each `calls` times on both paths. */
+/** The same tool call to the stdio server and to the HTTP-mode server, interleaved and paired. */
+async function compareTransports(
+  paths: Paths,
+  tool: Probe,
+  options: OverheadOptions,
+): Promise<Row[]> {
+  const { server, http } = paths;
+  const viaStdio = () => server.callOk(tool.name, tool.args);
+  const viaHttp = async () => {
+    const { result } = await http.callTool(tool.name, tool.args);
+    if (result.isError) {
+      throw new Error(`${tool.name} failed over HTTP: ${result.content[0]?.text}`);
+    }
+  };
+  for (let i = 0; i < WARM_UP; i++) {
+    await viaStdio();
+    await viaHttp();
+  }
+  const overHttp: number[] = [];
+  const differences: number[] = [];
+  for (let i = 0; i < options.calls; i++) {
+    const stdio = await timed(viaStdio);
+    const httpMs = await timed(viaHttp);
+    overHttp.push(httpMs);
+    differences.push(httpMs - stdio);
+  }
+  options.progress(`${tool.name}: ${options.calls} calls over HTTP and stdio`);
+  const added = summarize(differences);
+  return [
+    summaryRow(2, `\`${tool.name}\` through MCP over Streamable HTTP (spawned \`--http\` server)`, {
+      summary: summarize(overHttp),
+      unit: MS,
+      notes: "stateless 2025-11-25 POSTs to /mcp over keep-alive fetch, answer read to the end",
+    }),
+    summaryRow(2, `\`${tool.name}\`: what HTTP mode adds over stdio (HTTP − stdio, paired)`, {
+      summary: added,
+      unit: MS,
+      notes:
+        `budget ${HTTP_BUDGET_MS} ms: ${
+          added.median <= HTTP_BUDGET_MS ? "within" : "OVER"
+        }; a new MCP server per request sharing one registration of the tools, the gates, ` +
+        "the request log line, HTTP framing on both ends",
+    }),
+  ];
+}
+
+/** get_ticket and search_tickets, each `calls` times on every path. */
 export async function perCallOverhead(
   tenant: ServedSandbox,
   options: OverheadOptions,
 ): Promise<SectionResult> {
-  const server = await startServer({ flags: await serverFlags(), env: serverEnv(tenant) });
-  const paths: Paths = { tenant, server, library: libraryClient(tenant) };
+  const spawn = { flags: await serverFlags(), env: serverEnv(tenant) };
+  const server = await startServer(spawn);
+  const http = await HttpServerProcess.start(spawn);
+  const paths: Paths = { tenant, server, library: libraryClient(tenant), http };
   try {
     const ticket = tenant.sandbox.records("Tickets")[0];
+    const getTicket = { name: "get_ticket", args: { id: ticket.id }, entity: "Tickets" };
+    const searchTickets = {
+      name: "search_tickets",
+      args: { openOnly: true, limit: 25 },
+      entity: "Tickets",
+    };
     return {
       rows: [
-        ...await compare(paths, {
-          name: "get_ticket",
-          args: { id: ticket.id },
-          entity: "Tickets",
-        }, options),
-        ...await compare(paths, {
-          name: "search_tickets",
-          args: { openOnly: true, limit: 25 },
-          entity: "Tickets",
-        }, options),
+        ...await compare(paths, getTicket, options),
+        ...await compare(paths, searchTickets, options),
+        ...await compareTransports(paths, getTicket, options),
+        ...await compareTransports(paths, searchTickets, options),
       ],
     };
   } finally {
     await server.close();
+    await http.close();
   }
 }
