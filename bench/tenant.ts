@@ -17,11 +17,16 @@ const ROOT = new URL("..", import.meta.url).pathname;
 /** Hourly threshold high enough that no benchmark comes near the usage notice or the hard share. */
 const UNLIMITED = { limit: 1_000_000_000 };
 
-/** The permission flags of `deno task start`, with loopback added to the network allow list. */
+/**
+ * The flags of `deno task start` (permissions and V8's heap sizing), with loopback added to the
+ * network allow list.
+ */
 export async function serverFlags(): Promise<string[]> {
   const config = JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`));
   return (config.tasks.start as string).split(/\s+/)
-    .filter((part) => part.startsWith("--allow-") || part === "--no-prompt")
+    .filter((part) =>
+      part.startsWith("--allow-") || part.startsWith("--v8-flags=") || part === "--no-prompt"
+    )
     .map((flag) => flag.startsWith("--allow-net=") ? `${flag},127.0.0.1` : flag);
 }
 

@@ -30,7 +30,7 @@ const LISTENING = /serving MCP over Streamable HTTP at (http:\/\/[^\s/]+)\/mcp/;
 async function sandboxHttpFlags(): Promise<string[]> {
   const config = JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`));
   const flags = (config.tasks.sandbox as string).split(/\s+/).filter((part) =>
-    part.startsWith("--allow-") || part === "--no-prompt"
+    part.startsWith("--allow-") || part.startsWith("--v8-flags=") || part === "--no-prompt"
   );
   return [...flags, "--allow-net=127.0.0.1"];
 }

@@ -12,10 +12,21 @@ export const AUTOTASK_HOSTS = "*.autotask.net:443";
 /** The default HTTP listen address (HOST:PORT defaults): the only socket a binary may open. */
 export const HTTP_LISTEN = `${DEFAULT_HOST}:${DEFAULT_PORT}`;
 
-/** `--no-prompt`, then `--allow-net` for `net` (omitted when empty), then `--allow-env`. */
+/**
+ * V8's heap sizing for a server that runs for weeks (not a permission, and not a cap: the heap
+ * still grows as far as live data needs). With V8's defaults the young generation grows to
+ * 16 MiB per semi-space and the old generation to several times what survives before a full
+ * collection: RSS went from 118 to 236 MiB over 10,000 HTTP calls (93 to 193 MiB over stdio),
+ * all of it garbage not yet collected. Semi-spaces of at most 8 MiB and a full collection once
+ * the old generation is 10% past its last live size keep it within 1.25x (bench item 6).
+ */
+export const V8_FLAGS = "--v8-flags=--max-semi-space-size=8,--heap-growing-percent=10";
+
+/** `--no-prompt`, {@linkcode V8_FLAGS}, `--allow-net` for `net` (omitted when empty), `--allow-env`. */
 export function permissionFlags(net: readonly string[]): string[] {
   return [
     "--no-prompt",
+    V8_FLAGS,
     ...(net.length > 0 ? [`--allow-net=${net.join(",")}`] : []),
     `--allow-env=${ENV_VARS.join(",")}`,
   ];

@@ -16,7 +16,7 @@ const ROOT = new URL("..", import.meta.url).pathname;
 export async function productionFlags(): Promise<string[]> {
   const config = JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`));
   return (config.tasks.start as string).split(/\s+/).filter((p) =>
-    p.startsWith("--allow-") || p === "--no-prompt"
+    p.startsWith("--allow-") || p.startsWith("--v8-flags=") || p === "--no-prompt"
   );
 }
 

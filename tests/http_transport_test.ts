@@ -13,7 +13,9 @@ async function taskFlags(name: string): Promise<{ flags: string[]; rest: string[
   const config = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url)));
   const parts = (config.tasks[name] as string).split(/\s+/);
   return {
-    flags: parts.filter((p) => p.startsWith("--allow-") || p === "--no-prompt"),
+    flags: parts.filter((p) =>
+      p.startsWith("--allow-") || p.startsWith("--v8-flags=") || p === "--no-prompt"
+    ),
     rest: parts.slice(parts.indexOf("main.ts") + 1),
   };
 }

@@ -502,7 +502,7 @@ Deno.test({
     const sandboxTask: string = config.tasks.sandbox;
     assert.doesNotMatch(sandboxTask, /--allow-net/);
     const flags = sandboxTask.split(/\s+/).filter((p) =>
-      p.startsWith("--allow-") || p === "--no-prompt"
+      p.startsWith("--allow-") || p.startsWith("--v8-flags=") || p === "--no-prompt"
     );
     const session = await connectStdio({ flags, args: ["--sandbox"], env: {} });
     try {
