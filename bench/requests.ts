@@ -21,6 +21,9 @@ interface Reason {
   why: string;
 }
 
+const PARENT =
+  "reads the company first, so a company that does not exist is named before anything is sent (issue 15)";
+
 const READ_BACK =
   "the create, then the new record read back (Autotask answers a create with its id only)";
 
@@ -30,8 +33,8 @@ const READ_BACK =
  */
 const REASONS: Record<string, Reason> = {
   create_ticket: {
-    requests: "POST Tickets, GET Tickets/{id}",
-    why: `${READ_BACK}: the ticket number and the defaults Autotask filled in`,
+    requests: "GET Companies/{id}, POST Tickets, GET Tickets/{id}",
+    why: `${PARENT}; ${READ_BACK}: the ticket number and the defaults Autotask filled in`,
   },
   add_ticket_note: {
     requests: "GET Tickets/{id}, POST Tickets/{id}/Notes",
@@ -43,22 +46,27 @@ const REASONS: Record<string, Reason> = {
     requests: "GET Companies/{id}, POST Companies/{id}/Contacts, GET Contacts/{id}",
     why: `reads the company first (clear not-found error); ${READ_BACK}`,
   },
-  create_project: { requests: "POST Projects, GET Projects/{id}", why: READ_BACK },
+  create_project: {
+    requests: "GET Companies/{id}, POST Projects, GET Projects/{id}",
+    why: `${PARENT}; ${READ_BACK}`,
+  },
   create_task: {
     requests: "GET Projects/{id}, POST Projects/{id}/Tasks, GET Tasks/{id}",
     why: `reads the project first (clear not-found error); ${READ_BACK}`,
   },
   create_time_entry: {
-    requests:
-      "GET Tickets/{id}, POST ResourceServiceDeskRoles/query, POST TimeEntries, GET TimeEntries/{id}",
-    why: "reads the ticket (its assignee and role) and the resource's service-desk roles to " +
-      `choose roleID; ${READ_BACK}`,
+    requests: "GET Tickets/{id}, POST TimeEntries, GET TimeEntries/{id}",
+    why: "reads the ticket (it exists; its assignee and role choose roleID when the resource " +
+      `is its primary resource); ${READ_BACK}`,
   },
   create_configuration_item: {
-    requests: "POST ConfigurationItems, GET ConfigurationItems/{id}",
-    why: READ_BACK,
+    requests: "GET Companies/{id}, POST ConfigurationItems, GET ConfigurationItems/{id}",
+    why: `${PARENT}; ${READ_BACK}`,
   },
-  create_opportunity: { requests: "POST Opportunities, GET Opportunities/{id}", why: READ_BACK },
+  create_opportunity: {
+    requests: "GET Companies/{id}, POST Opportunities, GET Opportunities/{id}",
+    why: `${PARENT} (its owner is the default owner); ${READ_BACK}`,
+  },
 };
 
 function reasonFor(tool: string, requests: string): string {

@@ -126,6 +126,8 @@ test("a secondary resource gets its role on that ticket", async ({ client, sandb
     "POST TicketSecondaryResources/query",
     "POST TimeEntries",
     "GET TimeEntries/{id}",
+    // The result names the resource, as a get does (a name not cached yet).
+    "POST Resources/query",
   ]);
 });
 
@@ -144,6 +146,7 @@ test("a resource not on the ticket gets its default service-desk role", async ({
     "POST ResourceServiceDeskRoles/query",
     "POST TimeEntries",
     "GET TimeEntries/{id}",
+    "POST Resources/query",
   ]);
 });
 
