@@ -165,7 +165,12 @@ export function createServerFactory(
     const templateKey = `${key}#${variant.records ? "records" : ""}#${
       variant.subscribe ? "subscribe" : ""
     }`;
-    return (templates.get(templateKey) ?? templateFor(templateKey, surface, variant)).create();
+    const template = templates.get(templateKey) ?? templateFor(templateKey, surface, variant);
+    // A request of the HTTP handler (`requestInfo`) gets an instance for that request alone,
+    // which never sees an initialize: what a tool reads of its server (the client's declared
+    // capabilities) is as empty on the template. A connection (stdio, legacy SSE: no
+    // `requestInfo`) initializes its own instance once, and tools must read that one.
+    return context?.requestInfo !== undefined ? template.create() : template.registered();
   };
 }
 

@@ -1,6 +1,6 @@
 /** Makes per-request MCP server instances that share one registration of tools, prompts and resources. */
 
-// HTTP mode needs a fresh `McpServer` per request: the SDK's handler connects each instance to
+// HTTP mode needs a fresh `McpServer` per request (a connection keeps one for its life): the SDK's handler connects each instance to
 // one exchange and writes that request's protocol version, client identity and handlers into
 // it. What costs is the registration (`registerTool` for ~100 tools: ~0.75 ms and ~100 closures
 // per request). The registered entries hold no per-request state (their handlers read the
@@ -70,9 +70,19 @@ export class ServerTemplate {
     this.shared = hasRegistries(this.#template) && this.#sharingWorks();
   }
 
-  /** A new, unconnected instance answering with the template's tools, prompts and resources. */
+  /**
+   * A new, unconnected instance answering with the template's tools, prompts and resources, for
+   * ONE request. Handlers that read the server they were registered on (the client's declared
+   * capabilities) read the template's, which never connects: right only for an instance that
+   * never sees an `initialize` either, as a per-request HTTP instance.
+   */
   create(): McpServer {
     return this.shared ? this.#lend() : this.#registered();
+  }
+
+  /** A new instance with its own registration, for a connection (stdio, legacy SSE). */
+  registered(): McpServer {
+    return this.#registered();
   }
 
   #registered(): McpServer {

@@ -88,7 +88,9 @@ const CONFIRM_TIMEOUT_MS = 5 * 60_000;
 /**
  * The confirmation form of {@linkcode ToolContext.confirmWithUser}, when the client can show one:
  * a 2025-era request (2026-07-28 requests carry an envelope) from a client that declared form
- * elicitation (an empty `elicitation` capability means form, per the specification).
+ * elicitation (an empty `elicitation` capability means form, per the specification). `server`
+ * is the instance the tool was registered on: over HTTP one registration serves every request
+ * (lib/mcp/shared_server.ts), and a per-request instance never has the client's capabilities.
  */
 function confirmation(
   server: McpServer,
