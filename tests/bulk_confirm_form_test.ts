@@ -44,8 +44,6 @@ async function connectWithForms(tenant: ServedSandbox, user: FormUser): Promise<
 
 Deno.test({
   name: "bulk tools ask through the client's form when it has one: yes applies, no sends nothing",
-  sanitizeResources: false,
-  sanitizeOps: false,
   async fn() {
     const tenant = await startTenant();
     const { sandbox } = tenant;

@@ -13,8 +13,6 @@ type Rec = Record<string, unknown>;
 
 Deno.test({
   name: "bulk_add_ticket_notes: preview, then one internal note per ticket, 3 at a time",
-  sanitizeResources: false,
-  sanitizeOps: false,
   async fn() {
     const { tenant, session, close } = await bulkSetup({
       tenant: { latencyMs: 20 },
@@ -71,8 +69,6 @@ Deno.test({
 Deno.test({
   name:
     "bulk_create_time_entries: every entry checked before any is sent; roles and local dates as create_time_entry",
-  sanitizeResources: false,
-  sanitizeOps: false,
   async fn() {
     const { tenant, session, close } = await bulkSetup({
       env: { AUTOTASK_TOOLSETS: "bulk,time", AUTOTASK_TIME_ZONE: "America/Los_Angeles" },

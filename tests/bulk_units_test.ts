@@ -191,8 +191,6 @@ Deno.test("id lists, groups, canonical JSON and the size cap", () => {
 
 Deno.test({
   name: "an expired confirm token is refused and sends nothing (the clock moved 10 minutes)",
-  sanitizeResources: false,
-  sanitizeOps: false,
   async fn() {
     const tenant = await startTenant();
     let clock = Date.now();

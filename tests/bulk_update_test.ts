@@ -32,8 +32,6 @@ const THREAD_TEXT = "The Autotask API thread threshold of 3 threads has been exc
 
 Deno.test({
   name: "bulk_update: the preview writes nothing; the token applies one write per record, once",
-  sanitizeResources: false,
-  sanitizeOps: false,
   async fn() {
     const { tenant, session, close } = await bulkSetup();
     const { client } = session;
@@ -93,8 +91,6 @@ Deno.test({
 
 Deno.test({
   name: "bulk_update: an altered, foreign or other-process token, or other arguments, are refused",
-  sanitizeResources: false,
-  sanitizeOps: false,
   async fn() {
     const { tenant, session, close } = await bulkSetup();
     const { client } = session;
@@ -160,8 +156,6 @@ Deno.test({
 
 Deno.test({
   name: "bulk_update over HTTP: a token previewed on one connection applies on another, both eras",
-  sanitizeResources: false,
-  sanitizeOps: false,
   async fn() {
     const tenant = await startTenant();
     const { sandbox } = tenant;
@@ -207,8 +201,6 @@ Deno.test({
 
 Deno.test({
   name: "bulk_update: a record changed between preview and apply is skipped, not overwritten",
-  sanitizeResources: false,
-  sanitizeOps: false,
   async fn() {
     const { tenant, session, close } = await bulkSetup({ env: { AUTOTASK_TOOLSETS: "bulk" } });
     const { client } = session;
@@ -280,8 +272,6 @@ Deno.test({
 Deno.test({
   name:
     "bulk_update: a validation failure, a thread-limit refusal and a later permission failure are each reported right",
-  sanitizeResources: false,
-  sanitizeOps: false,
   async fn() {
     const { tenant, session, close } = await bulkSetup({ env: { AUTOTASK_TOOLSETS: "bulk" } });
     const { client } = session;
@@ -361,8 +351,6 @@ Deno.test({
 
 Deno.test({
   name: "bulk_update: cancellation stops sending at once; the token then reports what was done",
-  sanitizeResources: false,
-  sanitizeOps: false,
   async fn() {
     const { tenant, session, close } = await bulkSetup({
       tenant: { latencyMs: 100 },
@@ -422,8 +410,6 @@ Deno.test({
 
 Deno.test({
   name: "bulk_update: filters, child entities, the budget and bad input",
-  sanitizeResources: false,
-  sanitizeOps: false,
   async fn(t) {
     const { tenant, session, close } = await bulkSetup({
       tenant: { threshold: { limit: 10_000, used: 9_000 } },

@@ -104,7 +104,6 @@ export { default as fc } from "npm:fast-check@^4.3.0";`),
 
 Deno.test({
   name: "offline compile (DENORT_BIN): every target resolves and embeds no test-only package",
-  sanitizeResources: false,
   async fn() {
     const outDir = await Deno.makeTempDir({ prefix: "autotask-mcp-compile-" });
     try {
@@ -258,7 +257,6 @@ const hasNpx = await new Deno.Command("npx", {
 Deno.test({
   name: "mcpb validate passes on every generated manifest (npx @anthropic-ai/mcpb)",
   ignore: !hasNpx,
-  sanitizeResources: false,
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "autotask-mcp-mcpb-" });
     try {
@@ -336,7 +334,6 @@ Deno.test("SHA256SUMS reads as sha256sum -c input; server.json carries each bund
 
 Deno.test({
   name: "the smoke script drives the server with the binary's flags over stdio",
-  sanitizeResources: false,
   async fn() {
     const result = await smoke([Deno.execPath(), "run", ...binaryFlags(), `${ROOT}main.ts`]);
     assert.equal(result.version, denoJson.version);

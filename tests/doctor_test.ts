@@ -46,8 +46,6 @@ function line(stdout: string, name: string): string {
 Deno.test({
   name:
     "doctor over HTTP: success, wrong secret, unknown user, wrong code, bad zone, missing variables",
-  sanitizeResources: false,
-  sanitizeOps: false,
   async fn(t) {
     const tenant = await startTenant();
     const env = tenantEnv(tenant);
@@ -262,8 +260,6 @@ async function inProcess(
 
 Deno.test({
   name: "doctor in-process: zone discovery, a zone that does not match it, and the budget warning",
-  sanitizeResources: false,
-  sanitizeOps: false,
   async fn() {
     const tenant = await startTenant();
     const busy = await startTenant({ threshold: { used: 8_600 } });

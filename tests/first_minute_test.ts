@@ -23,8 +23,6 @@ Deno.test({
   name:
     "deno task sandbox in a terminal prints one line: it waits for an MCP client, and the Inspector command",
   ignore: !hasScript(),
-  sanitizeResources: false,
-  sanitizeOps: false,
   async fn() {
     // `script` gives the server a terminal as stdin, as when a person runs the task by hand.
     const child = new Deno.Command("script", {
@@ -69,8 +67,6 @@ Deno.test({
 
 Deno.test({
   name: "started by an MCP client (stdin a pipe), the server prints no terminal hint",
-  sanitizeResources: false,
-  sanitizeOps: false,
   async fn() {
     const session = await connectStdio({ args: ["--sandbox"] });
     try {

@@ -20,8 +20,7 @@ const SHORT: ConnectionLimits = {
 /** How late a deadline may fire: the check interval, node:http's 1 s keep-alive slack, CI noise. */
 const SLACK_MS = 2_000;
 
-const test = (name: string, fn: () => Promise<void>) =>
-  Deno.test({ name, fn, sanitizeResources: false, sanitizeOps: false });
+const test = (name: string, fn: () => Promise<void>) => Deno.test({ name, fn });
 
 const encoder = new TextEncoder();
 

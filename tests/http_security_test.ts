@@ -30,8 +30,7 @@ async function statusOf(response: Promise<Response>): Promise<number> {
   return r.status;
 }
 
-const test = (name: string, fn: () => Promise<void> | void) =>
-  Deno.test({ name, fn, sanitizeResources: false, sanitizeOps: false });
+const test = (name: string, fn: () => Promise<void> | void) => Deno.test({ name, fn });
 
 test("bearer token: none or wrong -> 401 with a Bearer challenge, the right one -> 200", async () => {
   const s = await serveInProcess({ MCP_AUTH_TOKEN: TOKEN });

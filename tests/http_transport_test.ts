@@ -22,8 +22,6 @@ async function taskFlags(name: string): Promise<{ flags: string[]; rest: string[
 
 Deno.test({
   name: "Streamable HTTP: both protocol eras list and call tools against the simulated tenant",
-  sanitizeResources: false,
-  sanitizeOps: false,
   async fn() {
     const tenant = await startTenant();
     // The production flags plus loopback (the listen address and the tenant), TRANSPORT=http.
@@ -69,8 +67,6 @@ Deno.test({
 
 Deno.test({
   name: "TRANSPORT=sse: the legacy HTTP+SSE client works, /mcp keeps serving, one warning line",
-  sanitizeResources: false,
-  sanitizeOps: false,
   async fn() {
     const tenant = await startTenant();
     const server = await startHttpServer({
@@ -110,8 +106,6 @@ Deno.test({
 Deno.test({
   name:
     "sandbox over HTTP: --sandbox --http with the sandbox:http task's permissions (listen only)",
-  sanitizeResources: false,
-  sanitizeOps: false,
   async fn() {
     const task = await taskFlags("sandbox:http");
     assert.deepEqual(task.rest, ["--sandbox", "--http"]);
@@ -186,8 +180,6 @@ Deno.test("unknown TRANSPORT and LOG_LEVEL values exit 2 with a message", async 
 Deno.test({
   name:
     "external MCP conformance suite: server-initialize, ping, tools-list, dns-rebinding-protection",
-  sanitizeResources: false,
-  sanitizeOps: false,
   async fn() {
     const { results, serverLog } = await runConformance();
     assert.deepEqual(results.map((r) => r.scenario), [...SCENARIOS]);

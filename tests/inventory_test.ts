@@ -394,8 +394,6 @@ function writesIn(log: { method: string; path: string }[]): string[] {
 
 Deno.test({
   name: "every read tool succeeds on real records and sends no write to Autotask",
-  sanitizeResources: false,
-  sanitizeOps: false,
   async fn() {
     const readTools = allTools().filter((t) => !isWriteTool(t)).map((t) => t.name).sort();
     assert.deepEqual(
@@ -465,8 +463,6 @@ Deno.test({
 Deno.test({
   name:
     "read-only server: no write tool listed, a named one is refused, the tenant receives no write",
-  sanitizeResources: false,
-  sanitizeOps: false,
   async fn() {
     const tenant = await startTenant();
     const session = await connectStdio({
@@ -503,8 +499,6 @@ Deno.test({
 
 Deno.test({
   name: "toolsets and exclusions change tools/list of a running server",
-  sanitizeResources: false,
-  sanitizeOps: false,
   async fn() {
     const tenant = await startTenant();
     try {

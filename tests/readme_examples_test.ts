@@ -19,8 +19,6 @@ function mentions(request: string): boolean {
 
 Deno.test({
   name: "the README's five example requests run as written in the sandbox",
-  sanitizeResources: false,
-  sanitizeOps: false,
   async fn(t) {
     // The sandbox as users start it (no tenant of the test's own), in a fixed zone.
     const session = await connectStdio({

@@ -86,8 +86,6 @@ function painted(png: Png): boolean {
 
 Deno.test({
   name: "the dashboard draws real report results from the server in Chromium, light and dark",
-  sanitizeResources: false,
-  sanitizeOps: false,
   async fn() {
     await withReports(ZONE, async ({ session: { client } }) => {
       const { tools } = await client.listTools();

@@ -20,10 +20,7 @@ import {
   withReports,
 } from "./reports_oracle.ts";
 
-const opts = { sanitizeResources: false, sanitizeOps: false };
-
 Deno.test({
-  ...opts,
   name:
     "report_contracts: purchased, used, remaining, 30-day burn, run-out and contracts ending soon",
   async fn() {

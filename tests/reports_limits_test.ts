@@ -15,7 +15,6 @@ import { Client, getToolUiResourceUri } from "./deps.ts";
 import { callError, callOk } from "./harness.ts";
 import { table, tenantRequests, WEST, withReports } from "./reports_oracle.ts";
 
-const opts = { sanitizeResources: false, sanitizeOps: false };
 const REPORTS = [
   "report_time",
   "report_utilization",
@@ -26,7 +25,6 @@ const REPORTS = [
 ];
 
 Deno.test({
-  ...opts,
   name: "report tools point MCP Apps hosts at ui://autotask/dashboard, which the server serves",
   async fn() {
     await withReports(WEST, async ({ session: { client } }) => {
@@ -73,7 +71,6 @@ Deno.test("a server without report tools offers no resources", async () => {
 });
 
 Deno.test({
-  ...opts,
   name:
     "past the hard budget share a report refuses up front, with the numbers and a narrower range that works",
   async fn() {
@@ -107,7 +104,6 @@ Deno.test({
 });
 
 Deno.test({
-  ...opts,
   name: "a long report reports progress to a client that asks, and a cancelled one stops sending",
   async fn() {
     await withReports(WEST, async ({ tenant, session: { client } }) => {
@@ -153,7 +149,6 @@ Deno.test({
 });
 
 Deno.test({
-  ...opts,
   name:
     "a report that fans out into many counts queues them itself: none times out waiting for a connection",
   async fn() {
@@ -176,7 +171,6 @@ Deno.test({
 });
 
 Deno.test({
-  ...opts,
   name: "a report larger than AUTOTASK_MAX_RESULT_CHARS is cut at whole rows and says so",
   async fn() {
     await withReports(WEST, async ({ session: { client } }) => {

@@ -24,8 +24,6 @@ import {
 } from "./reports_oracle.ts";
 import type { ServedSandbox } from "../lib/sandbox/mod.ts";
 
-const opts = { sanitizeResources: false, sanitizeOps: false };
-
 function daysBetween(from: string, to: string): number {
   return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000);
 }
@@ -77,7 +75,6 @@ async function checkFlow(
 }
 
 Deno.test({
-  ...opts,
   name: "report_ticket_flow counts created and completed per local week, west of UTC",
   async fn() {
     await withReports(WEST, async ({ tenant, session: { client } }) => {
@@ -87,7 +84,6 @@ Deno.test({
 });
 
 Deno.test({
-  ...opts,
   name:
     "east of UTC: ticket aging by local days, weekly flow and SLA of completed tickets match the tenant",
   async fn() {

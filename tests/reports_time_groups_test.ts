@@ -20,8 +20,6 @@ import {
   withReports,
 } from "./reports_oracle.ts";
 
-const opts = { sanitizeResources: false, sanitizeOps: false };
-
 /** Billable, non-billable and total hours of `entries`, checked against `row`. */
 function checkRow(row: Row | undefined, entries: Rec[], what: string): void {
   assert.ok(row, `${what}: no row`);
@@ -74,7 +72,6 @@ function checkGroups(
 }
 
 Deno.test({
-  ...opts,
   name:
     "report_time by project, ticket, contract, role and work type, and for one resource or contract, matches the tenant's entries",
   async fn() {

@@ -24,8 +24,6 @@ import {
   withReports,
 } from "./reports_oracle.ts";
 
-const opts = { sanitizeResources: false, sanitizeOps: false };
-
 /** Billable and non-billable hours of `entries`. */
 function hours(entries: Rec[]): { billable: number; nonBillable: number } {
   return {
@@ -57,7 +55,6 @@ function partialRange(zone: string): { from: string; to: string } {
 }
 
 Deno.test({
-  ...opts,
   name:
     "report_time: hours by resource, company and week (partial weeks) match the tenant's entries",
   async fn() {
@@ -174,7 +171,6 @@ Deno.test({
 });
 
 Deno.test({
-  ...opts,
   name: "report_time and report_utilization read today and yesterday in the user's zone, not UTC",
   async fn() {
     // A zone whose date differs from UTC's right now: far east from 10:00 UTC, far west before.
@@ -270,7 +266,6 @@ Deno.test({
 });
 
 Deno.test({
-  ...opts,
   name: "report_time refuses what it cannot do with messages that say what to change",
   async fn() {
     await withReports(WEST, async ({ session: { client } }) => {

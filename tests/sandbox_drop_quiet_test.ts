@@ -6,8 +6,6 @@ import { startTenant } from "./harness.ts";
 
 Deno.test({
   name: "a dropped connection fails the client's request without an error printed by the tenant",
-  sanitizeResources: false,
-  sanitizeOps: false,
   async fn() {
     const tenant = await startTenant();
     const printed: unknown[][] = [];

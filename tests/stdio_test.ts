@@ -52,8 +52,6 @@ type Rec = Record<string, unknown>;
 
 Deno.test({
   name: "stdio end to end: the seed's 29 tools against the simulated tenant over loopback",
-  sanitizeResources: false,
-  sanitizeOps: false,
   async fn(t) {
     const tenant = await startTenant();
     const session = await connectStdio({ env: tenantEnv(tenant) });
@@ -438,8 +436,6 @@ Deno.test({
 
 Deno.test({
   name: "both protocol eras list and call tools",
-  sanitizeResources: false,
-  sanitizeOps: false,
   async fn() {
     const tenant = await startTenant();
     try {
@@ -465,8 +461,6 @@ Deno.test({
 Deno.test({
   name:
     "with the exact production flags a loopback API URL fails fast and the tenant receives nothing",
-  sanitizeResources: false,
-  sanitizeOps: false,
   async fn() {
     const tenant = await startTenant();
     const session = await connectStdio({ env: tenantEnv(tenant), flags: await productionFlags() });
@@ -495,8 +489,6 @@ Deno.test("missing credentials: a message naming the variables on stderr and exi
 
 Deno.test({
   name: "sandbox mode needs no network and no credentials, and says so",
-  sanitizeResources: false,
-  sanitizeOps: false,
   async fn() {
     const config = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url)));
     const sandboxTask: string = config.tasks.sandbox;

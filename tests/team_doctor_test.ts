@@ -8,8 +8,6 @@ const HASH = "b".repeat(64);
 
 Deno.test({
   name: "doctor: each configured user acts as their resource, or the line says why not",
-  sanitizeResources: false,
-  sanitizeOps: false,
   async fn() {
     // Priya's security level does not allow impersonation.
     const tenant = await startTenant({ impersonationDenied: [29682887] });

@@ -60,8 +60,6 @@ async function noteAndTime(client: Client, ticketId: number, resourceID: number)
 
 Deno.test({
   name: "team server: OAuth users and per-user tokens act as themselves; scopes, refusals and 401s",
-  sanitizeResources: false,
-  sanitizeOps: false,
   async fn() {
     const tenant = await startTenant();
     const issuer = await startIssuer();
@@ -366,8 +364,6 @@ Deno.test({
 
 Deno.test({
   name: "team server: without the network permission for the issuer, the server refuses to start",
-  sanitizeResources: false,
-  sanitizeOps: false,
   async fn() {
     const issuer = await startIssuer();
     try {

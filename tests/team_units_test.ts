@@ -179,8 +179,6 @@ Deno.test("audit line: who, as which resource, tool, entity, record, outcome; no
 
 Deno.test({
   name: "client: a caller's view sends ImpersonationResourceId only where the entity honours it",
-  sanitizeResources: false,
-  sanitizeOps: false,
   async fn() {
     assert.equal(honoursImpersonation("TicketNotes"), true);
     assert.equal(honoursImpersonation("TimeEntries"), true);
@@ -250,8 +248,6 @@ Deno.test({
 
 Deno.test({
   name: "resource directory: e-mail lookup, explicit ids, and why a user cannot act",
-  sanitizeResources: false,
-  sanitizeOps: false,
   async fn() {
     const tenant = await startTenant();
     try {
@@ -286,8 +282,6 @@ Deno.test({
 
 Deno.test({
   name: "simulated tenant: logs the impersonation of each request and refuses API-only users",
-  sanitizeResources: false,
-  sanitizeOps: false,
   async fn() {
     const tenant = await startTenant({ impersonationDenied: [PRIYA] });
     try {

@@ -18,7 +18,6 @@ import {
 
 type Rec = Record<string, unknown>;
 const HOUR = 3_600_000;
-const opts = { sanitizeResources: false, sanitizeOps: false };
 
 /** The body of the last POST to `path` (e.g. "TimeEntries") since log index `from`. */
 function lastPost(log: RequestLogEntry[], from: number, path: RegExp): Rec | undefined {
@@ -49,7 +48,6 @@ async function inZone<T>(
 const entry = { resourceID: 678, ticketID: 9999, summaryNotes: "Replaced the patch lead." };
 
 Deno.test({
-  ...opts,
   name: "America/Los_Angeles: a 16:30 start files on that local day, shown with its offset",
   async fn() {
     await inZone("America/Los_Angeles", async (tenant, { client }) => {
@@ -102,7 +100,6 @@ Deno.test({
 });
 
 Deno.test({
-  ...opts,
   name: "no start: the entry ends now and starts hoursWorked earlier, and the result says so",
   async fn() {
     await inZone("America/Los_Angeles", async (tenant, { client }) => {
@@ -125,7 +122,6 @@ Deno.test({
 });
 
 Deno.test({
-  ...opts,
   name: "Asia/Tokyo: today and yesterday are local days; dateWorked filters are local days",
   async fn() {
     const zone = "Asia/Tokyo";
@@ -187,7 +183,6 @@ Deno.test({
 });
 
 Deno.test({
-  ...opts,
   name: "Europe/Berlin across the end of DST: offsets and local days follow the change",
   async fn() {
     await inZone("Europe/Berlin", async (tenant, { client }) => {

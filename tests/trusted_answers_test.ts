@@ -17,7 +17,6 @@ import {
 } from "./harness.ts";
 
 type Rec = Record<string, unknown>;
-const opts = { sanitizeResources: false, sanitizeOps: false };
 const MISSING = 99_999_991;
 
 /** `POST Tickets`, `GET Companies/{id}`: the requests since `from`, ids folded. */
@@ -51,7 +50,6 @@ async function withServer(
 }
 
 Deno.test({
-  ...opts,
   name: "an id that does not exist is said so, by a search that found nothing and before a create",
   async fn() {
     await withServer(async (tenant, { client }) => {
@@ -100,7 +98,6 @@ Deno.test({
 });
 
 Deno.test({
-  ...opts,
   name:
     "names first: query_entities and get_entity lead with name, title and number; creates carry labels and names",
   async fn() {
@@ -149,7 +146,6 @@ Deno.test({
 });
 
 Deno.test({
-  ...opts,
   name:
     "forgiving labels: near misses accepted and noted, ambiguous refused with candidates, misses get the closest",
   async fn() {
@@ -198,7 +194,6 @@ Deno.test({
 });
 
 Deno.test({
-  ...opts,
   name:
     "search_time_entries totals every match, not the page; search_tickets overdue and due ranges",
   async fn() {
@@ -250,7 +245,6 @@ Deno.test({
 });
 
 Deno.test({
-  ...opts,
   name: "totals say when they stop at the cap",
   async fn() {
     await withServer(async (_tenant, { client }) => {
@@ -264,7 +258,6 @@ Deno.test({
 });
 
 Deno.test({
-  ...opts,
   name: "create_project and create_opportunity fill what people rarely say, each default named",
   async fn() {
     await withServer(async (tenant, { client }) => {

@@ -81,8 +81,6 @@ async function changeAsTechnician(tenant: ServedSandbox, entity: string, body: R
 
 Deno.test({
   name: "create_webhook: fields by name (any case), UDFs, the API user excluded, switched on last",
-  sanitizeResources: false,
-  sanitizeOps: false,
   async fn() {
     const { tenant, session } = await setup();
     const seen: string[] = [];
@@ -179,8 +177,6 @@ Deno.test({
 
 Deno.test({
   name: "create_webhook checks names before sending anything; without the secret it refuses",
-  sanitizeResources: false,
-  sanitizeOps: false,
   async fn() {
     const { tenant, session } = await setup();
     try {
@@ -237,8 +233,6 @@ Deno.test({
 
 Deno.test({
   name: "a refusal for want of rights names the security level's webhook settings",
-  sanitizeResources: false,
-  sanitizeOps: false,
   async fn() {
     const { tenant, session } = await setup();
     try {
@@ -274,8 +268,6 @@ Deno.test({
 Deno.test({
   name:
     "a child that fails: the result says what exists and how to finish or remove it; finishing works",
-  sanitizeResources: false,
-  sanitizeOps: false,
   async fn() {
     const { tenant, session } = await setup();
     const seen: string[] = [];
@@ -331,8 +323,6 @@ Deno.test({
 
 Deno.test({
   name: "update_webhook switches off and on and replaces events; delete_webhook removes it",
-  sanitizeResources: false,
-  sanitizeOps: false,
   async fn() {
     const { tenant, session, sent } = await setup();
     const seen: string[] = [];
@@ -391,8 +381,6 @@ Deno.test({
 
 Deno.test({
   name: "list_webhook_errors shows the deliveries Autotask gave up on, with the event they carried",
-  sanitizeResources: false,
-  sanitizeOps: false,
   async fn() {
     const { tenant, session } = await setup({ answer: 503, maxAttempts: 2 });
     const seen: string[] = [];
@@ -456,8 +444,6 @@ Deno.test({
 Deno.test({
   name:
     "read-only mode lists only the reading webhook tools; recent_changes over stdio points to HTTP mode",
-  sanitizeResources: false,
-  sanitizeOps: false,
   async fn() {
     const { tenant, session } = await setup({ env: { AUTOTASK_READ_ONLY: "true" } });
     try {
@@ -490,8 +476,6 @@ Deno.test({
 Deno.test({
   name:
     "the webhook secret is redacted even where Autotask echoes it; a bad one stops the server without showing it",
-  sanitizeResources: false,
-  sanitizeOps: false,
   async fn() {
     const { tenant, session } = await setup();
     try {
