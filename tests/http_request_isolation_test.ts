@@ -30,8 +30,6 @@ function text(result: { content?: unknown }): string {
 Deno.test({
   name: "HTTP: concurrent calls of several users each run under their own identity and policy; " +
     "a cancelled call cancels no other",
-  sanitizeResources: false,
-  sanitizeOps: false,
   async fn() {
     // Every tenant request holds its thread for a while, so the users' calls overlap.
     const tenant = await startTenant({ latencyMs: 40 });
