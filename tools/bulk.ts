@@ -9,8 +9,9 @@ import {
   parentIdField,
   supportsRoot,
 } from "../lib/autotask/mod.ts";
-import { parseInstant } from "../lib/dates.ts";
+import { isoSeconds, parseInstant } from "../lib/dates.ts";
 import {
+  type BatchRun,
   canonicalJson,
   changesSchema,
   checkBudget,
@@ -77,14 +78,29 @@ function uniqueIds(ids: readonly number[], what: string): number[] {
   return [...seen];
 }
 
-function iso(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
-}
-
 /** One text per record for the report: `{id, text}` pairs. */
 interface Said {
   id: number;
   text: string;
+}
+
+/** A batch's outcomes by record key: written (with the new record's id), failed, never sent. */
+interface SortedOutcomes {
+  written: { key: number; id: number }[];
+  failures: { id: number; outcome: WriteOutcome }[];
+  notSent: number[];
+}
+
+/** Sorts `run`'s outcomes, in the order of `keys` (what was given to runBatch). */
+function sortOutcomes(keys: readonly number[], run: BatchRun): SortedOutcomes {
+  const sorted: SortedOutcomes = { written: [], failures: [], notSent: [] };
+  keys.forEach((key, i) => {
+    const outcome = run.outcomes[i];
+    if (!outcome) sorted.notSent.push(key);
+    else if (outcome.ok) sorted.written.push({ key, id: outcome.id });
+    else sorted.failures.push({ id: key, outcome });
+  });
+  return sorted;
 }
 
 /** Failures grouped by message and by whether they may have been applied. */
@@ -150,7 +166,7 @@ async function offer<T>(
     }
   }
   preview.confirm = entry.token;
-  preview.expiresAt = iso(entry.expiresAt);
+  preview.expiresAt = isoSeconds(entry.expiresAt);
   preview.note = [
     preview.note,
     `Nothing was sent. To apply exactly this, call ${tool} again with the same arguments and ` +
@@ -528,15 +544,8 @@ async function applyUpdate(ctx: ToolContext, preview: UpdatePreview): Promise<To
     signal: ctx.signal,
     settled: progressOf(ctx, `${plan.entity} updates sent`),
   });
-  const updated: number[] = [];
-  const failures: { id: number; outcome: WriteOutcome }[] = [];
-  const notSent: number[] = [];
-  toSend.forEach((id, i) => {
-    const outcome = run.outcomes[i];
-    if (!outcome) notSent.push(id);
-    else if (outcome.ok) updated.push(id);
-    else failures.push({ id, outcome });
-  });
+  const { written, failures, notSent } = sortOutcomes(toSend, run);
+  const updated = written.map((w) => w.key);
   const report: ToolOutput = {
     applied: true,
     entity: plan.entity,
@@ -657,15 +666,8 @@ async function applyNotes(ctx: ToolContext, preview: NotesPreview): Promise<Tool
     signal: ctx.signal,
     settled: progressOf(ctx, "notes sent"),
   });
-  const created: Record<string, number> = {};
-  const failures: { id: number; outcome: WriteOutcome }[] = [];
-  const notSent: number[] = [];
-  toSend.forEach((id, i) => {
-    const outcome = run.outcomes[i];
-    if (!outcome) notSent.push(id);
-    else if (outcome.ok) created[id] = outcome.id;
-    else failures.push({ id, outcome });
-  });
+  const { written, failures, notSent } = sortOutcomes(toSend, run);
+  const created: Record<string, number> = Object.fromEntries(written.map((w) => [w.key, w.id]));
   const report: ToolOutput = {
     applied: true,
     entity: TICKET_NOTES.entity,
@@ -824,15 +826,8 @@ async function applyTimesheet(ctx: ToolContext, preview: TimesheetPreview): Prom
     signal: ctx.signal,
     settled: progressOf(ctx, "time entries sent"),
   });
-  const created: Record<string, number> = {};
-  const failures: { id: number; outcome: WriteOutcome }[] = [];
-  const notSent: number[] = [];
-  toSend.forEach((index, i) => {
-    const outcome = run.outcomes[i];
-    if (!outcome) notSent.push(index);
-    else if (outcome.ok) created[index] = outcome.id;
-    else failures.push({ id: index, outcome });
-  });
+  const { written, failures, notSent } = sortOutcomes(toSend, run);
+  const created: Record<string, number> = Object.fromEntries(written.map((w) => [w.key, w.id]));
   const report: ToolOutput = {
     applied: true,
     entity: "TimeEntries",
