@@ -35,7 +35,7 @@ import {
   McpUiSizeChangedNotificationSchema,
   type McpUiStyles,
 } from "./deps.ts";
-import { BrowserViewTransport, hostCspFor, hostPageHtml } from "./mcp_apps_host.ts";
+import { BrowserViewTransport, hostCspFor, hostPageHtml, serveHostPage } from "./mcp_apps_host.ts";
 import { decodePng } from "./png.ts";
 
 /** Host style variables (light-dark pairs, as the MCP Apps spec suggests hosts send them). */
@@ -133,15 +133,8 @@ Deno.test("the dashboard draws a report in Chromium, light and dark, with no err
   assert.deepEqual(result.structuredContent, report);
 
   // The host page, served on loopback; every request to this server is recorded.
-  const served: string[] = [];
-  const page = hostPageHtml(content.text, hostCspFor(ui.csp));
-  const http = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (request) => {
-    served.push(new URL(request.url).pathname);
-    return new URL(request.url).pathname === "/"
-      ? new Response(page, { headers: { "content-type": "text/html; charset=utf-8" } })
-      : new Response("not found", { status: 404 });
-  });
-  const hostUrl = `http://127.0.0.1:${http.addr.port}/`;
+  const http = serveHostPage(hostPageHtml(content.text, hostCspFor(ui.csp)));
+  const { served, url: hostUrl } = http;
 
   const screens = await Deno.makeTempDir({ prefix: "autotask-dashboard-screens-" });
   const browser = await launchChromium();

@@ -109,3 +109,28 @@ export class BrowserViewTransport implements Transport {
     return Promise.resolve();
   }
 }
+
+/** A host page served on loopback, with every path it was asked for. */
+export interface ServedHostPage {
+  url: string;
+  /** Paths requested from this server, in order (the view must fetch nothing). */
+  served: string[];
+  shutdown(): Promise<void>;
+}
+
+/** Serves `page` at `/` on 127.0.0.1 (404 elsewhere) and records every request's path. */
+export function serveHostPage(page: string): ServedHostPage {
+  const served: string[] = [];
+  const http = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (request) => {
+    const path = new URL(request.url).pathname;
+    served.push(path);
+    return path === "/"
+      ? new Response(page, { headers: { "content-type": "text/html; charset=utf-8" } })
+      : new Response("not found", { status: 404 });
+  });
+  return {
+    url: `http://127.0.0.1:${http.addr.port}/`,
+    served,
+    shutdown: () => http.shutdown(),
+  };
+}

@@ -18,7 +18,7 @@ import {
 } from "./chromium.ts";
 import { AppBridge, getToolUiResourceUri, McpUiResourceMetaSchema } from "./deps.ts";
 import { callOk } from "./harness.ts";
-import { BrowserViewTransport, hostCspFor, hostPageHtml } from "./mcp_apps_host.ts";
+import { BrowserViewTransport, hostCspFor, hostPageHtml, serveHostPage } from "./mcp_apps_host.ts";
 import { decodePng, type Png } from "./png.ts";
 import { withReports } from "./reports_oracle.ts";
 
@@ -109,15 +109,8 @@ Deno.test({
         results.push({ name, args, report });
       }
 
-      const served: string[] = [];
-      const page = hostPageHtml(content.text, hostCspFor(ui.csp));
-      const http = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (req) => {
-        served.push(new URL(req.url).pathname);
-        return new URL(req.url).pathname === "/"
-          ? new Response(page, { headers: { "content-type": "text/html; charset=utf-8" } })
-          : new Response("not found", { status: 404 });
-      });
-      const hostUrl = `http://127.0.0.1:${http.addr.port}/`;
+      const http = serveHostPage(hostPageHtml(content.text, hostCspFor(ui.csp)));
+      const { served, url: hostUrl } = http;
       const screens = await Deno.makeTempDir({ prefix: "autotask-report-screens-" });
       const browser = await launchChromium();
       let tab: BrowserPage | undefined;
