@@ -35,7 +35,7 @@ import {
   type ToolDef,
   type WebhookAccess,
 } from "./lib/mcp/mod.ts";
-import { createServerFactory, SERVER_NAME, VERSION } from "./lib/mcp/server.ts";
+import { createServerFactory, SERVER_NAME, type ServerFactory, VERSION } from "./lib/mcp/server.ts";
 import { type WebhookServing, webhookServing } from "./lib/webhooks/mod.ts";
 import type { Sandbox } from "./lib/sandbox/mod.ts";
 import {
@@ -452,7 +452,7 @@ async function authenticatorFor(
 
 /** Serves until SIGINT/SIGTERM, then finishes in-flight requests; returns the exit code. */
 async function serveOverHttp(
-  factory: McpServerFactory,
+  factory: ServerFactory,
   config: HttpConfig,
   options: { redact: (text: string) => string; audit: AuditLog; webhooks?: WebhookServing },
 ): Promise<number> {
@@ -472,6 +472,7 @@ async function serveOverHttp(
         path: new URL(oauth.metadataUrl).pathname,
       },
       usage: () => options.audit.counts(),
+      longLived: factory.longLived,
     });
   } catch (error) {
     if (error instanceof ListenError) {

@@ -164,3 +164,28 @@ Deno.test("the MCP layer never sees the caller's credentials, on the JSON and th
     await handler.close();
   }
 });
+
+Deno.test("calls in flight at once with the same JSON-RPC id each get their own answer", async () => {
+  const sandbox = new Sandbox({ latencyMs: 150 });
+  const s = await serveInProcess({}, { sandbox });
+  try {
+    const ids = sandbox.records("Tickets").slice(0, 8).map((t) => Number(t.id));
+    const answers = await Promise.all(ids.map(async (ticket) => {
+      const response = await fetch(`${s.origin}/mcp`, {
+        method: "POST",
+        headers: MCP_POST_HEADERS,
+        body: call(1, "get_ticket", { id: ticket }),
+        signal: AbortSignal.timeout(5_000),
+      });
+      return { ticket, message: await response.json() };
+    }));
+    for (const { ticket, message } of answers) {
+      assert.equal(message.id, 1);
+      assert.equal(message.result.structuredContent.item.id, ticket);
+    }
+    // They overlapped: all eight took about one tenant round trip, not eight.
+    assert.equal(sandbox.maxInFlight("Tickets"), 3);
+  } finally {
+    await s.close();
+  }
+});

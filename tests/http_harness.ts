@@ -233,6 +233,7 @@ export async function serveInProcess(
     log: log.info,
   });
   const server = await serveHttp(factory, config, {
+    longLived: factory.longLived,
     server: { name: SERVER_NAME, version: VERSION },
     log,
     redact: (text) => text,

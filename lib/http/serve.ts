@@ -31,6 +31,7 @@ import {
 } from "./guard.ts";
 import { type ConnectionLimits, listen, type Listener } from "./listener.ts";
 import { LegacySseEndpoints } from "./sse.ts";
+import { type LongLivedServers, StatelessCalls } from "./stateless_calls.ts";
 import type { WebhookEndpoint } from "./webhooks.ts";
 
 /** `http`: Streamable HTTP only; `sse`: the same plus the deprecated HTTP+SSE endpoints. */
@@ -90,6 +91,11 @@ export interface HttpHandlerOptions {
   usage?: () => Record<string, UserCounts>;
   /** Where `notifications/resources/updated` for 2026-07-28 `subscriptions/listen` streams come from. */
   bus?: ServerEventBus;
+  /**
+   * One server per policy for 2025-era calls that need no session (`ServerFactory.longLived`);
+   * absent: every request gets its own server, as the SDK does.
+   */
+  longLived?: LongLivedServers;
   /** Autotask's callouts (`/webhooks/autotask`): present only when AUTOTASK_WEBHOOK_SECRET is set. */
   webhooks?: WebhookEndpoint;
 }
@@ -152,6 +158,7 @@ export function createHttpHandler(
   const auth = options.authenticator ??
     new Authenticator({ operatorToken: config.token, users: [], realm: server.name });
   const decoder = new TextDecoder();
+  const stateless = options.longLived ? new StatelessCalls(options.longLived) : undefined;
   let inFlight = 0;
 
   async function serveMcp(
@@ -171,8 +178,12 @@ export function createHttpHandler(
     }
     Object.assign(note, noteFor(parsedBody));
     const forward = withoutCredentials(request);
-    if (answeredAtOnce(parsedBody) && await isLegacyRequest(forward, parsedBody)) {
-      return await answerAsJson(forward, parsedBody, authInfo);
+    if (answeredAtOnce(parsedBody)) {
+      const shared = stateless?.answer(forward, parsedBody, authInfo);
+      if (shared !== undefined) return await shared;
+      if (await isLegacyRequest(forward, parsedBody)) {
+        return await answerAsJson(forward, parsedBody, authInfo);
+      }
     }
     // Parsed once here: the SDK neither reads nor parses the body again.
     return mcp.fetch(forward, { authInfo, parsedBody });
@@ -236,7 +247,12 @@ export function createHttpHandler(
     });
   }
 
-  async function route(request: Request, client: string, note: RpcNote): Promise<Response> {
+  async function route(
+    request: Request,
+    path: string,
+    client: string,
+    note: RpcNote,
+  ): Promise<Response> {
     if (limiter !== undefined) {
       const wait = limiter.take(client);
       if (wait > 0) {
@@ -248,7 +264,6 @@ export function createHttpHandler(
         );
       }
     }
-    const path = new URL(request.url).pathname;
     if (path === "/health") {
       if (request.method !== "GET" && request.method !== "HEAD") {
         return jsonRpcError(405, -32000, "Method Not Allowed", { allow: "GET, HEAD" });
@@ -312,6 +327,7 @@ export function createHttpHandler(
   ): Promise<Response> {
     const started = performance.now();
     const client = info.remoteAddr.hostname;
+    const path = new URL(request.url).pathname;
     const note: RpcNote = {};
     inFlight++;
     // In flight until the whole response is delivered: a tool call's answer may be a stream.
@@ -319,7 +335,7 @@ export function createHttpHandler(
     if (info.completed instanceof Promise) info.completed.then(done, done);
     let response: Response;
     try {
-      response = await route(request, client, note);
+      response = await route(request, path, client, note);
     } catch (error) {
       log.error(redact(`http: unexpected error: ${oneLine(error)}`));
       response = jsonRpcError(500, -32603, "Internal error");
@@ -344,13 +360,11 @@ export function createHttpHandler(
         headers,
       });
     }
-    const line = `http ${printable(request.method, 10)} ${
-      printable(new URL(request.url).pathname, 80)
-    } ${response.status} ${Math.round(performance.now() - started)}ms client=${
-      printable(client, 64)
-    }${note.user ? ` user=${printable(note.user, 80)}` : ""}${note.rpc ? ` rpc=${note.rpc}` : ""}${
-      note.tool ? ` tool=${note.tool}` : ""
-    }${note.refused ? ` refused=${note.refused}` : ""}`;
+    const line = `http ${printable(request.method, 10)} ${printable(path, 80)} ${response.status} ${
+      Math.round(performance.now() - started)
+    }ms client=${printable(client, 64)}${note.user ? ` user=${printable(note.user, 80)}` : ""}${
+      note.rpc ? ` rpc=${note.rpc}` : ""
+    }${note.tool ? ` tool=${note.tool}` : ""}${note.refused ? ` refused=${note.refused}` : ""}`;
     if (response.status >= 500) log.error(line);
     else if (response.status === 401 || response.status === 403) log.warn(line);
     else log.info(line);
@@ -363,7 +377,10 @@ export function createHttpHandler(
       return inFlight;
     },
     closeStreams: () => sse?.closeAll() ?? Promise.resolve(),
-    close: () => mcp.close(),
+    close: async () => {
+      await stateless?.close();
+      await mcp.close();
+    },
   };
 }
 

@@ -32,7 +32,13 @@ export {
   registerRecordResources,
 } from "./records.ts";
 export * from "./schemas.ts";
-export { createServerFactory, SERVER_NAME, type ServerFactoryOptions, VERSION } from "./server.ts";
+export {
+  createServerFactory,
+  SERVER_NAME,
+  type ServerFactory,
+  type ServerFactoryOptions,
+  VERSION,
+} from "./server.ts";
 export {
   enrich,
   jsonLength,

@@ -80,9 +80,7 @@ export function showsDashboard(tool: Pick<ToolDef, "meta">): boolean {
  * when callouts arrive here, i.e. in HTTP mode with the webhook secret: 2025-era HTTP clients
  * are served statelessly and have no stream to receive an update on.
  */
-export function createServerFactory(
-  options: ServerFactoryOptions,
-): (context?: McpRequestContext) => McpServer {
+export function createServerFactory(options: ServerFactoryOptions): ServerFactory {
   const { kit, tools } = options;
   // Shared by every connection: picklists and names are per tenant, not per session.
   const picklists = new Picklists(options.client);
@@ -153,7 +151,7 @@ export function createServerFactory(
     templates.set(key, template);
     return template;
   }
-  return (context) => {
+  function templateOf(context: McpRequestContext | undefined): ServerTemplate {
     const identity = identityOf(context?.authInfo);
     const key = policyKey(identity);
     const surface = surfaces.get(key) ?? surfaceFor(key, narrowTools(tools, identity));
@@ -165,13 +163,38 @@ export function createServerFactory(
     const templateKey = `${key}#${variant.records ? "records" : ""}#${
       variant.subscribe ? "subscribe" : ""
     }`;
-    const template = templates.get(templateKey) ?? templateFor(templateKey, surface, variant);
+    return templates.get(templateKey) ?? templateFor(templateKey, surface, variant);
+  }
+  const factory = (context?: McpRequestContext): McpServer => {
+    const template = templateOf(context);
     // A request of the HTTP handler (`requestInfo`) gets an instance for that request alone,
     // which never sees an initialize: what a tool reads of its server (the client's declared
     // capabilities) is as empty on the template. A connection (stdio, legacy SSE: no
     // `requestInfo`) initializes its own instance once, and tools must read that one.
     return context?.requestInfo !== undefined ? template.create() : template.registered();
   };
+  const longLived = new Map<ServerTemplate, McpServer>();
+  return Object.assign(factory, {
+    longLived(context: McpRequestContext): McpServer {
+      const template = templateOf(context);
+      let server = longLived.get(template);
+      if (server === undefined) {
+        server = template.create();
+        longLived.set(template, server);
+      }
+      return server;
+    },
+  });
+}
+
+/**
+ * Makes servers for the transports. `longLived` is for HTTP calls that need no session (see
+ * `lib/http/stateless_calls.ts`): one instance per policy, like a per-request one (lent the
+ * policy's registration, never initialized), that many calls share.
+ */
+export interface ServerFactory {
+  (context?: McpRequestContext): McpServer;
+  longLived(context: McpRequestContext): McpServer;
 }
 
 /** What else than the policy shapes a server: record resources offered, subscriptions offered. */
