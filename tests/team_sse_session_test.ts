@@ -1,7 +1,10 @@
 /** End to end, TRANSPORT=sse on a team server: a legacy session belongs to the user who opened it. */
 
 import assert from "node:assert/strict";
+import { McpServer } from "@modelcontextprotocol/server";
 import { newToken, userEntryFor } from "../lib/http/auth_tokens.ts";
+import { LegacySseEndpoints } from "../lib/http/sse.ts";
+import { authInfoFor, type Identity } from "../lib/mcp/caller.ts";
 import { writesIn } from "./bulk_fixtures.ts";
 import { callOk, productionFlagsPlusLoopback, startTenant, tenantEnv } from "./harness.ts";
 import { connectHttp, startHttpServer } from "./http_harness.ts";
@@ -192,4 +195,48 @@ Deno.test({
       assert.equal(code, 0, stderr);
     }
   },
+});
+
+Deno.test("legacy SSE: a session opened with a wider token of a user takes no post made with a narrower one", async () => {
+  const endpoints = new LegacySseEndpoints(
+    () => new McpServer({ name: "sse-owner-test", version: "0" }),
+    { maxBodyBytes: 64 * 1024, bodyTimeoutMs: 5_000, keepAliveMs: 0 },
+  );
+  const alex: Identity = {
+    user: "alex@msp.example",
+    kind: "oauth",
+    impersonate: true,
+    email: "alex@msp.example",
+    scopes: ["autotask.read", "autotask.write"],
+    readOnly: false,
+  };
+  const opened = await endpoints.open("127.0.0.1", authInfoFor(alex));
+  const reader = opened.body!.pipeThrough(new TextDecoderStream()).getReader();
+  try {
+    const first = (await reader.read()).value ?? "";
+    const path = /data: (\/messages\?sessionId=[0-9a-f-]{36})/.exec(first)?.[1];
+    assert.ok(path, first);
+    const post = async (identity: Identity) => {
+      const response = await endpoints.post(
+        new Request(`http://127.0.0.1${path}`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping" }),
+        }),
+        "127.0.0.1",
+        { note: {}, authInfo: authInfoFor(identity) },
+      );
+      await response.body?.cancel();
+      return response.status;
+    };
+    // The same person with a read-only token (or one narrowed to a toolset): not their session.
+    assert.equal(await post({ ...alex, scopes: ["autotask.read"], readOnly: true }), 404);
+    assert.equal(await post({ ...alex, toolsets: ["tickets"] }), 404);
+    assert.equal(await post({ ...alex, user: "priya@msp.example" }), 404);
+    // The token it was opened with (or a refreshed one with the same scopes) posts.
+    assert.equal(await post({ ...alex }), 202);
+  } finally {
+    await reader.cancel().catch(() => {});
+    await endpoints.closeAll();
+  }
 });
