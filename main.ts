@@ -48,12 +48,34 @@ import {
 import { DEFAULT_TOOLSETS, InventoryError, selectTools, TOOLSETS } from "./tools/inventory.ts";
 import { allTools, kit } from "./tools/mod.ts";
 
-/** A logger writing to stderr (stdout belongs to the protocol in stdio mode) from `level` up. */
+/** Lines waiting for the end of the current task: written to stderr together in one write. */
+let pendingLines: string[] = [];
+
+function flushLog(): void {
+  if (pendingLines.length === 0) return;
+  const text = pendingLines.join("\n");
+  pendingLines = [];
+  console.error(text);
+}
+
+/**
+ * A logger writing to stderr (stdout belongs to the protocol in stdio mode) from `level` up.
+ * Info and debug lines of one task (a tool's line and its HTTP request's line) leave in one
+ * write at the end of it: each write to stderr is a system call that wakes whoever reads it.
+ * Warnings and errors are written at once, after what waits.
+ */
 function createLogger(level: LogLevel): Logger {
   const rank = LOG_LEVELS.indexOf(level);
   const write = (at: LogLevel) => (line: string) => {
     if (LOG_LEVELS.indexOf(at) > rank) return;
-    console.error(at === "info" ? `${SERVER_NAME}: ${line}` : `${SERVER_NAME}: ${at}: ${line}`);
+    const text = at === "info" ? `${SERVER_NAME}: ${line}` : `${SERVER_NAME}: ${at}: ${line}`;
+    if (at === "error" || at === "warn") {
+      pendingLines.push(text);
+      flushLog();
+      return;
+    }
+    pendingLines.push(text);
+    if (pendingLines.length === 1) setTimeout(flushLog, 0);
   };
   return { error: write("error"), warn: write("warn"), info: write("info"), debug: write("debug") };
 }
@@ -526,5 +548,6 @@ async function serveOverHttp(
 
 if (import.meta.main) {
   const code = await main(Deno.args);
+  flushLog();
   if (code >= 0) Deno.exit(code);
 }

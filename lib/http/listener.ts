@@ -143,20 +143,14 @@ function toRequest(
   signal: AbortSignal,
 ): Request | undefined {
   if (!(req.url ?? "").startsWith("/")) return undefined;
-  let base: URL;
-  try {
-    base = new URL(`http://${req.headers.host ?? fallbackHost}`);
-  } catch {
-    // An unparsable Host header: the host check answers 403 from the header itself.
-    base = new URL(`http://${fallbackHost}`);
-  }
   const method = req.method ?? "GET";
   const hasBody = method !== "GET" && method !== "HEAD";
   try {
-    const headers = new Headers();
+    // Handed over as pairs: the Request makes its own Headers from them (one copy, not two).
     const raw = req.rawHeaders;
-    for (let i = 0; i + 1 < raw.length; i += 2) headers.append(raw[i], raw[i + 1]);
-    return new Request(new URL(req.url ?? "/", base.origin), {
+    const headers: [string, string][] = [];
+    for (let i = 0; i + 1 < raw.length; i += 2) headers.push([raw[i], raw[i + 1]]);
+    return new Request(`${origin(req.headers.host, fallbackHost)}${req.url}`, {
       method,
       headers,
       signal,
@@ -167,6 +161,20 @@ function toRequest(
   } catch {
     // A forbidden method (CONNECT, TRACE) or a header a web Request refuses.
     return undefined;
+  }
+}
+
+/** A Host header made of host characters alone is used as it is; anything else is parsed. */
+const PLAIN_HOST = /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/;
+
+/** `http://` and the Host header's authority (never its path), else the listen address. */
+function origin(host: string | undefined, fallbackHost: string): string {
+  if (host !== undefined && PLAIN_HOST.test(host)) return `http://${host}`;
+  try {
+    return new URL(`http://${host ?? fallbackHost}`).origin;
+  } catch {
+    // An unparsable Host header: the host check answers 403 from the header itself.
+    return `http://${fallbackHost}`;
   }
 }
 
@@ -205,6 +213,11 @@ const HOP_BY_HOP = new Set([
   "set-cookie",
 ]);
 
+/** An event stream is sent as it comes; anything else is read whole first. */
+function isEventStream(response: Response): boolean {
+  return (response.headers.get("content-type") ?? "").toLowerCase().startsWith("text/event-stream");
+}
+
 async function send(res: ServerResponse, response: Response, close: boolean): Promise<void> {
   res.statusCode = response.status;
   if (response.statusText) res.statusMessage = response.statusText;
@@ -213,6 +226,21 @@ async function send(res: ServerResponse, response: Response, close: boolean): Pr
   }
   if (close) res.setHeader("connection", "close");
   if (response.body === null) return finish(res);
+  if (!isEventStream(response)) {
+    // A whole answer (JSON, text): headers and body leave in one write.
+    let body: Uint8Array;
+    try {
+      body = await response.bytes();
+    } catch {
+      res.destroy();
+      return;
+    }
+    res.setHeader("content-length", body.byteLength);
+    return new Promise((resolve) => {
+      res.once("close", resolve);
+      res.end(body, resolve);
+    });
+  }
   // Headers go out now: an event stream may send its first event much later.
   res.flushHeaders();
   const reader = response.body.getReader();

@@ -6,8 +6,10 @@
 import {
   type AuthInfo,
   createMcpHandler,
+  isLegacyRequest,
   type McpServerFactory,
   type ServerEventBus,
+  WebStandardStreamableHTTPServerTransport,
 } from "@modelcontextprotocol/server";
 import type { UserCounts } from "../mcp/audit.ts";
 import { Authenticator } from "./auth.ts";
@@ -112,6 +114,18 @@ function oneLine(error: unknown): string {
   return text.replace(/\s+/g, " ").slice(0, 500);
 }
 
+/**
+ * One JSON-RPC request that nothing is streamed for before its answer: no progress token, so no
+ * progress notifications (a stateless 2025-era server has no session to send anything else on).
+ */
+function answeredAtOnce(body: unknown): boolean {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) return false;
+  const { id, method, params } = body as { id?: unknown; method?: unknown; params?: unknown };
+  if (id === undefined || typeof method !== "string") return false;
+  const meta = (params as { _meta?: { progressToken?: unknown } } | undefined)?._meta;
+  return meta?.progressToken === undefined;
+}
+
 /** Builds the request handler: routing, gates, the SDK's MCP handler and the request log. */
 export function createHttpHandler(
   factory: McpServerFactory,
@@ -156,8 +170,51 @@ export function createHttpHandler(
       return mcp.fetch(withoutCredentials(request, { body: read.bytes }), { authInfo });
     }
     Object.assign(note, noteFor(parsedBody));
+    const forward = withoutCredentials(request);
+    if (answeredAtOnce(parsedBody) && await isLegacyRequest(forward, parsedBody)) {
+      return await answerAsJson(forward, parsedBody, authInfo);
+    }
     // Parsed once here: the SDK neither reads nor parses the body again.
-    return mcp.fetch(withoutCredentials(request), { authInfo, parsedBody });
+    return mcp.fetch(forward, { authInfo, parsedBody });
+  }
+
+  /**
+   * A 2025-era request answered as one JSON body, as Streamable HTTP allows: the SDK's own
+   * stateless fallback always answers with an event stream wrapped in another stream, which
+   * costs a tool call several socket writes and stream turns for a single message. The server
+   * and its tools are the same (one factory); closing the exchange when the client goes away
+   * still cancels the call.
+   */
+  async function answerAsJson(
+    request: Request,
+    parsedBody: unknown,
+    authInfo: AuthInfo | undefined,
+  ): Promise<Response> {
+    const product = await factory({
+      era: "legacy",
+      ...(authInfo !== undefined ? { authInfo } : {}),
+      requestInfo: request,
+    });
+    const transport = new WebStandardStreamableHTTPServerTransport({
+      sessionIdGenerator: undefined,
+      enableJsonResponse: true,
+      maxRequestBodySize: config.maxBodyBytes,
+    });
+    const teardown = () => {
+      transport.close().catch(onerror);
+      product.close().catch(onerror);
+    };
+    try {
+      await product.connect(transport);
+      request.signal.addEventListener("abort", teardown, { once: true });
+      return await transport.handleRequest(request, { authInfo, parsedBody });
+    } catch (error) {
+      onerror(error instanceof Error ? error : new Error(String(error)));
+      return jsonRpcError(500, -32603, "Internal error");
+    } finally {
+      request.signal.removeEventListener("abort", teardown);
+      teardown();
+    }
   }
 
   /** The public OAuth documents: RFC 9728 (root and path-aware) and the issuer's metadata. */
