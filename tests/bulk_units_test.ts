@@ -111,15 +111,25 @@ Deno.test("runBatch: cancelling starts nothing more; writes in flight finish and
 Deno.test("PreviewStore: a token applies once, only its own preview, for 10 minutes", () => {
   const store = new PreviewStore();
   const t0 = 1_000_000;
-  const entry = store.issue("bulk_update", "fp", { ids: [1, 2] }, t0);
+  const entry = store.issue("bulk_update", {
+    user: "alice",
+    fingerprint: "fp",
+    data: { ids: [1, 2] },
+    now: t0,
+  });
   assert.match(entry.token, /^bulk_[\w-]{22}$/);
-  const opts = { tool: "bulk_update", fingerprint: "fp", now: t0 + 1000 };
+  const opts = { tool: "bulk_update", user: "alice", fingerprint: "fp", now: t0 + 1000 };
   assert.throws(() => store.claim(entry.token + "x", opts), /not one this server issued/);
   assert.throws(
     () => store.claim(entry.token, { ...opts, tool: "bulk_add_ticket_notes" }),
     /comes from bulk_update's preview, not from bulk_add_ticket_notes/,
   );
   assert.throws(() => store.claim(entry.token, { ...opts, fingerprint: "other" }), /differ/);
+  // Another user's confirm is refused and leaves the token to its owner.
+  assert.throws(
+    () => store.claim(entry.token, { ...opts, user: "bob" }),
+    /issued to another user: preview the change yourself/,
+  );
   const claimed = store.claim<{ ids: number[] }>(entry.token, opts);
   assert.ok("token" in claimed && claimed.data.ids.length === 2);
   assert.throws(() => store.claim(entry.token, opts), /being applied by another call/);
@@ -127,12 +137,14 @@ Deno.test("PreviewStore: a token applies once, only its own preview, for 10 minu
   const again = store.claim(entry.token, opts);
   store.finish(again as never, { totals: { updated: 2 } }, t0 + 2000);
   assert.deepEqual(store.claim(entry.token, opts), { report: { totals: { updated: 2 } } });
+  // Nor does another user get the owner's report.
+  assert.throws(() => store.claim(entry.token, { ...opts, user: "bob" }), /another user/);
   // Kept 10 minutes after the apply, even past the preview's own expiry.
   assert.deepEqual(store.claim(entry.token, { ...opts, now: t0 + PREVIEW_TTL_MS + 1000 }), {
     report: { totals: { updated: 2 } },
   });
 
-  const late = store.issue("bulk_update", "fp", {}, t0);
+  const late = store.issue("bulk_update", { user: "alice", fingerprint: "fp", data: {}, now: t0 });
   assert.throws(
     () => store.claim(late.token, { ...opts, now: t0 + PREVIEW_TTL_MS }),
     /expired at .*Nothing was sent/,
@@ -142,17 +154,31 @@ Deno.test("PreviewStore: a token applies once, only its own preview, for 10 minu
 
 Deno.test("PreviewStore: bounded, the oldest unapplied preview goes first", () => {
   const store = new PreviewStore();
-  const first = store.issue("bulk_update", "fp", {}, 0);
-  const applying = store.issue("bulk_update", "fp2", {}, 0);
-  store.claim(applying.token, { tool: "bulk_update", fingerprint: "fp2", now: 0 });
-  for (let i = 0; i < 100; i++) store.issue("bulk_update", `fp${i}`, {}, 0);
+  const first = store.issue("bulk_update", { user: "alice", fingerprint: "fp", data: {}, now: 0 });
+  const applying = store.issue("bulk_update", {
+    user: "alice",
+    fingerprint: "fp2",
+    data: {},
+    now: 0,
+  });
+  store.claim(applying.token, { tool: "bulk_update", user: "alice", fingerprint: "fp2", now: 0 });
+  for (let i = 0; i < 100; i++) {
+    store.issue("bulk_update", { user: "alice", fingerprint: `fp${i}`, data: {}, now: 0 });
+  }
   assert.ok(store.size <= 51, `${store.size} previews kept`);
   assert.throws(
-    () => store.claim(first.token, { tool: "bulk_update", fingerprint: "fp", now: 0 }),
+    () =>
+      store.claim(first.token, { tool: "bulk_update", user: "alice", fingerprint: "fp", now: 0 }),
     /not one this server issued/,
   );
   assert.throws(
-    () => store.claim(applying.token, { tool: "bulk_update", fingerprint: "fp2", now: 0 }),
+    () =>
+      store.claim(applying.token, {
+        tool: "bulk_update",
+        user: "alice",
+        fingerprint: "fp2",
+        now: 0,
+      }),
     /being applied/,
     "a batch being applied is never dropped",
   );

@@ -147,7 +147,12 @@ async function offer<T>(
   },
 ): Promise<ToolOutput> {
   const store = previewsOf(ctx.client);
-  const entry = store.issue(tool, options.fingerprint, options.data, ctx.now());
+  const entry = store.issue(tool, {
+    user: ctx.caller.user,
+    fingerprint: options.fingerprint,
+    data: options.data,
+    now: ctx.now(),
+  });
   const preview = options.preview;
   if (ctx.confirmWithUser) {
     const answer = await ctx.confirmWithUser(options.question);
@@ -189,6 +194,7 @@ async function confirmed<T>(
   const store = previewsOf(ctx.client);
   const claimed = store.claim<T>(options.token, {
     tool,
+    user: ctx.caller.user,
     fingerprint: options.fingerprint,
     now: ctx.now(),
   });

@@ -26,6 +26,7 @@ import {
   type RpcNote,
   withoutCredentials,
 } from "./guard.ts";
+import { identityOf, policyKey } from "../mcp/caller.ts";
 
 /** Limits of the legacy endpoints. */
 export interface LegacySseOptions {
@@ -51,7 +52,7 @@ class SseSession implements Transport {
   onmessage?: Transport["onmessage"];
   /** The address that opened the stream; posts from elsewhere are refused. */
   readonly client: string;
-  /** Who opened the stream (team mode): posts must come from the same user. */
+  /** Who opened the stream (team mode): posts must come from the same user, with the same policy. */
   authInfo?: AuthInfo;
   readonly stream: ReadableStream<Uint8Array>;
   #controller!: ReadableStreamDefaultController<Uint8Array>;
@@ -114,6 +115,16 @@ class SseSession implements Transport {
   }
 }
 
+/**
+ * True when a post comes from the session's owner: the same user, under the same policy. A
+ * message runs with the identity that opened the session, so a post made with a narrower token
+ * of the same user (read scope only, fewer toolsets) must not borrow a wider one's session.
+ */
+function sameCaller(opened: AuthInfo | undefined, posting: AuthInfo | undefined): boolean {
+  return opened?.clientId === posting?.clientId &&
+    policyKey(identityOf(opened)) === policyKey(identityOf(posting));
+}
+
 /** The `GET /sse` and `POST /messages` endpoints over one server factory. */
 export class LegacySseEndpoints {
   readonly #factory: McpServerFactory;
@@ -171,7 +182,7 @@ export class LegacySseEndpoints {
     const session = this.#sessions.get(id);
     if (
       session === undefined || session.closed || session.client !== client ||
-      session.authInfo?.clientId !== authInfo?.clientId
+      !sameCaller(session.authInfo, authInfo)
     ) {
       return jsonRpcError(404, -32001, "Unknown or closed session: open GET /sse first");
     }

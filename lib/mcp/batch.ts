@@ -31,6 +31,11 @@ export interface PreviewEntry<T> {
   token: string;
   /** The tool that issued it: a token only applies through that tool. */
   tool: string;
+  /**
+   * The user key of the caller who previewed (the audit log's; "local" over stdio): only they
+   * may apply it, so on a team server a token seen by someone else applies nothing as them.
+   */
+  user: string;
   /** {@linkcode canonicalJson} of what the preview covered: entity, records, normalized changes. */
   fingerprint: string;
   expiresAt: number;
@@ -40,9 +45,20 @@ export interface PreviewEntry<T> {
   result?: ToolOutput;
 }
 
+/** What a preview is kept with (see {@linkcode PreviewStore.issue}). */
+export interface IssueOptions<T> {
+  /** The previewing caller's user key. */
+  user: string;
+  fingerprint: string;
+  data: T;
+  now: number;
+}
+
 /** What a confirm call must match. */
 export interface ClaimOptions {
   tool: string;
+  /** The confirming caller's user key: it must be the one that previewed. */
+  user: string;
   fingerprint: string;
   now: number;
 }
@@ -69,15 +85,17 @@ function randomToken(): string {
 export class PreviewStore {
   readonly #entries = new Map<string, PreviewEntry<unknown>>();
 
-  /** Keeps `data` under a new token until `now` + 10 minutes. */
-  issue<T>(tool: string, fingerprint: string, data: T, now: number): PreviewEntry<T> {
+  /** Keeps `options.data` under a new token for `options.user` until `now` + 10 minutes. */
+  issue<T>(tool: string, options: IssueOptions<T>): PreviewEntry<T> {
+    const { now } = options;
     this.#prune(now);
     const entry: PreviewEntry<T> = {
       token: randomToken(),
       tool,
-      fingerprint,
+      user: options.user,
+      fingerprint: options.fingerprint,
       expiresAt: now + PREVIEW_TTL_MS,
-      data,
+      data: options.data,
       state: "ready",
     };
     this.#entries.set(entry.token, entry);
@@ -87,7 +105,7 @@ export class PreviewStore {
   /**
    * The preview `token` confirms, now marked as being applied; or the report of its earlier
    * apply. Anything else is refused with what to do: an unknown, expired, foreign or busy token,
-   * or arguments other than the previewed ones.
+   * another user's token, or arguments other than the previewed ones.
    */
   claim<T>(token: string, options: ClaimOptions): PreviewEntry<T> | { report: ToolOutput } {
     const { tool, now } = options;
@@ -98,6 +116,14 @@ export class PreviewStore {
         `This confirm token is not one this server issued, or it is no longer kept: tokens ` +
           `last 10 minutes, only in the server process that previewed (a restart forgets them). ` +
           `Nothing was sent; ${again}`,
+      );
+    }
+    // Before anything else about the preview is looked at or changed: another user learns
+    // nothing of it (its tool, its expiry, its report) and the owner can still apply it.
+    if (entry.user !== options.user) {
+      throw new InputError(
+        "This confirmation token was issued to another user: preview the change yourself " +
+          `(${again}). Nothing was sent`,
       );
     }
     if (entry.tool !== tool) {
