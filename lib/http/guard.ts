@@ -115,10 +115,21 @@ export function loopbackAllowLists(): AllowLists {
   };
 }
 
+/** `Host` values already accepted, per allow list (a few per server: its names, with ports). */
+const ACCEPTED_HOSTS = new WeakMap<AllowLists, Set<string>>();
+
 /** A 403 when the `Host` header names a host not on the list. */
 export function hostRejection(request: Request, lists: AllowLists): Response | undefined {
-  const result = validateHostHeader(request.headers.get("host"), lists.hosts);
-  if (result.ok) return undefined;
+  const host = request.headers.get("host");
+  // A client sends the same Host on every request: one parse per accepted value and list.
+  let accepted = ACCEPTED_HOSTS.get(lists);
+  if (host !== null && accepted?.has(host)) return undefined;
+  const result = validateHostHeader(host, lists.hosts);
+  if (result.ok) {
+    if (accepted === undefined) ACCEPTED_HOSTS.set(lists, accepted = new Set());
+    if (accepted.size < 64) accepted.add(host!);
+    return undefined;
+  }
   return jsonRpcError(
     403,
     -32000,

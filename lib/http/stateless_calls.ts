@@ -98,12 +98,17 @@ class SharedConnection implements Transport {
           params: { requestId: id, reason: "The client closed the connection" },
         });
       };
+      const ownId = message.id;
       this.#waiting.set(id, (answer) => {
         signal.removeEventListener("abort", gone);
-        resolve(answer === undefined ? undefined : { ...answer, id: message.id } as JSONRPCMessage);
+        // The answer was made for this call alone: its id can change in place.
+        if (answer !== undefined) (answer as { id: unknown }).id = ownId;
+        resolve(answer);
       });
       signal.addEventListener("abort", gone, { once: true });
-      this.onmessage?.({ ...message, id }, extra);
+      // The message was parsed for this call alone: its id can change in place too.
+      message.id = id;
+      this.onmessage?.(message, extra);
     });
   }
 }
