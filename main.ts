@@ -13,20 +13,13 @@ import {
   type RedisTarget,
   type SharedLimits,
 } from "./lib/autotask/mod.ts";
-import { doctorMain } from "./lib/doctor.ts";
-import {
+import type {
   Authenticator,
-  type HttpConfig,
-  type HttpServer,
-  IssuerError,
-  ListenError,
-  type Logger,
-  type OAuthResource,
-  prepareOAuth,
-  serveHttp,
-  tokenMain,
-  type UserEntry,
-  WEBHOOK_PATH,
+  HttpConfig,
+  HttpServer,
+  Logger,
+  OAuthResource,
+  UserEntry,
 } from "./lib/http/mod.ts";
 import {
   AuditLog,
@@ -36,7 +29,7 @@ import {
   type WebhookAccess,
 } from "./lib/mcp/mod.ts";
 import { createServerFactory, SERVER_NAME, type ServerFactory, VERSION } from "./lib/mcp/server.ts";
-import { type WebhookServing, webhookServing } from "./lib/webhooks/mod.ts";
+import type { WebhookServing } from "./lib/webhooks/mod.ts";
 import type { Sandbox } from "./lib/sandbox/mod.ts";
 import {
   LOG_LEVELS,
@@ -309,8 +302,14 @@ Permissions: the release binaries reach only *.autotask.net:443, listen only on 
 async function main(args: string[]): Promise<number> {
   const read = readSettings(args);
   const { settings } = read;
-  if (args[0] === "token") return await tokenMain(args.slice(1));
+  // The HTTP stack, the doctor and the webhook receiver are loaded only when used: a stdio
+  // server starts without evaluating them (jose, node:http, the OAuth code).
+  if (args[0] === "token") {
+    const { tokenMain } = await import("./lib/http/mod.ts");
+    return await tokenMain(args.slice(1));
+  }
   if (settings.command === "doctor") {
+    const { doctorMain } = await import("./lib/doctor.ts");
     return await doctorMain(args, {
       selectTools: (choice) => selectTools(allTools(), choice),
       sandboxClient: createSandboxClient,
@@ -329,7 +328,7 @@ async function main(args: string[]): Promise<number> {
     // One JSON line per write on stderr whatever LOG_LEVEL says, and counts per user.
     const audit = new AuditLog();
     const serving = settings.http !== undefined && settings.webhookSecret !== undefined
-      ? webhookServingFor(client, settings.http, { tools, secret: settings.webhookSecret })
+      ? await webhookServingFor(client, settings.http, { tools, secret: settings.webhookSecret })
       : undefined;
     const webhooks: WebhookAccess = {
       secret: settings.webhookSecret,
@@ -387,11 +386,12 @@ export function inspectorCommand(options: { execPath: string; mainModule: string
 }
 
 /** The webhook endpoint and feed of HTTP mode, announcing changes to the records the tools serve. */
-function webhookServingFor(
+async function webhookServingFor(
   client: AutotaskClient,
   http: HttpConfig,
   options: { tools: ToolDef[]; secret: string },
-): WebhookServing {
+): Promise<WebhookServing> {
+  const { webhookServing } = await import("./lib/webhooks/mod.ts");
   const records = enabledRecords(kit.records, options.tools);
   return webhookServing({
     client,
@@ -431,6 +431,7 @@ function serveOverStdio(
 async function authenticatorFor(
   config: HttpConfig,
 ): Promise<{ authenticator: Authenticator; oauth?: OAuthResource }> {
+  const { Authenticator, IssuerError, prepareOAuth } = await import("./lib/http/mod.ts");
   const users = expandUserToolsets(config.auth?.users ?? []);
   let oauth: OAuthResource | undefined;
   if (config.auth?.oauth !== undefined) {
@@ -456,6 +457,7 @@ async function serveOverHttp(
   config: HttpConfig,
   options: { redact: (text: string) => string; audit: AuditLog; webhooks?: WebhookServing },
 ): Promise<number> {
+  const { ListenError, serveHttp, WEBHOOK_PATH } = await import("./lib/http/mod.ts");
   const { authenticator, oauth } = await authenticatorFor(config);
   let server: HttpServer;
   try {

@@ -151,8 +151,8 @@ async function compareTransports(
       notes:
         `budget ${HTTP_BUDGET_MS} ms: ${
           added.median <= HTTP_BUDGET_MS ? "within" : "OVER"
-        }; a new MCP server per request sharing one registration of the tools, the gates, ` +
-        "the request log line, HTTP framing on both ends",
+        }; node:http parsing and the web Request/Response around it, the gates, the request ` +
+        "log line, one JSON answer on the policy's shared connection, TCP instead of pipes",
     }),
   ];
 }

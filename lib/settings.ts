@@ -11,16 +11,9 @@ import {
   loadUserBudgetShare,
   processEnv,
 } from "./autotask/mod.ts";
-import {
-  type AllowLists,
-  BODY_TIMEOUT_MS,
-  type HttpConfig,
-  type HttpTransport,
-  isLoopbackHost,
-  LIMITS,
-  loopbackAllowLists,
-  MAX_BODY_BYTES,
-} from "./http/mod.ts";
+import { type AllowLists, isLoopbackHost, loopbackAllowLists } from "./http/guard.ts";
+import { BODY_TIMEOUT_MS, LIMITS, MAX_BODY_BYTES } from "./http/limits.ts";
+import type { HttpConfig, HttpTransport } from "./http/serve.ts";
 import { loadAuthSettings, requiresSignIn } from "./http/auth_config.ts";
 
 /** What the command line asks for: serve MCP (the default) or check the setup. */

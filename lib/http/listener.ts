@@ -11,32 +11,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import { isIP } from "node:net";
-
-/** Connection deadlines and the connection cap. */
-export interface ConnectionLimits {
-  /** The whole header block must arrive within this (408, then the connection is closed). */
-  headersMs: number;
-  /** The whole request, body included, must arrive within this (408). */
-  requestMs: number;
-  /** An idle keep-alive connection is closed after this. */
-  idleMs: number;
-  /** How often deadlines are checked: they fire up to this much late. */
-  checkEveryMs: number;
-  /** Connections open at once; beyond it new ones are closed on arrival. */
-  maxConnections: number;
-}
-
-/**
- * Production limits: deadlines generous for a slow link, short enough that idle sockets do not
- * pile up; connections for a team's worth of MCP clients (each holds one to three).
- */
-export const LIMITS: ConnectionLimits = {
-  headersMs: 10_000,
-  requestMs: 60_000,
-  idleMs: 5_000,
-  checkEveryMs: 1_000,
-  maxConnections: 256,
-};
+import { type ConnectionLimits, LIMITS } from "./limits.ts";
 
 /** Largest header block accepted (431 beyond it). */
 export const MAX_HEADER_BYTES = 16 * 1024;

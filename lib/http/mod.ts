@@ -1,7 +1,6 @@
 /** Front door of HTTP serving: the server, its listener and its gates (apart from the tool kit). */
 
 export {
-  BODY_TIMEOUT_MS,
   createHttpHandler,
   type HttpConfig,
   type HttpHandler,
@@ -10,12 +9,11 @@ export {
   type HttpTransport,
   ListenError,
   type Logger,
-  MAX_BODY_BYTES,
   serveHttp,
   SHUTDOWN_GRACE_MS,
 } from "./serve.ts";
 export { type AllowLists, isLoopbackHost, loopbackAllowLists } from "./guard.ts";
-export { type ConnectionLimits, LIMITS } from "./listener.ts";
+export { BODY_TIMEOUT_MS, type ConnectionLimits, LIMITS, MAX_BODY_BYTES } from "./limits.ts";
 export { Authenticator, type AuthenticatorOptions, type AuthOutcome, sha256Hex } from "./auth.ts";
 export {
   type AuthSettings,

@@ -29,7 +29,8 @@ import {
   type RpcNote,
   withoutCredentials,
 } from "./guard.ts";
-import { type ConnectionLimits, listen, type Listener } from "./listener.ts";
+import type { ConnectionLimits } from "./limits.ts";
+import { listen, type Listener } from "./listener.ts";
 import { LegacySseEndpoints } from "./sse.ts";
 import { type LongLivedServers, StatelessCalls } from "./stateless_calls.ts";
 import type { WebhookEndpoint } from "./webhooks.ts";
@@ -66,10 +67,6 @@ export interface HttpConfig {
   limits: ConnectionLimits;
 }
 
-/** Request body cap (1 MiB): the largest tool call is a few KB. */
-export const MAX_BODY_BYTES = 1024 * 1024;
-/** Deadline for a request body to arrive. */
-export const BODY_TIMEOUT_MS = 30_000;
 /** How long shutdown waits for in-flight requests. */
 export const SHUTDOWN_GRACE_MS = 10_000;
 
