@@ -13,6 +13,8 @@ import {
   fitResult,
   groupIds,
   idRanges,
+  MAX_PREVIEWS,
+  MAX_PREVIEWS_PER_USER,
   PREVIEW_TTL_MS,
   PreviewStore,
   runBatch,
@@ -165,7 +167,7 @@ Deno.test("PreviewStore: bounded, the oldest unapplied preview goes first", () =
   for (let i = 0; i < 100; i++) {
     store.issue("bulk_update", { user: "alice", fingerprint: `fp${i}`, data: {}, now: 0 });
   }
-  assert.ok(store.size <= 51, `${store.size} previews kept`);
+  assert.ok(store.size <= MAX_PREVIEWS_PER_USER + 1, `${store.size} previews kept`);
   assert.throws(
     () =>
       store.claim(first.token, { tool: "bulk_update", user: "alice", fingerprint: "fp", now: 0 }),
@@ -182,6 +184,25 @@ Deno.test("PreviewStore: bounded, the oldest unapplied preview goes first", () =
     /being applied/,
     "a batch being applied is never dropped",
   );
+});
+
+Deno.test("PreviewStore: one user's previews never push out another user's", () => {
+  const store = new PreviewStore();
+  const issue = (user: string, i: number) =>
+    store.issue("bulk_update", { user, fingerprint: `${user}${i}`, data: {}, now: 0 });
+  const claim = (user: string, token: string, i: number) =>
+    store.claim(token, { tool: "bulk_update", user, fingerprint: `${user}${i}`, now: 0 });
+  const alices = Array.from({ length: MAX_PREVIEWS_PER_USER }, (_, i) => issue("alice", i));
+  const bobs = Array.from({ length: MAX_PREVIEWS_PER_USER + 40 }, (_, i) => issue("bob", i));
+  // Alice's oldest preview outlived Bob's 60: his own oldest 40 went instead.
+  assert.ok(!("report" in claim("alice", alices[0].token, 0)));
+  for (let i = 0; i < 40; i++) {
+    assert.throws(() => claim("bob", bobs[i].token, i), /not one this server issued/);
+  }
+  assert.ok(!("report" in claim("bob", bobs[40].token, 40)));
+  // Many users at once: the whole store stays bounded.
+  for (let u = 0; u < 30; u++) for (let i = 0; i < 10; i++) issue(`user${u}`, i);
+  assert.ok(store.size <= MAX_PREVIEWS, `${store.size} previews kept`);
 });
 
 Deno.test("id lists, groups, canonical JSON and the size cap", () => {

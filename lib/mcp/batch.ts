@@ -12,8 +12,13 @@ import { describeError, InputError, type ToolContext, type ToolOutput } from "./
 export const BATCH_THREADS = 3;
 /** How long a preview's confirm token can be applied. */
 export const PREVIEW_TTL_MS = 10 * 60_000;
-/** Previews kept per tenant connection; the oldest unapplied one goes first. */
-const MAX_PREVIEWS = 50;
+/**
+ * Previews kept per user, and in all per tenant connection; past either bound the oldest
+ * unapplied one (of that user, then of anyone) goes first. Per user too: on a team server one
+ * person's previews must not push out another's before they confirm.
+ */
+export const MAX_PREVIEWS_PER_USER = 20;
+export const MAX_PREVIEWS = 200;
 
 /** JSON with object keys sorted at every level: equal values give equal text. */
 export function canonicalJson(value: unknown): string {
@@ -88,7 +93,7 @@ export class PreviewStore {
   /** Keeps `options.data` under a new token for `options.user` until `now` + 10 minutes. */
   issue<T>(tool: string, options: IssueOptions<T>): PreviewEntry<T> {
     const { now } = options;
-    this.#prune(now);
+    this.#prune(now, options.user);
     const entry: PreviewEntry<T> = {
       token: randomToken(),
       tool,
@@ -182,11 +187,20 @@ export class PreviewStore {
     return this.#entries.size;
   }
 
-  #prune(now: number): void {
+  #prune(now: number, user: string): void {
     for (const [token, entry] of this.#entries) {
       if (entry.expiresAt <= now && entry.state !== "applying") this.#entries.delete(token);
     }
     // Oldest first (insertion order); a batch being applied is never dropped.
+    let mine = 0;
+    for (const entry of this.#entries.values()) if (entry.user === user) mine++;
+    for (const [token, entry] of this.#entries) {
+      if (mine < MAX_PREVIEWS_PER_USER) break;
+      if (entry.user === user && entry.state !== "applying") {
+        this.#entries.delete(token);
+        mine--;
+      }
+    }
     for (const [token, entry] of this.#entries) {
       if (this.#entries.size < MAX_PREVIEWS) break;
       if (entry.state !== "applying") this.#entries.delete(token);
