@@ -98,7 +98,8 @@ interface WallClock {
   asUtc: number;
 }
 
-function wallClock(ms: number, timeZone: string): WallClock {
+/** The wall clock as `Intl` reads it (slow: a formatter call per reading). */
+function measuredWallClock(ms: number, timeZone: string): WallClock {
   const parts: Record<string, string> = {};
   for (const part of formatter(timeZone).formatToParts(new Date(ms))) {
     parts[part.type] = part.value;
@@ -106,6 +107,49 @@ function wallClock(ms: number, timeZone: string): WallClock {
   const date = `${parts.year}-${parts.month}-${parts.day}`;
   const time = `${parts.hour}:${parts.minute}:${parts.second}`;
   return { date, time, asUtc: Date.parse(`${date}T${time}Z`) };
+}
+
+/** Offsets change on quarter hours of UTC (every zone's offsets are whole quarter hours). */
+const QUARTER_HOUR_MS = 15 * 60_000;
+/** Offset in minutes per zone and quarter hour: results show many instants of a few days. */
+const OFFSETS = new Map<string, number>();
+const MAX_OFFSETS = 4096;
+/** Instants whose ISO form is `YYYY-MM-DDTHH:MM:SS.sssZ` (years 1 to 9999). */
+const FOUR_DIGIT_YEARS = [Date.UTC(1, 0, 1), Date.UTC(10_000, 0, 1)];
+
+function measuredOffset(ms: number, timeZone: string): number {
+  const whole = Math.floor(ms / 1000) * 1000;
+  return Math.round((measuredWallClock(whole, timeZone).asUtc - whole) / 60_000);
+}
+
+/**
+ * The offset at `ms`, measured once per zone and quarter hour: the same at both ends of the
+ * quarter hour, it holds all through it (a zone whose change falls inside one, as old local
+ * mean times did, is measured at each instant instead).
+ */
+function cachedOffset(ms: number, timeZone: string): number {
+  const quarter = Math.floor(ms / QUARTER_HOUR_MS);
+  const key = `${timeZone}|${quarter}`;
+  const known = OFFSETS.get(key);
+  if (known !== undefined) return known;
+  const start = quarter * QUARTER_HOUR_MS;
+  const first = measuredOffset(start, timeZone);
+  if (first !== measuredOffset(start + QUARTER_HOUR_MS - 1000, timeZone)) {
+    return measuredOffset(ms, timeZone);
+  }
+  if (OFFSETS.size >= MAX_OFFSETS) OFFSETS.clear();
+  OFFSETS.set(key, first);
+  return first;
+}
+
+function wallClock(ms: number, timeZone: string): WallClock {
+  const whole = Math.floor(ms / 1000) * 1000;
+  if (whole < FOUR_DIGIT_YEARS[0] || whole >= FOUR_DIGIT_YEARS[1]) {
+    return measuredWallClock(whole, timeZone);
+  }
+  const asUtc = whole + cachedOffset(whole, timeZone) * 60_000;
+  const iso = new Date(asUtc).toISOString();
+  return { date: iso.slice(0, 10), time: iso.slice(11, 19), asUtc };
 }
 
 /** True when `name` is an IANA time zone this runtime knows (`America/Los_Angeles`, `UTC`). */

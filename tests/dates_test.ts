@@ -3,9 +3,11 @@
 import assert from "node:assert/strict";
 import {
   endsBeforeStart,
+  formatLocal,
   isCalendarDate,
   isIsoDate,
   isoSeconds,
+  localDate,
   parseInstant,
   utcDate,
   utcMidnight,
@@ -167,4 +169,74 @@ Deno.test("time zones: local dates, wall times and offsets, west and east of UTC
   assert.ok(Number.isNaN(parseLocalInstant("next tuesday", { timeZone: la, now })));
   assert.ok(isTimeZone("Europe/Berlin") && isTimeZone("UTC"));
   assert.ok(!isTimeZone("Mars/Olympus") && !isTimeZone(""));
+});
+
+Deno.test("local wall clocks match Intl's reading at every instant, across DST changes and odd offsets", () => {
+  const zones = [
+    "America/Los_Angeles",
+    "Europe/Berlin",
+    "Asia/Kathmandu",
+    "Australia/Lord_Howe",
+    "Pacific/Chatham",
+    "America/St_Johns",
+    "Asia/Tokyo",
+    "UTC",
+  ];
+  const formats = new Map<string, Intl.DateTimeFormat>();
+  const intlLocal = (ms: number, timeZone: string): string => {
+    const format = formats.get(timeZone) ??
+      formats.set(
+        timeZone,
+        new Intl.DateTimeFormat("en-US", {
+          timeZone,
+          hourCycle: "h23",
+          year: "numeric",
+          month: "2-digit",
+          day: "2-digit",
+          hour: "2-digit",
+          minute: "2-digit",
+          second: "2-digit",
+        }),
+      ).get(timeZone)!;
+    const parts = Object.fromEntries(
+      format.formatToParts(new Date(ms)).map((p) => [p.type, p.value]),
+    );
+    return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}:${parts.second}`;
+  };
+  const instants: number[] = [];
+  // Every 7 minutes 13 seconds through the year's DST changes here and down south...
+  for (
+    const day of [
+      "2026-03-08",
+      "2026-03-29",
+      "2026-04-05",
+      "2026-09-27",
+      "2026-10-04",
+      "2026-10-25",
+      "2026-11-01",
+    ]
+  ) {
+    const start = Date.parse(`${day}T00:00:00Z`) - 86_400_000;
+    for (let ms = start; ms < start + 3 * 86_400_000; ms += 433_000) instants.push(ms);
+  }
+  // ...and spread over 1970-2100, with milliseconds.
+  let seed = 7;
+  for (let i = 0; i < 2000; i++) {
+    seed = (seed * 48271) % 2147483647;
+    instants.push(Math.floor((seed / 2147483647) * 4_102_444_800_000) + (i % 1000));
+  }
+  for (const timeZone of zones) {
+    for (const ms of instants) {
+      const local = formatLocal(ms, timeZone);
+      assert.equal(
+        local.slice(0, 19),
+        intlLocal(ms, timeZone),
+        `${timeZone} at ${new Date(ms).toISOString()}`,
+      );
+      assert.equal(localDate(ms, timeZone), intlLocal(ms, timeZone).slice(0, 10));
+      // The offset it shows turns the wall clock back into the instant.
+      const back = Date.parse(local);
+      assert.equal(back, Math.floor(ms / 1000) * 1000, `${timeZone}: ${local}`);
+    }
+  }
 });
