@@ -34,6 +34,8 @@ import { webhookBench } from "./webhooks.ts";
 interface Plan {
   coldStarts: number;
   perCall: number;
+  /** Paired calls of each HTTP-versus-stdio comparison. */
+  transportCalls: number;
   bursts: number;
   loadCalls: number;
   scaleResults: number;
@@ -51,6 +53,7 @@ interface Plan {
 const FULL: Plan = {
   coldStarts: 10,
   perCall: 200,
+  transportCalls: 800,
   bursts: 5,
   loadCalls: 10_000,
   scaleResults: 10_000,
@@ -65,6 +68,7 @@ const FULL: Plan = {
 const QUICK: Plan = {
   coldStarts: 2,
   perCall: 20,
+  transportCalls: 20,
   bursts: 1,
   loadCalls: 1_100,
   scaleResults: 500,
@@ -98,7 +102,12 @@ async function withTenant(
 async function runAll(plan: Plan): Promise<SectionResult[]> {
   return [
     await withTenant({}, (t) => coldStart(t, { runs: plan.coldStarts, progress })),
-    await withTenant({}, (t) => perCallOverhead(t, { calls: plan.perCall, progress })),
+    await withTenant({}, (t) =>
+      perCallOverhead(t, {
+        calls: plan.perCall,
+        transportCalls: plan.transportCalls,
+        progress,
+      })),
     await httpListener({ calls: plan.perCall, progress }),
     await withTenant({}, (t) => requestsPerCall(t, { progress })),
     await withTenant({}, (t) => payloadSize(t)),
