@@ -18,7 +18,13 @@ Spreads are min–max below 20 samples and p10–p90 from 20 on.
    (argument validation, labels and names from cache, shaping, JSON over two pipes).
    The HTTP rows serve one MCP handler twice in the bench process (over an in-process tenant):
    with \`node:http\`, which HTTP mode uses for its connection deadlines, and with \`Deno.serve\`;
-   each JSON-RPC request is a keep-alive \`fetch\` whose answer is read to the end.
+   each JSON-RPC request is a keep-alive \`fetch\` whose answer is read to the end. The
+   HTTP − stdio rows call the same tool on a stdio server and on a \`main.ts --http\` server in
+   turn, 800 pairs: first through a minimal HTTP/1.1 client on one keep-alive connection
+   (\`bench/raw_http.ts\`: one write per request, answers read by Content-Length or chunks), as
+   lean as the bench's client of the stdio server, so the difference is what the server adds;
+   then through Deno's \`fetch\`, whose own cost (about 0.4 ms a call here) a fetch-based MCP
+   client pays on top, as a stdio client pays its pipes.
 3. **Requests per tool call**: counted in the tenant's request log. Each seed tool gets a fresh
    server; cold is its first call, warm its second (same ids, new names for writes).
 4. **Bytes per result**: the text block the model reads (warm call) against the JSON of the full
