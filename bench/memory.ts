@@ -216,8 +216,8 @@ export async function memoryUnderLoad(
       `HTTP mode (\`--http\`): server RSS after ${fmt(FIRST_SAMPLE)} and ${calls} calls`,
       {
         value: `${show(http.early.rssKib, MIB_FROM_KIB)} → ${show(http.late.rssKib, MIB_FROM_KIB)}`,
-        notes: `the same calls as keep-alive POSTs to /mcp (a new MCP server object per ` +
-          `request, sharing one registration of the tools); growth ${growth(http)}, ${
+        notes: `the same calls as keep-alive POSTs to /mcp (answered as JSON on the policy's ` +
+          `shared connection); growth ${growth(http)}, ${
             ratio(http)
           } (issue 19: at most 1.25x); peak ${peak(http)}; ${fmt(http.callsPerSecond)} calls/s; ` +
           `${http.errors} tool errors`,

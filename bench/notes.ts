@@ -23,7 +23,7 @@ Spreads are min–max below 20 samples and p10–p90 from 20 on.
    turn, 800 pairs: first through a minimal HTTP/1.1 client on one keep-alive connection
    (\`bench/raw_http.ts\`: one write per request, answers read by Content-Length or chunks), as
    lean as the bench's client of the stdio server, so the difference is what the server adds;
-   then through Deno's \`fetch\`, whose own cost (about 0.4 ms a call here) a fetch-based MCP
+   then through Deno's \`fetch\`, whose own cost (0.3 to 0.4 ms a call in runs here) a fetch-based MCP
    client pays on top, as a stdio client pays its pipes.
 3. **Requests per tool call**: counted in the tenant's request log. Each seed tool gets a fresh
    server; cold is its first call, warm its second (same ids, new names for writes).

@@ -67,6 +67,11 @@ const REASONS: Record<string, Reason> = {
     requests: "GET Companies/{id}, POST Opportunities, GET Opportunities/{id}",
     why: `${PARENT} (its owner is the default owner); ${READ_BACK}`,
   },
+  search_time_entries: {
+    requests: "2× POST TimeEntries/query",
+    why: "the page shown, then hours only of every match for the totals (issue 15): a page " +
+      "that holds every match adds itself up without the second query",
+  },
 };
 
 function reasonFor(tool: string, requests: string): string {
