@@ -13,6 +13,7 @@ import { createSandboxClient } from "../main.ts";
 import type { Sandbox } from "../lib/sandbox/mod.ts";
 import { allTools, kit } from "../tools/mod.ts";
 import { childEnv } from "../scripts/child_env.ts";
+import { newToken, userEntryFor } from "../lib/http/auth_tokens.ts";
 import { Client, SSEClientTransport, StreamableHTTPClientTransport } from "./deps.ts";
 import { productionFlagsPlusLoopback } from "./harness.ts";
 
@@ -262,3 +263,30 @@ export const MCP_POST_HEADERS: Record<string, string> = {
   "content-type": "application/json",
   accept: "application/json, text/event-stream",
 };
+
+/** Seeded resources of the simulated tenant that two signed-in users act as. */
+export const ALEX = 29682886;
+export const SAM = 29682889;
+
+/**
+ * A team server: Alice (acting as resource {@linkcode ALEX}) and Bob (as {@linkcode SAM}) signed
+ * in with static per-user tokens (MCP_USERS), over `env` (the tenant's, plus any settings).
+ */
+export async function startTeamServer(
+  env: Record<string, string>,
+  options: { args?: string[] } = {},
+): Promise<{ server: HttpServerProcess; tokens: { alice: string; bob: string } }> {
+  const tokens = { alice: newToken(), bob: newToken() };
+  const server = await startHttpServer({
+    env: {
+      ...env,
+      MCP_USERS: [
+        `${await userEntryFor("alice@msp.example", tokens.alice)} resource=${ALEX}`,
+        `${await userEntryFor("bob@msp.example", tokens.bob)} resource=${SAM}`,
+      ].join("; "),
+    },
+    flags: await productionFlagsPlusLoopback(),
+    ...(options.args ? { args: options.args } : {}),
+  });
+  return { server, tokens };
+}

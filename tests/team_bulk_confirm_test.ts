@@ -1,21 +1,11 @@
 /** End to end over HTTP: a bulk preview's confirm token applies only for the user who previewed. */
 
 import assert from "node:assert/strict";
-import { newToken, userEntryFor } from "../lib/http/auth_tokens.ts";
 import { expandIds, openTickets, patchesById, writesIn } from "./bulk_fixtures.ts";
 import type { Client } from "./deps.ts";
-import {
-  callError,
-  callOk,
-  productionFlagsPlusLoopback,
-  startTenant,
-  tenantEnv,
-} from "./harness.ts";
-import { connectHttp, startHttpServer } from "./http_harness.ts";
+import { callError, callOk, startTenant, tenantEnv } from "./harness.ts";
+import { ALEX, connectHttp, startTeamServer } from "./http_harness.ts";
 
-/** Seeded resources of the simulated tenant. */
-const ALEX = 29682886;
-const SAM = 29682889;
 const FOREIGN = /issued to another user: preview the change yourself/;
 
 Deno.test({
@@ -24,17 +14,9 @@ Deno.test({
   async fn() {
     const tenant = await startTenant();
     const { sandbox } = tenant;
-    const tokens = { alice: newToken(), bob: newToken() };
-    const server = await startHttpServer({
-      env: {
-        ...tenantEnv(tenant),
-        AUTOTASK_TOOLSETS: "default,bulk",
-        MCP_USERS: [
-          `${await userEntryFor("alice@msp.example", tokens.alice)} resource=${ALEX}`,
-          `${await userEntryFor("bob@msp.example", tokens.bob)} resource=${SAM}`,
-        ].join("; "),
-      },
-      flags: await productionFlagsPlusLoopback(),
+    const { server, tokens } = await startTeamServer({
+      ...tenantEnv(tenant),
+      AUTOTASK_TOOLSETS: "default,bulk",
     });
     const clients: Client[] = [];
     try {

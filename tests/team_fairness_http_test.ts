@@ -5,18 +5,14 @@
  */
 
 import assert from "node:assert/strict";
-import { newToken, userEntryFor } from "../lib/http/auth_tokens.ts";
 import type { RequestLogEntry } from "../lib/sandbox/mod.ts";
 import { expandIds, writesIn } from "./bulk_fixtures.ts";
 import type { Client } from "./deps.ts";
-import { callOk, productionFlagsPlusLoopback, startTenant, tenantEnv } from "./harness.ts";
-import { connectHttp, startHttpServer } from "./http_harness.ts";
+import { callOk, startTenant, tenantEnv } from "./harness.ts";
+import { ALEX, connectHttp, SAM, startTeamServer } from "./http_harness.ts";
 
 type Rec = Record<string, unknown>;
 
-/** Seeded resources of the simulated tenant. */
-const ALEX = 29682886;
-const SAM = 29682889;
 /**
  * Alice's bulk jobs, applied at once. One job keeps at most 3 writes in the gate (its three
  * workers), so a lone job never queues ahead of anyone; several at once queue about 3 per job
@@ -45,18 +41,10 @@ Deno.test({
     // Every request holds its thread a while: the 3 slots on Tickets, not the server, set the pace.
     const tenant = await startTenant({ latencyMs: 20, ticketCount: 600 });
     const { sandbox } = tenant;
-    const tokens = { alice: newToken(), bob: newToken() };
-    const server = await startHttpServer({
-      env: {
-        ...tenantEnv(tenant),
-        AUTOTASK_TOOLSETS: "default,bulk",
-        MCP_RATE_LIMIT: "0",
-        MCP_USERS: [
-          `${await userEntryFor("alice@msp.example", tokens.alice)} resource=${ALEX}`,
-          `${await userEntryFor("bob@msp.example", tokens.bob)} resource=${SAM}`,
-        ].join("; "),
-      },
-      flags: await productionFlagsPlusLoopback(),
+    const { server, tokens } = await startTeamServer({
+      ...tenantEnv(tenant),
+      AUTOTASK_TOOLSETS: "default,bulk",
+      MCP_RATE_LIMIT: "0",
     });
     const clients: Client[] = [];
     try {

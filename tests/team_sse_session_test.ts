@@ -2,18 +2,13 @@
 
 import assert from "node:assert/strict";
 import { McpServer } from "@modelcontextprotocol/server";
-import { newToken, userEntryFor } from "../lib/http/auth_tokens.ts";
 import { LegacySseEndpoints } from "../lib/http/sse.ts";
 import { authInfoFor, type Identity } from "../lib/mcp/caller.ts";
 import { writesIn } from "./bulk_fixtures.ts";
-import { callOk, productionFlagsPlusLoopback, startTenant, tenantEnv } from "./harness.ts";
-import { connectHttp, startHttpServer } from "./http_harness.ts";
+import { callOk, startTenant, tenantEnv } from "./harness.ts";
+import { ALEX, connectHttp, SAM, startTeamServer } from "./http_harness.ts";
 
 type Rec = Record<string, unknown>;
-
-/** Seeded resources of the simulated tenant. */
-const ALEX = 29682886;
-const SAM = 29682889;
 
 /** A `GET /sse` stream read raw: its endpoint, and the JSON-RPC messages it delivers by id. */
 async function openStream(origin: string, token: string) {
@@ -80,19 +75,10 @@ Deno.test({
   async fn() {
     const tenant = await startTenant();
     const { sandbox } = tenant;
-    const tokens = { alice: newToken(), bob: newToken() };
-    const server = await startHttpServer({
-      env: {
-        ...tenantEnv(tenant),
-        TRANSPORT: "sse",
-        MCP_USERS: [
-          `${await userEntryFor("alice@msp.example", tokens.alice)} resource=${ALEX}`,
-          `${await userEntryFor("bob@msp.example", tokens.bob)} resource=${SAM}`,
-        ].join("; "),
-      },
-      flags: await productionFlagsPlusLoopback(),
-      args: [],
-    });
+    const { server, tokens } = await startTeamServer({
+      ...tenantEnv(tenant),
+      TRANSPORT: "sse",
+    }, { args: [] });
     const stream = await openStream(server.origin, tokens.alice);
     try {
       const { origin } = server;
