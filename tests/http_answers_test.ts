@@ -189,3 +189,46 @@ Deno.test("calls in flight at once with the same JSON-RPC id each get their own 
     await s.close();
   }
 });
+
+Deno.test("odd but valid calls on the shared connection are answered with their own id, never a 5xx", async () => {
+  const s = await serveInProcess({});
+  try {
+    const cases: { body: Record<string, unknown>; expect: "result" | "error" | "toolError" }[] = [
+      { body: { id: "abc", method: "ping" }, expect: "result" },
+      { body: { id: 0, method: "tools/list" }, expect: "result" },
+      { body: { id: -7.5, method: "ping", params: {} }, expect: "error" },
+      { body: { id: "x".repeat(300), method: "ping" }, expect: "result" },
+      { body: { id: 3, method: "tools/call", params: { name: "no_such_tool" } }, expect: "error" },
+      {
+        body: {
+          id: 4,
+          method: "tools/call",
+          params: { name: "get_ticket", arguments: { id: "x" } },
+        },
+        expect: "toolError",
+      },
+      { body: { id: 5, method: "tools/call", params: "not an object" }, expect: "error" },
+      { body: { id: 6, method: "prompts/get", params: { name: "nope" } }, expect: "error" },
+      {
+        body: { id: 7, method: "resources/read", params: { uri: "autotask://nope/1" } },
+        expect: "error",
+      },
+    ];
+    for (const { body, expect } of cases) {
+      const response = await fetch(`${s.origin}/mcp`, {
+        method: "POST",
+        headers: MCP_POST_HEADERS,
+        body: JSON.stringify({ jsonrpc: "2.0", ...body }),
+      });
+      const text = await response.text();
+      assert.ok(response.status < 500, `${JSON.stringify(body)}: ${response.status} ${text}`);
+      const message = JSON.parse(text);
+      assert.equal(message.id, body.id, text);
+      if (expect === "error") assert.ok(message.error || message.result?.isError, text);
+      if (expect === "result") assert.ok(message.result && !message.result.isError, text);
+      if (expect === "toolError") assert.equal(message.result?.isError, true, text);
+    }
+  } finally {
+    await s.close();
+  }
+});
