@@ -50,13 +50,13 @@ export class ServerTemplate {
   readonly #info: { name: string; version: string };
   readonly #options: McpServerOptions;
   readonly #register: (server: McpServer) => void;
-  readonly #template: McpServer;
+  /** Registered on first use: a stdio server, which only ever calls `registered`, never makes it. */
+  #template?: McpServer;
   /** The template's final capabilities (the SDK copies them and never changes them in place). */
   #capabilities?: McpServerOptions["capabilities"];
-  /** False when this SDK's McpServer did not take the shared registries: each instance registers. */
-  readonly shared: boolean;
+  #shared?: boolean;
 
-  /** Registers once on a template that is never connected. */
+  /** Keeps what a registration needs; registers nothing yet. */
   constructor(
     info: { name: string; version: string },
     options: McpServerOptions,
@@ -65,9 +65,25 @@ export class ServerTemplate {
     this.#info = info;
     this.#options = options;
     this.#register = register;
-    this.#template = new McpServer(info, options);
-    register(this.#template);
-    this.shared = hasRegistries(this.#template) && this.#sharingWorks();
+  }
+
+  /**
+   * False when this SDK's McpServer did not take the shared registries: each instance registers.
+   * Checked once, on first use: a lent server must list what a registered one lists.
+   */
+  get shared(): boolean {
+    if (this.#shared === undefined) {
+      this.#shared = hasRegistries(this.#templateServer()) && this.#sharingWorks();
+    }
+    return this.#shared;
+  }
+
+  #templateServer(): McpServer {
+    if (this.#template === undefined) {
+      this.#template = new McpServer(this.#info, this.#options);
+      this.#register(this.#template);
+    }
+    return this.#template;
   }
 
   /**
@@ -94,12 +110,13 @@ export class ServerTemplate {
   #lend(): McpServer {
     // The template's final capabilities make the constructor install the same list/get/call
     // handlers registration would have installed (tools, prompts, resources).
-    this.#capabilities ??= structuredClone(this.#template.server.getCapabilities());
+    const template = this.#templateServer();
+    this.#capabilities ??= structuredClone(template.server.getCapabilities());
     const server = new McpServer(this.#info, {
       ...this.#options,
       capabilities: this.#capabilities,
     });
-    const from = registriesOf(this.#template);
+    const from = registriesOf(template);
     const to = registriesOf(server);
     for (const name of SHARED_FIELDS) to[name] = from[name];
     if (from._completionHandlerInitialized) to.setCompletionRequestHandler?.();
