@@ -174,7 +174,12 @@ export class StatelessCalls {
       const connection = new SharedConnection();
       this.#open.add(connection);
       // Kept as a promise: calls arriving while it connects wait for the same connection.
-      connected = server.connect(connection).then(() => connection);
+      connected = server.connect(connection).then(() => connection, (error) => {
+        // Not kept: the next call tries again instead of failing the same way for good.
+        this.#connections.delete(server);
+        this.#open.delete(connection);
+        throw error;
+      });
       this.#connections.set(server, connected);
     }
     return connected;
