@@ -306,7 +306,7 @@ async function main(args: string[]): Promise<number> {
   // server starts without evaluating them (jose, node:http, the OAuth code).
   if (args[0] === "token") {
     const { tokenMain } = await import("./lib/http/mod.ts");
-    return await tokenMain(args.slice(1));
+    return tokenMain(args.slice(1));
   }
   if (settings.command === "doctor") {
     const { doctorMain } = await import("./lib/doctor.ts");

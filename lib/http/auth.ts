@@ -15,15 +15,12 @@ import {
   WRITE_SCOPE,
 } from "../mcp/caller.ts";
 import type { UserEntry } from "./auth_config.ts";
-import { BearerCheck, jsonRpcError } from "./guard.ts";
+import { BearerCheck, jsonRpcError, sha256 } from "./guard.ts";
 import { claimsOf, type OAuthResource } from "./oauth.ts";
 
-const encoder = new TextEncoder();
-
 /** SHA-256 of `text` as 64 lowercase hex digits (what MCP_USERS stores for a static token). */
-export async function sha256Hex(text: string): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(text)));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+export function sha256Hex(text: string): string {
+  return Array.from(sha256(text), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /** What {@linkcode Authenticator.authenticate} decided. */
@@ -87,8 +84,8 @@ export class Authenticator {
   }
 
   /** True when `header` carries the operator's token (MCP_AUTH_TOKEN). */
-  async isOperator(header: string | null): Promise<boolean> {
-    return this.#operator !== undefined && await this.#operator.check(header) === "ok";
+  isOperator(header: string | null): boolean {
+    return this.#operator !== undefined && this.#operator.check(header) === "ok";
   }
 
   /** The identity `header` proves, or the 401/403 to answer. */
@@ -99,10 +96,10 @@ export class Authenticator {
       return this.#refuse(header === null || header.trim() === "" ? "missing" : "malformed");
     }
     const token = match[1];
-    if (await this.isOperator(header)) {
+    if (this.isOperator(header)) {
       return { ok: true, identity: OPERATOR, authInfo: authInfoFor(OPERATOR) };
     }
-    const entry = this.#byHash.get(await sha256Hex(token));
+    const entry = this.#byHash.get(sha256Hex(token));
     if (entry !== undefined) {
       const identity = userIdentity(entry);
       return { ok: true, identity, authInfo: authInfoFor(identity) };

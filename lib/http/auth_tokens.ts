@@ -13,8 +13,8 @@ export function newToken(): string {
 }
 
 /** The MCP_USERS entry of `user`'s token: the user and the token's SHA-256, nothing that unlocks anything. */
-export async function userEntryFor(user: string, token: string): Promise<string> {
-  return `${user} token=sha256:${await sha256Hex(token)}`;
+export function userEntryFor(user: string, token: string): string {
+  return `${user} token=sha256:${sha256Hex(token)}`;
 }
 
 /** Usage text of `autotask-mcp token`. */
@@ -34,7 +34,7 @@ export interface TokenMainOptions {
 }
 
 /** Entry of `autotask-mcp token ...` (`args` after the word token); returns the exit code. */
-export async function tokenMain(args: string[], options: TokenMainOptions = {}): Promise<number> {
+export function tokenMain(args: string[], options: TokenMainOptions = {}): number {
   const print = options.print ?? ((line: string) => console.log(line));
   const printError = options.printError ?? ((line: string) => console.error(line));
   if (args.includes("--help") || args.includes("-h")) {
@@ -67,7 +67,7 @@ export async function tokenMain(args: string[], options: TokenMainOptions = {}):
   print("");
   print("Add this entry to MCP_USERS (entries are separated by ;), then restart the server:");
   print("");
-  print(`  ${await userEntryFor(user, token)}`);
+  print(`  ${userEntryFor(user, token)}`);
   print("");
   print(
     `${user} sends it as \`Authorization: Bearer <token>\` and acts in Autotask as the resource ` +

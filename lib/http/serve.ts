@@ -268,7 +268,7 @@ export function createHttpHandler(
       // Reveals no configuration and calls nothing: usable by probes without the token. The
       // operator (MCP_AUTH_TOKEN) also sees what each user did.
       const operator = options.usage !== undefined &&
-        await auth.isOperator(request.headers.get("authorization"));
+        auth.isOperator(request.headers.get("authorization"));
       const body: Record<string, unknown> = {
         status: "ok",
         name: server.name,
