@@ -11,6 +11,7 @@ import {
   type OAuthTokenVerifier,
 } from "@modelcontextprotocol/server";
 import { createRemoteJWKSet, errors, type JWTPayload, jwtVerify } from "jose";
+import { createHash } from "node:crypto";
 import { READ_SCOPE, WRITE_SCOPE } from "../mcp/caller.ts";
 import type { OAuthSettings } from "./auth_config.ts";
 
@@ -28,6 +29,14 @@ const ALGORITHMS = [
   "ES384",
   "EdDSA",
 ];
+/** Verified tokens kept (by their SHA-256): checking one RS256 signature costs ~0.4 ms here. */
+const VERIFIED_MAX = 1_000;
+/**
+ * How long a verified token is believed without checking its signature again, never past its
+ * `exp`: no longer than the key set itself is cached (10 minutes), so a key the issuer
+ * withdraws stops working as soon as it would have without this.
+ */
+const VERIFIED_FOR_MS = 5 * 60_000;
 /** How long one discovery or key-set request may take. */
 const FETCH_TIMEOUT_MS = 10_000;
 
@@ -200,9 +209,13 @@ function describeJoseError(error: unknown): string {
 export class JwtVerifier implements OAuthTokenVerifier {
   readonly #settings: OAuthSettings;
   readonly #keys: ReturnType<typeof createRemoteJWKSet>;
+  readonly #now: () => number;
+  readonly #verified = new Map<string, { authInfo: AuthInfo; until: number }>();
+  #verifications = 0;
 
-  constructor(settings: OAuthSettings, jwksUri: string) {
+  constructor(settings: OAuthSettings, jwksUri: string, options: { now?: () => number } = {}) {
     this.#settings = settings;
+    this.#now = options.now ?? Date.now;
     this.#keys = createRemoteJWKSet(new URL(jwksUri), {
       timeoutDuration: FETCH_TIMEOUT_MS,
       cooldownDuration: 30_000,
@@ -210,11 +223,39 @@ export class JwtVerifier implements OAuthTokenVerifier {
     });
   }
 
-  /** The verified token's `AuthInfo`, or an `OAuthError` (invalid_token, or server_error when the keys cannot be read). */
+  /** Signatures checked so far (a token seen again within its time is not checked again). */
+  get verifications(): number {
+    return this.#verifications;
+  }
+
+  /**
+   * The token's `AuthInfo`: from a verification of the same token a moment ago (a client sends
+   * one token with every request), else verified now. Only verified tokens are kept.
+   */
   async verifyAccessToken(token: string): Promise<AuthInfo> {
+    const key = createHash("sha256").update(token).digest("base64");
+    const now = this.#now();
+    const known = this.#verified.get(key);
+    if (known !== undefined && now < known.until) return known.authInfo;
+    this.#verified.delete(key);
+    const authInfo = await this.#verify(token, now);
+    const until = Math.min(now + VERIFIED_FOR_MS, (authInfo.expiresAt ?? 0) * 1000);
+    if (until > now) {
+      if (this.#verified.size >= VERIFIED_MAX) {
+        this.#verified.delete(this.#verified.keys().next().value!);
+      }
+      this.#verified.set(key, { authInfo, until });
+    }
+    return authInfo;
+  }
+
+  /** The verified token's `AuthInfo`, or an `OAuthError` (invalid_token, or server_error when the keys cannot be read). */
+  async #verify(token: string, now: number): Promise<AuthInfo> {
+    this.#verifications++;
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, this.#keys, {
+        currentDate: new Date(now),
         issuer: this.#settings.issuer,
         audience: this.#settings.resourceUrl,
         algorithms: ALGORITHMS,
