@@ -14,13 +14,18 @@ import {
   TOOLSET_SCOPE_PREFIX,
   WRITE_SCOPE,
 } from "../mcp/caller.ts";
+import { Buffer } from "node:buffer";
 import type { UserEntry } from "./auth_config.ts";
 import { BearerCheck, jsonRpcError, sha256 } from "./guard.ts";
 import { claimsOf, type OAuthResource } from "./oauth.ts";
 
 /** SHA-256 of `text` as 64 lowercase hex digits (what MCP_USERS stores for a static token). */
 export function sha256Hex(text: string): string {
-  return Array.from(sha256(text), (b) => b.toString(16).padStart(2, "0")).join("");
+  return hex(sha256(text));
+}
+
+function hex(digest: Uint8Array): string {
+  return Buffer.from(digest.buffer, digest.byteOffset, digest.byteLength).toString("hex");
 }
 
 /** What {@linkcode Authenticator.authenticate} decided. */
@@ -52,6 +57,11 @@ const OPERATOR: Identity = {
   scopes: [READ_SCOPE, WRITE_SCOPE],
   readOnly: false,
 };
+const OPERATOR_OUTCOME: AuthOutcome = {
+  ok: true,
+  identity: OPERATOR,
+  authInfo: authInfoFor(OPERATOR),
+};
 
 /**
  * Turns an `Authorization` header into an identity, trying in turn the operator's token, the
@@ -66,6 +76,8 @@ export class Authenticator {
   readonly #byKey: Map<string, UserEntry>;
   readonly #oauth: OAuthResource | undefined;
   readonly #realm: string;
+  /** Each user's outcome, made once: the same identity and AuthInfo on every request. */
+  readonly #outcomes = new Map<UserEntry, AuthOutcome>();
   /** True when every request must carry a valid credential. */
   readonly required: boolean;
 
@@ -96,13 +108,18 @@ export class Authenticator {
       return this.#refuse(header === null || header.trim() === "" ? "missing" : "malformed");
     }
     const token = match[1];
-    if (this.isOperator(header)) {
-      return { ok: true, identity: OPERATOR, authInfo: authInfoFor(OPERATOR) };
-    }
-    const entry = this.#byHash.get(sha256Hex(token));
+    // One digest serves both checks: the operator's token and the per-user hashes.
+    const digest = sha256(token);
+    if (this.#operator?.matches(digest)) return OPERATOR_OUTCOME;
+    const entry = this.#byHash.get(hex(digest));
     if (entry !== undefined) {
-      const identity = userIdentity(entry);
-      return { ok: true, identity, authInfo: authInfoFor(identity) };
+      let outcome = this.#outcomes.get(entry);
+      if (outcome === undefined) {
+        const identity = userIdentity(entry);
+        outcome = { ok: true, identity, authInfo: authInfoFor(identity) };
+        this.#outcomes.set(entry, outcome);
+      }
+      return outcome;
     }
     // Only a JWT (three dot-separated parts) is worth the verifier's time.
     if (this.#oauth !== undefined && /^[\w-]+\.[\w-]+\.[\w-]*$/.test(token)) {

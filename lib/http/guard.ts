@@ -35,11 +35,15 @@ export class BearerCheck {
   check(header: string | null): BearerOutcome {
     if (header === null || header.trim() === "") return "missing";
     const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header);
-    const actual = sha256(match ? match[1] : "");
+    return this.matches(sha256(match ? match[1] : "")) && match !== null ? "ok" : "invalid";
+  }
+
+  /** Whether `digest`, the SHA-256 of a presented token, is the token's: in constant time. */
+  matches(digest: Uint8Array): boolean {
     const expected = this.#expected;
-    let diff = match ? 0 : 1;
-    for (let i = 0; i < expected.length; i++) diff |= expected[i] ^ actual[i];
-    return diff === 0 ? "ok" : "invalid";
+    let diff = digest.length === expected.length ? 0 : 1;
+    for (let i = 0; i < expected.length; i++) diff |= expected[i] ^ digest[i];
+    return diff === 0;
   }
 }
 

@@ -87,9 +87,19 @@ export function allows(
 /** A key naming the tool list an identity gets: equal keys, equal lists (for caching per policy). */
 export function policyKey(identity: Identity | undefined): string {
   if (identity === undefined) return "*";
-  const toolsets = identity.toolsets === undefined ? "*" : [...identity.toolsets].sort().join(",");
-  return `${identity.readOnly ? "ro" : "rw"}|${toolsets}`;
+  let key = POLICY_KEYS.get(identity);
+  if (key === undefined) {
+    const toolsets = identity.toolsets === undefined
+      ? "*"
+      : [...identity.toolsets].sort().join(",");
+    key = `${identity.readOnly ? "ro" : "rw"}|${toolsets}`;
+    POLICY_KEYS.set(identity, key);
+  }
+  return key;
 }
+
+/** Keys made so far: a signed-in user's identity is one object, met on every request. */
+const POLICY_KEYS = new WeakMap<Identity, string>();
 
 /** The part of `tools` an identity may list and run (never more than `tools`). */
 export function narrowTools<T extends PolicyTarget>(
