@@ -73,8 +73,10 @@ export function showsDashboard(tool: Pick<ToolDef, "meta">): boolean {
  * Over HTTP the request's verified identity (`context.authInfo`) picks the tool list: one
  * surface per policy (read-only, toolsets), computed once and cached, never wider than `tools`.
  * Each call's handler reads the identity again from its own request, so the registration is done
- * once per policy (a {@linkcode ServerTemplate}) and every request gets a new instance that
- * shares it: per-request state lives in the instance, never in the shared tools. Record resources are served while their tools
+ * once per policy (a {@linkcode ServerTemplate}): a request the SDK serves gets a new instance
+ * that shares it, and 2025-era calls that need no session go to one long-lived instance per
+ * policy (`longLived`). Per-request state lives in the instance or the call's context, never in
+ * the shared tools. Record resources are served while their tools
  * are enabled, and not to users who act as themselves (a resource read would be the API user's,
  * not theirs); subscribing to them is offered to 2026-07-28 clients (`subscriptions/listen`)
  * when callouts arrive here, i.e. in HTTP mode with the webhook secret: 2025-era HTTP clients

@@ -10,6 +10,7 @@
 //
 // The registries are TypeScript-private fields of McpServer (SDK 2.4); `create` checks that the
 // sharing took effect and otherwise registers everything on each instance (correct, slower).
+// (Session-free 2025-era calls skip even the per-request instance: lib/http/stateless_calls.ts.)
 
 import { McpServer, type McpServerOptions } from "@modelcontextprotocol/server";
 
