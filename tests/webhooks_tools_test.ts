@@ -206,6 +206,21 @@ Deno.test({
         fields: [],
       });
       assert.match(nothing, /at least one field/);
+      for (
+        const url of [
+          "http://hooks.example.com/webhooks/autotask",
+          `https://hooks.example.com:8443/x`,
+        ]
+      ) {
+        const refused = await callError(session.client, "create_webhook", {
+          entity: "Tickets",
+          name: "Not https",
+          url,
+          events: ["update"],
+          fields: ["status"],
+        });
+        assert.match(refused, /https on port 443 only: give an https:\/\/ URL/, url);
+      }
       assert.deepEqual(
         tenant.sandbox.log.filter((e) => e.method !== "GET" && !/\/query/.test(e.path)),
         [],

@@ -30,6 +30,19 @@ import type { ChangeEvent } from "../lib/webhooks/mod.ts";
 /** The entities Autotask has webhooks for, by their API names. */
 const WATCHED = ["Tickets", "TicketNotes", "Companies", "Contacts", "ConfigurationItems"] as const;
 
+/**
+ * Where Autotask may call: https on port 443 only (autotask-api.md), so anything else is refused
+ * before it is sent. Plain http to a loopback address is let through, for a local test.
+ */
+const calloutUrl = z.url({ protocol: /^https?$/ }).max(500).refine(
+  (text) => {
+    const url = new URL(text);
+    if (url.protocol === "https:") return url.port === "";
+    return ["127.0.0.1", "localhost", "[::1]"].includes(url.hostname);
+  },
+  "Autotask calls webhooks over https on port 443 only: give an https:// URL without another port",
+);
+
 const entitySchema = z.enum(WATCHED);
 const eventSchema = z.enum(["create", "update", "delete"]);
 const namesSchema = z.array(z.string().trim().min(1).max(100)).max(100);
@@ -680,10 +693,10 @@ export const webhooks: ToolModule = {
       input: z.object({
         entity: entitySchema.describe("The records the webhook watches"),
         name: z.string().trim().min(1).max(50),
-        url: z.url({ protocol: /^https?$/ }).max(500).describe(
+        url: calloutUrl.describe(
           "Public https URL Autotask posts to; this server's is https://<public host>/webhooks/autotask",
         ),
-        deactivationUrl: z.url({ protocol: /^https?$/ }).max(500).optional().describe(
+        deactivationUrl: calloutUrl.optional().describe(
           "Default: url + /deactivated",
         ),
         events: z.array(eventSchema).min(1).max(3),
