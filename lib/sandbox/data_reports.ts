@@ -26,6 +26,7 @@ import {
   localDayOf,
   localTime,
   mondayOf,
+  pacificOffsetHours,
   weekday,
 } from "./data_calendar.ts";
 import { idsFrom, Rand } from "./data_roadmap.ts";
@@ -1590,6 +1591,13 @@ export function padTimeEntries(store: Store, total: number): void {
   }));
   const at = (value: number, by: number): string | null =>
     Number.isNaN(value) ? null : isoOf(value - by);
+  // Work times move by whole weeks of local time: across a DST change the UTC instant moves an
+  // hour more or less, so an entry started just after local midnight keeps its local date (and
+  // so its dateWorked, which moves by whole days).
+  const localAt = (value: number, by: number): string | null =>
+    Number.isNaN(value)
+      ? null
+      : isoOf(value - by + (pacificOffsetHours(value) - pacificOffsetHours(value - by)) * HOUR);
   const span = HISTORY_WEEKS * 7 * DAY;
   let id = table.nextId() + 1000;
   for (let i = 0; i < count; i++) {
@@ -1610,8 +1618,8 @@ export function padTimeEntries(store: Store, total: number): void {
       isNonBillable: src.isNonBillable,
       summaryNotes: src.summaryNotes,
       internalNotes: src.internalNotes ?? null,
-      startDateTime: at(t.start, by),
-      endDateTime: at(t.end, by),
+      startDateTime: localAt(t.start, by),
+      endDateTime: localAt(t.end, by),
       dateWorked: at(t.day, by),
       hoursWorked: src.hoursWorked,
       hoursToBill: src.hoursToBill,
