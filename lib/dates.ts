@@ -117,6 +117,10 @@ const MAX_OFFSETS = 4096;
 /** Instants whose ISO form is `YYYY-MM-DDTHH:MM:SS.sssZ` (years 1 to 9999). */
 const FOUR_DIGIT_YEARS = [Date.UTC(1, 0, 1), Date.UTC(10_000, 0, 1)];
 
+function fourDigitYear(ms: number): boolean {
+  return ms >= FOUR_DIGIT_YEARS[0] && ms < FOUR_DIGIT_YEARS[1];
+}
+
 function measuredOffset(ms: number, timeZone: string): number {
   const whole = Math.floor(ms / 1000) * 1000;
   return Math.round((measuredWallClock(whole, timeZone).asUtc - whole) / 60_000);
@@ -144,9 +148,7 @@ function cachedOffset(ms: number, timeZone: string): number {
 
 function wallClock(ms: number, timeZone: string): WallClock {
   const whole = Math.floor(ms / 1000) * 1000;
-  if (whole < FOUR_DIGIT_YEARS[0] || whole >= FOUR_DIGIT_YEARS[1]) {
-    return measuredWallClock(whole, timeZone);
-  }
+  if (!fourDigitYear(whole)) return measuredWallClock(whole, timeZone);
   const asUtc = whole + cachedOffset(whole, timeZone) * 60_000;
   const iso = new Date(asUtc).toISOString();
   return { date: iso.slice(0, 10), time: iso.slice(11, 19), asUtc };
@@ -169,8 +171,7 @@ export function machineTimeZone(): string {
 
 /** Minutes `timeZone` is ahead of UTC at instant `ms` (-480 for Los Angeles in winter). */
 export function offsetMinutes(ms: number, timeZone: string): number {
-  const whole = Math.floor(ms / 1000) * 1000;
-  return Math.round((wallClock(whole, timeZone).asUtc - whole) / 60_000);
+  return fourDigitYear(ms) ? cachedOffset(ms, timeZone) : measuredOffset(ms, timeZone);
 }
 
 /** The calendar date in `timeZone` at instant `ms`, `YYYY-MM-DD`. */
