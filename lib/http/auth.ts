@@ -14,19 +14,9 @@ import {
   TOOLSET_SCOPE_PREFIX,
   WRITE_SCOPE,
 } from "../mcp/caller.ts";
-import { Buffer } from "node:buffer";
 import type { UserEntry } from "./auth_config.ts";
-import { BearerCheck, jsonRpcError, sha256 } from "./guard.ts";
+import { BearerCheck, hex, jsonRpcError, sha256 } from "./guard.ts";
 import { claimsOf, type OAuthResource } from "./oauth.ts";
-
-/** SHA-256 of `text` as 64 lowercase hex digits (what MCP_USERS stores for a static token). */
-export function sha256Hex(text: string): string {
-  return hex(sha256(text));
-}
-
-function hex(digest: Uint8Array): string {
-  return Buffer.from(digest.buffer, digest.byteOffset, digest.byteLength).toString("hex");
-}
 
 /** What {@linkcode Authenticator.authenticate} decided. */
 export type AuthOutcome =

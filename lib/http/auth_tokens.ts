@@ -1,6 +1,6 @@
 /** `autotask-mcp token new --user <who>`: a per-user static token, printed once, and the MCP_USERS entry holding only its hash. */
 
-import { sha256Hex } from "./auth.ts";
+import { sha256Hex } from "./guard.ts";
 
 /** Prefix of the tokens this command makes (recognisable in a leaked-secret scan). */
 export const TOKEN_PREFIX = "atm_";

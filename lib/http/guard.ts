@@ -1,5 +1,6 @@
 /** The gates in front of MCP over HTTP: bearer token, Host and Origin allow lists, rate limit, body cap. */
 
+import { Buffer } from "node:buffer";
 import { createHash } from "node:crypto";
 import {
   localhostAllowedHostnames,
@@ -14,6 +15,16 @@ import {
  */
 export function sha256(text: string): Uint8Array {
   return createHash("sha256").update(text).digest();
+}
+
+/** A digest as 64 lowercase hex digits. */
+export function hex(digest: Uint8Array): string {
+  return Buffer.from(digest.buffer, digest.byteOffset, digest.byteLength).toString("hex");
+}
+
+/** SHA-256 of `text` as 64 lowercase hex digits (what MCP_USERS stores for a static token). */
+export function sha256Hex(text: string): string {
+  return hex(sha256(text));
 }
 
 /** The outcome of {@linkcode BearerCheck.check}. */

@@ -165,10 +165,12 @@ function drained(res: ServerResponse): Promise<void> {
   });
 }
 
-function finish(res: ServerResponse): Promise<void> {
+/** Ends the response (with a last chunk `body`) and waits until it is out or the socket closed. */
+function finish(res: ServerResponse, body?: Uint8Array): Promise<void> {
   return new Promise((resolve) => {
     res.once("close", resolve);
-    res.end(resolve);
+    if (body === undefined) res.end(resolve);
+    else res.end(body, resolve);
   });
 }
 
@@ -211,10 +213,7 @@ async function send(res: ServerResponse, response: Response, close: boolean): Pr
       return;
     }
     res.setHeader("content-length", body.byteLength);
-    return new Promise((resolve) => {
-      res.once("close", resolve);
-      res.end(body, resolve);
-    });
+    return finish(res, body);
   }
   // Headers go out now: an event stream may send its first event much later.
   res.flushHeaders();

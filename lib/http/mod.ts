@@ -12,9 +12,9 @@ export {
   serveHttp,
   SHUTDOWN_GRACE_MS,
 } from "./serve.ts";
-export { type AllowLists, isLoopbackHost, loopbackAllowLists } from "./guard.ts";
+export { type AllowLists, isLoopbackHost, loopbackAllowLists, sha256Hex } from "./guard.ts";
 export { BODY_TIMEOUT_MS, type ConnectionLimits, LIMITS, MAX_BODY_BYTES } from "./limits.ts";
-export { Authenticator, type AuthenticatorOptions, type AuthOutcome, sha256Hex } from "./auth.ts";
+export { Authenticator, type AuthenticatorOptions, type AuthOutcome } from "./auth.ts";
 export {
   type AuthSettings,
   loadAuthSettings,

@@ -11,9 +11,9 @@ import {
   type OAuthTokenVerifier,
 } from "@modelcontextprotocol/server";
 import { createRemoteJWKSet, errors, type JWTPayload, jwtVerify } from "jose";
-import { createHash } from "node:crypto";
 import { READ_SCOPE, WRITE_SCOPE } from "../mcp/caller.ts";
 import type { OAuthSettings } from "./auth_config.ts";
+import { sha256Hex } from "./guard.ts";
 
 /** Seconds of clock difference tolerated on `nbf` and `iat` (the SDK enforces `exp` itself). */
 export const CLOCK_TOLERANCE_SECONDS = 60;
@@ -233,7 +233,7 @@ export class JwtVerifier implements OAuthTokenVerifier {
    * one token with every request), else verified now. Only verified tokens are kept.
    */
   async verifyAccessToken(token: string): Promise<AuthInfo> {
-    const key = createHash("sha256").update(token).digest("base64");
+    const key = sha256Hex(token);
     const now = this.#now();
     const known = this.#verified.get(key);
     if (known !== undefined && now < known.until) return known.authInfo;
