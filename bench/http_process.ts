@@ -20,6 +20,14 @@ export const MCP_HEADERS = {
   "mcp-protocol-version": "2025-11-25",
 };
 const START_TIMEOUT_MS = 20_000;
+
+/**
+ * The JSON-RPC message of a Streamable HTTP answer: the body itself when it is JSON, else the data
+ * line of its one event; undefined when there is neither.
+ */
+export function messageText(body: string): string | undefined {
+  return body.startsWith("{") ? body : /^data: (.*)$/m.exec(body)?.[1];
+}
 const EXIT_GRACE_MS = 5_000;
 
 /** A spawned HTTP-mode server and a minimal JSON-RPC client over fetch. */
@@ -88,8 +96,7 @@ export class HttpServerProcess {
       }),
     });
     const text = await response.text();
-    // The answer is JSON or one SSE event whose data line holds the JSON-RPC message.
-    const json = text.startsWith("{") ? text : /^data: (.*)$/m.exec(text)?.[1];
+    const json = messageText(text);
     const message = json ? JSON.parse(json) : undefined;
     if (!message?.result) {
       throw new Error(`HTTP ${response.status} for ${name}: ${text.slice(0, 300)}`);

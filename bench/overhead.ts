@@ -7,7 +7,7 @@
 import type { AutotaskClient } from "../lib/autotask/client.ts";
 import type { Filter } from "../lib/autotask/query.ts";
 import type { ServedSandbox } from "../lib/sandbox/mod.ts";
-import { HttpServerProcess, MCP_HEADERS } from "./http_process.ts";
+import { HttpServerProcess, MCP_HEADERS, messageText } from "./http_process.ts";
 import { RawHttpClient } from "./raw_http.ts";
 import { type Row, type SectionResult, summaryRow } from "./report.ts";
 import { type ServerProcess, startServer } from "./server_process.ts";
@@ -137,11 +137,7 @@ async function compareTransports(
         params: { name: tool.name, arguments: tool.args },
       });
       const answer = await raw.post("/mcp", MCP_HEADERS, body);
-      // One JSON body, or one event whose data line holds it (both are Streamable HTTP).
-      const json = answer.body.startsWith("{")
-        ? answer.body
-        : /^data: (.*)$/m.exec(answer.body)?.[1] ?? "{}";
-      const message = JSON.parse(json);
+      const message = JSON.parse(messageText(answer.body) ?? "{}");
       if (answer.status !== 200 || message.result?.isError !== undefined) {
         throw new Error(`${tool.name} failed over HTTP: ${answer.body.slice(0, 300)}`);
       }
