@@ -25,6 +25,27 @@ export function findEntity(name: string): CatalogEntry | undefined {
 }
 
 /**
+ * The entity a field's `referenceEntityType` names, if `accept` takes it: tenants write the
+ * singular ("Company", "Opportunity") as often as the entity's plural name.
+ */
+export function referencedEntity(
+  referenceEntityType: string | undefined,
+  accept: (entry: CatalogEntry) => boolean,
+): CatalogEntry | undefined {
+  if (!referenceEntityType) return undefined;
+  const candidates = [
+    referenceEntityType,
+    `${referenceEntityType}s`,
+    referenceEntityType.replace(/y$/, "ies"),
+  ];
+  for (const candidate of candidates) {
+    const entry = findEntity(candidate);
+    if (entry && accept(entry)) return entry;
+  }
+  return undefined;
+}
+
+/**
  * The one answer to a name that is no entity: what to write instead, with the closest entities,
  * so a caller who wrote `Ticket` learns to write `Tickets`.
  */

@@ -1,6 +1,6 @@
 /** Display names for referenced records: one batched `in` query per entity type, cached with a TTL. */
 
-import { findEntity } from "./catalog.ts";
+import { referencedEntity } from "./catalog.ts";
 import type { AutotaskClient, AutotaskRecord } from "./client.ts";
 import { isBudgetRefusal } from "./errors.ts";
 import { inList, MAX_OR_CONDITIONS } from "./query.ts";
@@ -46,17 +46,7 @@ export class NameResolver {
    * to the catalog entity whose records have a display name, or undefined.
    */
   nameable(referenceEntityType: string): string | undefined {
-    if (!referenceEntityType) return undefined;
-    const candidates = [
-      referenceEntityType,
-      `${referenceEntityType}s`,
-      referenceEntityType.replace(/y$/, "ies"),
-    ];
-    for (const candidate of candidates) {
-      const entry = findEntity(candidate);
-      if (entry && this.#nameFields.has(entry.name)) return entry.name;
-    }
-    return undefined;
+    return referencedEntity(referenceEntityType, (e) => this.#nameFields.has(e.name))?.name;
   }
 
   /** The name fields of an entity (for IncludeFields); none for entities without names. */

@@ -3,6 +3,7 @@
 import {
   type CatalogEntry,
   findEntity,
+  referencedEntity,
   supportsRoot,
   unknownEntityMessage,
 } from "../autotask/catalog.ts";
@@ -42,24 +43,6 @@ export function notFound(ctx: ToolContext, ref: RecordRef): InputError {
 }
 
 /**
- * The catalog entity a reference field points to: tenants name it "Company" or "Companies";
- * undefined when it is no entity that can be read by id.
- */
-function referencedEntity(referenceEntityType: string | undefined): string | undefined {
-  if (!referenceEntityType) return undefined;
-  const candidates = [
-    referenceEntityType,
-    `${referenceEntityType}s`,
-    referenceEntityType.replace(/y$/, "ies"),
-  ];
-  for (const candidate of candidates) {
-    const entry = findEntity(candidate);
-    if (entry && supportsRoot(entry, "get")) return entry.name;
-  }
-  return undefined;
-}
-
-/**
  * Checks that the records a filter or a new record refers to exist (`companyID` 12345 is a
  * company, per the tenant's metadata): one read per id, in order, failing with
  * {@linkcode notFound} at the first missing one. Fields that are no reference are skipped.
@@ -73,7 +56,10 @@ export async function assertReferencesExist(
   const fields = await ctx.client.fields(entity, { signal: ctx.signal });
   for (const { field, id } of refs) {
     const info = fields.find((f) => f.name.toLowerCase() === field.toLowerCase());
-    const target = info?.isReference ? referencedEntity(info.referenceEntityType) : undefined;
+    // The entity the field points to, when it can be read by id.
+    const target = info?.isReference
+      ? referencedEntity(info.referenceEntityType, (e) => supportsRoot(e, "get"))?.name
+      : undefined;
     if (target === undefined) continue;
     if (!await ctx.client.get(target, id, { signal: ctx.signal })) {
       throw notFound(ctx, { entity: target, id });
